@@ -1,0 +1,13 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'cdk.out/**', 'node_modules/**', 'coverage/**', 'jest.config.js'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Pulumi and CDK take untyped JSON documents (IAM, pipeline definitions); `unknown` is used instead.
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+);

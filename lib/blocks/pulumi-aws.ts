@@ -1,0 +1,211 @@
+/**
+ * Secure AWS building blocks for the Pulumi renderers: a customer-managed key and an encrypted, versioned,
+ * private, TLS-only bucket with access logging. The facts come from `aws-storage.ts`, shared with CDK.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as kms from '@pulumi/aws/kms';
+import * as s3 from '@pulumi/aws/s3';
+import type { Platform } from '../core/platform';
+import {
+  ABORT_MULTIPART_DAYS,
+  ACCESS_LOG_DAYS,
+  BUCKET_PUBLIC_ACCESS_BLOCK,
+  DEFAULT_NONCURRENT_VERSION_DAYS,
+  KEY_ROTATION_ENABLED,
+  tlsOnlyStatement,
+} from './aws-storage';
+
+/** What every child needs: its parent, the region, tags, and whether stateful children are kept on delete. */
+export interface AwsChildContext {
+  readonly parent: pulumi.Resource;
+  readonly platform: Platform;
+  readonly tags: Record<string, string>;
+}
+
+/** AWS partition of a region: China and GovCloud have their own ARN prefix. */
+export function awsPartition(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+export interface AwsKey {
+  readonly keyArn: pulumi.Output<string>;
+  /** The key the construct created; undefined when the platform brought its own. */
+  readonly key?: kms.Key;
+}
+
+/** The platform's key when it brings one, otherwise a new rotating key kept on delete. */
+export function customerKey(name: string, description: string, ctx: AwsChildContext): AwsKey {
+  if (ctx.platform.kmsKeyId) return { keyArn: pulumi.output(ctx.platform.kmsKeyId) };
+  const key = new kms.Key(
+    `${name}-key`,
+    {
+      description,
+      enableKeyRotation: KEY_ROTATION_ENABLED,
+      deletionWindowInDays: 30,
+      region: ctx.platform.region,
+      tags: ctx.tags,
+    },
+    { parent: ctx.parent, retainOnDelete: ctx.platform.retainOnDelete },
+  );
+  return { keyArn: key.arn, key };
+}
+
+export interface SecureBucket {
+  readonly bucket: s3.Bucket;
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  /** Resolves once encryption, public access block, policy and lifecycle are in place: wait on it before writing. */
+  readonly ready: pulumi.Resource[];
+}
+
+export interface SecureBucketOptions {
+  readonly keyArn: pulumi.Input<string>;
+  /** Bucket receiving this bucket's access logs. */
+  readonly accessLogBucket: pulumi.Input<string>;
+  /** Days before non-current object versions expire. Default 90. */
+  readonly noncurrentVersionDays?: number;
+}
+
+/** A bucket that is versioned, KMS-encrypted, private, TLS-only, access-logged and kept on delete. */
+export function secureBucket(name: string, options: SecureBucketOptions, ctx: AwsChildContext): SecureBucket {
+  const opts = { parent: ctx.parent };
+  const region = ctx.platform.region;
+  const bucket = new s3.Bucket(
+    name,
+    { region, tags: ctx.tags },
+    { ...opts, retainOnDelete: ctx.platform.retainOnDelete },
+  );
+  const ready = [
+    new s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket: bucket.id, region, ...BUCKET_PUBLIC_ACCESS_BLOCK },
+      opts,
+    ),
+    new s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: bucket.id, region, versioningConfiguration: { status: 'Enabled' } },
+      opts,
+    ),
+    new s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket: bucket.id,
+        region,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: options.keyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      opts,
+    ),
+    new s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket: bucket.id,
+        region,
+        rules: [
+          {
+            id: 'expire-noncurrent-versions',
+            status: 'Enabled',
+            filter: { prefix: '' },
+            noncurrentVersionExpiration: {
+              noncurrentDays: options.noncurrentVersionDays ?? DEFAULT_NONCURRENT_VERSION_DAYS,
+            },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
+          },
+        ],
+      },
+      opts,
+    ),
+    new s3.BucketLogging(
+      `${name}-access-logging`,
+      { bucket: bucket.id, region, targetBucket: options.accessLogBucket, targetPrefix: `${name}/` },
+      opts,
+    ),
+  ];
+  const policy = new s3.BucketPolicy(
+    `${name}-policy`,
+    {
+      bucket: bucket.id,
+      region,
+      policy: bucket.arn.apply((arn) =>
+        JSON.stringify({ Version: '2012-10-17', Statement: [tlsOnlyStatement(arn)] }),
+      ),
+    },
+    // The public access block goes first: a policy put before it can briefly be evaluated without it.
+    { ...opts, dependsOn: [ready[0]] },
+  );
+  return { bucket, bucketName: bucket.bucket, bucketArn: bucket.arn, ready: [...ready, policy] };
+}
+
+/**
+ * The bucket S3 server access logs go to. S3 delivers logs only to buckets encrypted with S3-managed keys,
+ * so this one uses SSE-S3; it is private, TLS-only and keeps logs for a year.
+ */
+export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
+  const opts = { parent: ctx.parent };
+  const region = ctx.platform.region;
+  const bucket = new s3.Bucket(
+    name,
+    { region, tags: ctx.tags },
+    { ...opts, retainOnDelete: ctx.platform.retainOnDelete },
+  );
+  const publicAccess = new s3.BucketPublicAccessBlock(
+    `${name}-public-access`,
+    { bucket: bucket.id, region, ...BUCKET_PUBLIC_ACCESS_BLOCK },
+    opts,
+  );
+  new s3.BucketServerSideEncryptionConfiguration(
+    `${name}-encryption`,
+    {
+      bucket: bucket.id,
+      region,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    },
+    opts,
+  );
+  new s3.BucketLifecycleConfiguration(
+    `${name}-lifecycle`,
+    {
+      bucket: bucket.id,
+      region,
+      rules: [
+        {
+          id: 'expire-access-logs',
+          status: 'Enabled',
+          filter: { prefix: '' },
+          expiration: { days: ACCESS_LOG_DAYS },
+        },
+      ],
+    },
+    opts,
+  );
+  new s3.BucketPolicy(
+    `${name}-policy`,
+    {
+      bucket: bucket.id,
+      region,
+      policy: bucket.arn.apply((arn) =>
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            tlsOnlyStatement(arn),
+            {
+              Sid: 'AllowS3ServerAccessLogs',
+              Effect: 'Allow',
+              Principal: { Service: 'logging.s3.amazonaws.com' },
+              Action: 's3:PutObject',
+              Resource: `${arn}/*`,
+            },
+          ],
+        }),
+      ),
+    },
+    { ...opts, dependsOn: [publicAccess] },
+  );
+  return bucket;
+}

@@ -1,0 +1,19 @@
+/** mlops-constructs for Pulumi. */
+export { ModelEndpoint, MODEL_ENDPOINT_TYPE } from './model-endpoint/pulumi';
+export type {
+  ModelEndpointArgs,
+  RolloutArgs,
+  RolloutStrategy,
+  StableReleaseArgs,
+  ChallengerArgs,
+  ModelEndpointAwsArgs,
+  ModelEndpointGcpArgs,
+  ModelEndpointDockerArgs,
+} from './model-endpoint/args';
+export type { ModelEndpointAwsChildren } from './model-endpoint/pulumi-aws';
+export type { ModelEndpointGcpChildren } from './model-endpoint/pulumi-gcp';
+export type { ModelEndpointDockerChildren } from './model-endpoint/pulumi-docker';
+export type { PlatformArgs, NetworkArgs, Platform } from './core/platform';
+export type { Cloud, Stage } from './core/stage';
+export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';
+export { ValidationError, type Problem } from './core/validation';

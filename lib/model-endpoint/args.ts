@@ -1,0 +1,195 @@
+import type * as pulumi from '@pulumi/pulumi';
+import type { PlatformArgs } from '../core/platform';
+import type { ComputeSize } from '../core/sizes';
+
+/** How a new release replaces the serving one. */
+export type RolloutStrategy = 'canary' | 'linear' | 'all-at-once';
+
+/**
+ * The serving container contract, the same on every cloud: the container listens on `port`, answers
+ * `GET /ping` with 200 when ready and serves `POST /invocations` (SageMaker's hosting contract, which the
+ * templates in `templates/serving` implement).
+ */
+export interface ModelEndpointArgs {
+  /** Where and how to deploy. Default: read from the stack config namespace `mlops`. */
+  readonly platform?: PlatformArgs;
+
+  /**
+   * Physical name of the endpoint (SageMaker endpoint, Cloud Run service, gateway container). It is fixed
+   * because rollback alarms and callers name it. Default: `<construct name>-<stage>`.
+   */
+  readonly endpointName?: string;
+
+  /**
+   * Release label of what is being deployed, such as `v7` or a model registry version. It names the
+   * Cloud Run revision and the docker containers, so a new version is a new revision. Required.
+   */
+  readonly version: string;
+
+  /**
+   * Serving image, by digest (`repo@sha256:...`, preferred: immutable) or tag. Required, except on aws
+   * when `aws.modelPackageArn` is given (the registry version carries its image).
+   */
+  readonly image?: pulumi.Input<string>;
+
+  /**
+   * Model artifact URL (`s3://bucket/path/model.tar.gz` on aws, `gs://bucket/path` on gcp, a host path or
+   * URL on docker). On aws SageMaker unpacks it into `/opt/ml/model`; elsewhere the container receives it
+   * as `MODEL_DATA_URL`. Default: none (the image carries the model).
+   */
+  readonly modelDataUrl?: pulumi.Input<string>;
+
+  /** Portable compute size of each instance. Default: `cpu-small` in dev, `cpu-medium` in staging and prod. */
+  readonly size?: ComputeSize;
+
+  /** Fewest instances. Default: 0 in dev (scale to zero where the cloud has it), 1 in staging, 2 in prod. */
+  readonly minInstances?: number;
+
+  /** Most instances autoscaling may reach. Default: 2 in dev, 4 in staging, 10 in prod. */
+  readonly maxInstances?: number;
+
+  /**
+   * Autoscaling target: concurrent requests per instance. aws tracks it as invocations per instance per
+   * minute (this value x 60); gcp uses it as Cloud Run's maximum concurrency per instance. Default 10.
+   */
+  readonly targetConcurrency?: number;
+
+  /** How a new release replaces the serving one. Defaults by stage: see `RolloutArgs`. */
+  readonly rollout?: RolloutArgs;
+
+  /**
+   * The release serving now, while `version` rolls out beside it (gcp and docker only: each `pulumi up` is
+   * one step there). Traffic splits between the two; remove it to send all traffic to `version`. On aws
+   * SageMaker keeps the old fleet itself during a blue/green update, so this is not needed and not used.
+   * Default: none (all traffic to `version`).
+   */
+  readonly stableRelease?: StableReleaseArgs;
+
+  /**
+   * A/B challengers served beside the primary model; each takes `trafficPercent` and the primary the rest.
+   * aws and docker only: Cloud Run cannot serve two templates from one service, so gcp refuses them.
+   * Default: none.
+   */
+  readonly challengers?: ChallengerArgs[];
+
+  /**
+   * Serve without provisioned instances: SageMaker Serverless Inference on aws, Cloud Run scaled to zero
+   * on gcp; docker always runs one container. aws refuses it with a GPU size, VPC, request capture or
+   * challengers. Default: `true` in dev, `false` in staging and prod.
+   */
+  readonly serverless?: boolean;
+
+  /**
+   * Percent of requests captured for drift monitoring: SageMaker data capture to an encrypted bucket on
+   * aws, a Pub/Sub topic the container publishes to on gcp (`MLOPS_CAPTURE_TOPIC`), the gateway's capture
+   * log on docker. 0 turns capture off. Default: 0 in dev, 20 in staging, 10 in prod.
+   */
+  readonly capturePercent?: number;
+
+  /** Environment variables for the serving container. Default: none. */
+  readonly environment?: Record<string, string>;
+
+  /** Port the container listens on. Default 8080 (SageMaker requires 8080: other values are refused on aws). */
+  readonly port?: number;
+
+  /**
+   * Who may invoke the endpoint. aws: IAM role names in the same account, each given an inline policy
+   * allowing `sagemaker:InvokeEndpoint` on this endpoint only. gcp: IAM members
+   * (`serviceAccount:x@p.iam.gserviceaccount.com`, `group:...`); `allUsers` is refused. docker: not used
+   * (the gateway listens on 127.0.0.1 only). Default: none.
+   */
+  readonly invokers?: string[];
+
+  /** aws-only settings. */
+  readonly aws?: ModelEndpointAwsArgs;
+  /** gcp-only settings. */
+  readonly gcp?: ModelEndpointGcpArgs;
+  /** docker-only settings. */
+  readonly docker?: ModelEndpointDockerArgs;
+}
+
+/** Rollout settings. On aws they drive SageMaker's blue/green deployment guardrails. */
+export interface RolloutArgs {
+  /** Default: `all-at-once` in dev, `canary` in staging and prod. */
+  readonly strategy?: RolloutStrategy;
+  /** Percent of capacity (aws) or traffic (gcp, docker) the canary takes first, 1 to 50. Default 10. */
+  readonly canaryPercent?: number;
+  /** Percent moved each step of a linear rollout, 10 to 50. Default 20. */
+  readonly linearStepPercent?: number;
+  /**
+   * Minutes to watch each step before shifting more traffic (aws), 0 to 60. Default: 5 in staging, 10 in prod,
+   * 0 in dev.
+   */
+  readonly bakeMinutes?: number;
+  /**
+   * Roll back automatically when a rollback alarm fires during the rollout (aws). Default `true` outside dev.
+   * The alarms watch 5xx errors and p99 model latency.
+   */
+  readonly autoRollback?: boolean;
+  /** Rollback alarm: model latency p99 above this many milliseconds. Default 1000. */
+  readonly maxLatencyP99Ms?: number;
+  /** Rollback alarm: more than this many 5xx errors in one minute. Default 0 (any 5xx error). */
+  readonly max5xxPerMinute?: number;
+}
+
+/** The release serving now, during a gcp or docker rollout. */
+export interface StableReleaseArgs {
+  /** Its release label (its Cloud Run revision must exist: it was `version` in an earlier deploy). Required. */
+  readonly version: string;
+  /** Its image (docker runs it beside the new one; gcp reuses the existing revision). Required on docker. */
+  readonly image?: pulumi.Input<string>;
+  /** Its model artifact URL. Default: none. */
+  readonly modelDataUrl?: pulumi.Input<string>;
+}
+
+/** An A/B challenger model. */
+export interface ChallengerArgs {
+  /** Variant name: letters, digits and hyphens, unique, not `primary`. Required. */
+  readonly name: string;
+  /** Serving image of the challenger. Required. */
+  readonly image: pulumi.Input<string>;
+  /** Model artifact of the challenger. Default: none. */
+  readonly modelDataUrl?: pulumi.Input<string>;
+  /** Percent of traffic the challenger receives, 1 to 99; all challengers together under 100. Required. */
+  readonly trafficPercent: number;
+}
+
+export interface ModelEndpointAwsArgs {
+  /**
+   * A model package (registry version) ARN to serve instead of `image` + `modelDataUrl`. Default: none.
+   */
+  readonly modelPackageArn?: pulumi.Input<string>;
+  /** SageMaker instance type, overriding `size`. Default: from `size`. */
+  readonly instanceType?: string;
+  /** Serverless maximum concurrency, 1 to 200. Default 20. */
+  readonly serverlessMaxConcurrency?: number;
+  /**
+   * Block the container's network (it can still read its model and write capture). Default `true`; set
+   * `false` for containers that must call other services.
+   */
+  readonly networkIsolation?: boolean;
+}
+
+export interface ModelEndpointGcpArgs {
+  /** Cloud Run CPU limit, overriding `size` (`"1"`, `"2"`, `"4"`, `"8"`). Default: from `size`. */
+  readonly cpu?: string;
+  /** Cloud Run memory limit, overriding `size` (`"4Gi"`). Default: from `size`. */
+  readonly memory?: string;
+  /** Refuse deletion of the Cloud Run service. Default: `true` in prod, `false` elsewhere. */
+  readonly deletionProtection?: boolean;
+  /**
+   * Who can reach the service's URL: `all` (IAM still applies), `internal` (VPC and internal load
+   * balancers only). Default `all`.
+   */
+  readonly ingress?: 'all' | 'internal';
+}
+
+export interface ModelEndpointDockerArgs {
+  /** Host port of the gateway, bound to 127.0.0.1. Default 8080. */
+  readonly hostPort?: number;
+  /**
+   * Health check command run inside the serving container (docker `HEALTHCHECK` form). Default
+   * `["CMD-SHELL", "curl -fsS http://localhost:<port>/ping || exit 1"]`.
+   */
+  readonly healthCheck?: string[];
+}

@@ -1,0 +1,319 @@
+/**
+ * The AWS facts of a ModelEndpoint as plain data: IAM statements, rollback alarms, deployment config,
+ * variants, capture and autoscaling. Both the Pulumi AWS renderer and the CDK construct build from these
+ * functions, so the two engines cannot drift apart. Values are strings: plain in Pulumi (inside an apply),
+ * CloudFormation tokens in CDK.
+ */
+import {
+  ecrRepositoryArn,
+  kmsUseStatement,
+  policyDocument,
+  s3ObjectArn,
+  type AwsEnvironment,
+  type PolicyDocument,
+  type PolicyStatement,
+} from '../blocks/aws-iam';
+import { hasLocalNvme } from '../core/sizes';
+import type { ResolvedModelEndpoint } from './resolve';
+
+export const SAGEMAKER_SERVICE = 'sagemaker.amazonaws.com';
+/** The variant name the primary model serves under; a blue/green update must keep variant names stable. */
+export const PRIMARY_VARIANT = 'primary';
+
+/** Where the endpoint's resources are: the deploy-time facts the blueprint needs. */
+export interface EndpointAwsRefs extends AwsEnvironment {
+  readonly keyArn: string;
+  /** Bucket request capture goes to; absent when capture is off. */
+  readonly captureBucketName?: string;
+  /** The serving images (primary and challengers), as far as they are known. */
+  readonly images: readonly string[];
+  /** The model artifact URLs, as far as they are known. */
+  readonly modelDataUrls: readonly string[];
+}
+
+export interface RollbackAlarm {
+  /** Short, fixed id: it names the alarm's child resource. */
+  readonly id: '5xx' | 'latency-p99';
+  readonly name: string;
+  readonly description: string;
+  readonly namespace: 'AWS/SageMaker';
+  readonly metricName: string;
+  /** Either a plain statistic or a percentile such as `p99`. */
+  readonly statistic?: 'Sum' | 'Average' | 'Maximum';
+  readonly extendedStatistic?: string;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparisonOperator: 'GreaterThanThreshold';
+  readonly treatMissingData: 'notBreaching';
+}
+
+/** CloudWatch dimensions of a rollback alarm: the new fleet only, through the new configuration's name. */
+export function rollbackAlarmDimensions(
+  endpointName: string,
+  endpointConfigName: string,
+): Record<string, string> {
+  return { EndpointName: endpointName, VariantName: PRIMARY_VARIANT, EndpointConfigName: endpointConfigName };
+}
+
+/**
+ * The alarms SageMaker watches during a rollout. They watch only the new fleet (the `EndpointConfigName`
+ * dimension), so errors of the old fleet cannot stop a good release. Names are fixed: the endpoint names them.
+ */
+export function rollbackAlarms(spec: ResolvedModelEndpoint): RollbackAlarm[] {
+  if (!spec.rollout.autoRollback) return [];
+  const common = {
+    namespace: 'AWS/SageMaker' as const,
+    periodSeconds: 60,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    comparisonOperator: 'GreaterThanThreshold' as const,
+    treatMissingData: 'notBreaching' as const,
+  };
+  return [
+    {
+      ...common,
+      id: '5xx',
+      name: `${spec.endpointName}-rollback-5xx`,
+      description: `Rolls back ${spec.endpointName} when the new fleet returns more than ${spec.rollout.max5xxPerMinute} 5xx errors a minute.`,
+      metricName: 'Invocation5XXErrors',
+      statistic: 'Sum',
+      threshold: spec.rollout.max5xxPerMinute,
+    },
+    {
+      ...common,
+      id: 'latency-p99',
+      name: `${spec.endpointName}-rollback-latency-p99`,
+      description: `Rolls back ${spec.endpointName} when the new fleet's p99 model latency exceeds ${spec.rollout.maxLatencyP99Ms} ms.`,
+      metricName: 'ModelLatency',
+      extendedStatistic: 'p99',
+      // ModelLatency is reported in microseconds.
+      threshold: spec.rollout.maxLatencyP99Ms * 1000,
+    },
+  ];
+}
+
+/** The endpoint's deployment config (camelCase: the same shape Pulumi and CDK's L1 take). */
+export function deploymentConfig(spec: ResolvedModelEndpoint, alarmNames: readonly string[]) {
+  const { rollout } = spec;
+  const waitIntervalInSeconds = rollout.bakeMinutes * 60;
+  const trafficRoutingConfiguration =
+    rollout.strategy === 'canary'
+      ? {
+          type: 'CANARY',
+          canarySize: { type: 'CAPACITY_PERCENT', value: rollout.canaryPercent },
+          waitIntervalInSeconds,
+        }
+      : rollout.strategy === 'linear'
+        ? {
+            type: 'LINEAR',
+            linearStepSize: { type: 'CAPACITY_PERCENT', value: rollout.linearStepPercent },
+            waitIntervalInSeconds,
+          }
+        : { type: 'ALL_AT_ONCE', waitIntervalInSeconds };
+  const totalBake = rolloutSeconds(spec);
+  return {
+    blueGreenUpdatePolicy: {
+      trafficRoutingConfiguration,
+      terminationWaitInSeconds: waitIntervalInSeconds,
+      // SageMaker gives up and rolls back when the rollout takes longer than this; 600 s is its minimum.
+      maximumExecutionTimeoutInSeconds: Math.max(600, totalBake + 1800),
+    },
+    autoRollbackConfiguration:
+      alarmNames.length > 0 ? { alarms: alarmNames.map((alarmName) => ({ alarmName })) } : undefined,
+  };
+}
+
+function rolloutSeconds(spec: ResolvedModelEndpoint): number {
+  const { rollout } = spec;
+  const steps =
+    rollout.strategy === 'canary'
+      ? 1
+      : rollout.strategy === 'linear'
+        ? Math.ceil(100 / rollout.linearStepPercent) - 1
+        : 0;
+  return (steps + 2) * rollout.bakeMinutes * 60;
+}
+
+export interface VariantPlan {
+  readonly variantName: string;
+  readonly modelIndex: number;
+  readonly initialVariantWeight: number;
+  readonly instanceType?: string;
+  readonly initialInstanceCount?: number;
+  readonly serverlessConfig?: { readonly memorySizeInMb: number; readonly maxConcurrency: number };
+}
+
+/** One production variant per served model, weighted by its traffic share. */
+export function productionVariants(spec: ResolvedModelEndpoint): VariantPlan[] {
+  return spec.models.map((model, modelIndex) => ({
+    variantName: model.variant,
+    modelIndex,
+    initialVariantWeight: model.trafficPercent,
+    ...(spec.serverless
+      ? {
+          serverlessConfig: {
+            memorySizeInMb: spec.aws.serverlessMemoryMb ?? 2048,
+            maxConcurrency: spec.aws.serverlessMaxConcurrency,
+          },
+        }
+      : { instanceType: spec.aws.instanceType, initialInstanceCount: spec.minInstances }),
+  }));
+}
+
+/**
+ * Whether the endpoint configuration may name a KMS key for the instance storage volume: not on serverless,
+ * and not on instances with local NVMe storage (SageMaker refuses it there; the hardware encrypts them).
+ */
+export function volumeKeyAllowed(spec: ResolvedModelEndpoint): boolean {
+  return !spec.serverless && !hasLocalNvme(spec.aws.instanceType);
+}
+
+/** S3 prefix request capture is written under. */
+export function capturePrefix(spec: ResolvedModelEndpoint): string {
+  return `capture/${spec.endpointName}`;
+}
+
+/** Data capture settings, or undefined when capture is off. */
+export function dataCapture(spec: ResolvedModelEndpoint, captureBucketName: string, keyArn: string) {
+  if (spec.capturePercent === 0) return undefined;
+  return {
+    enableCapture: true,
+    initialSamplingPercentage: spec.capturePercent,
+    destinationS3Uri: `s3://${captureBucketName}/${capturePrefix(spec)}`,
+    kmsKeyId: keyArn,
+    captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+    captureContentTypeHeader: { jsonContentTypes: ['application/json'], csvContentTypes: ['text/csv'] },
+  };
+}
+
+/** Target-tracking autoscaling of the primary variant; none for serverless. */
+export function autoscaling(spec: ResolvedModelEndpoint) {
+  if (spec.serverless) return undefined;
+  return {
+    serviceNamespace: 'sagemaker',
+    resourceId: `endpoint/${spec.endpointName}/variant/${PRIMARY_VARIANT}`,
+    scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+    minCapacity: spec.minInstances,
+    maxCapacity: spec.maxInstances,
+    predefinedMetricType: 'SageMakerVariantInvocationsPerInstance',
+    // The metric counts invocations per instance per minute: a concurrency of N sustained for a minute.
+    targetValue: spec.targetConcurrency * 60,
+    scaleInCooldownSeconds: 300,
+    scaleOutCooldownSeconds: 60,
+  };
+}
+
+function arn(env: AwsEnvironment, service: string, resource: string): string {
+  return `arn:${env.partition}:${service}:${env.region}:${env.account}:${resource}`;
+}
+
+/** ARN of the endpoint (SageMaker lowercases names in ARNs). */
+export function endpointArn(env: AwsEnvironment, endpointName: string): string {
+  return arn(env, 'sagemaker', `endpoint/${endpointName.toLowerCase()}`);
+}
+
+/**
+ * The execution role's permissions, least privilege: pull its images, read its artifacts, use its key,
+ * write capture under its prefix, write its own logs, and read its own rollback alarms (deployment guardrails).
+ */
+export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointAwsRefs): PolicyDocument {
+  const statements: PolicyStatement[] = [];
+  const repositories = unique(refs.images.map((image) => ecrRepositoryArn(refs.partition, image)));
+  const unknownImages = refs.images.length < spec.models.length;
+  if (repositories.length > 0 || unknownImages) {
+    // GetAuthorizationToken has no resource-level permissions.
+    statements.push({ Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
+    statements.push({
+      Sid: 'PullServingImages',
+      Effect: 'Allow',
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      // An image known only at deploy time may live in any repository of this account.
+      Resource: unknownImages ? arn(refs, 'ecr', 'repository/*') : repositories,
+    });
+  }
+  const artifacts = unique(refs.modelDataUrls.map((url) => s3ObjectArn(refs.partition, url)));
+  if (artifacts.length > 0) {
+    statements.push({
+      Sid: 'ReadModelArtifacts',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: artifacts,
+    });
+  }
+  statements.push(kmsUseStatement(refs.keyArn, 'UseEndpointKey'));
+  if (refs.captureBucketName && spec.capturePercent > 0) {
+    statements.push({
+      Sid: 'WriteRequestCapture',
+      Effect: 'Allow',
+      Action: 's3:PutObject',
+      Resource: `arn:${refs.partition}:s3:::${refs.captureBucketName}/${capturePrefix(spec)}/*`,
+    });
+  }
+  const logGroup = `log-group:/aws/sagemaker/Endpoints/${spec.endpointName}`;
+  statements.push({
+    Sid: 'WriteEndpointLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+    Resource: [arn(refs, 'logs', logGroup), arn(refs, 'logs', `${logGroup}:log-stream:*`)],
+  });
+  // PutMetricData has no resource-level permissions; the namespace condition keeps it to SageMaker's.
+  statements.push({
+    Sid: 'PublishEndpointMetrics',
+    Effect: 'Allow',
+    Action: 'cloudwatch:PutMetricData',
+    Resource: '*',
+    Condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } },
+  });
+  const alarms = rollbackAlarms(spec);
+  if (alarms.length > 0) {
+    statements.push({
+      Sid: 'ReadRollbackAlarms',
+      Effect: 'Allow',
+      Action: 'cloudwatch:DescribeAlarms',
+      Resource: alarms.map((a) => arn(refs, 'cloudwatch', `alarm:${a.name}`)),
+    });
+  }
+  if ((spec.platform.network.subnetIds?.length ?? 0) > 0) {
+    statements.push({
+      Sid: 'AttachToVpc',
+      Effect: 'Allow',
+      Action: [
+        'ec2:CreateNetworkInterface',
+        'ec2:CreateNetworkInterfacePermission',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DeleteNetworkInterfacePermission',
+        'ec2:DescribeDhcpOptions',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeVpcs',
+      ],
+      // EC2 network-interface and Describe actions take no resource-level restriction.
+      Resource: '*',
+    });
+  }
+  return policyDocument(statements);
+}
+
+/** The policy each invoker role receives: invoke this endpoint, nothing else. */
+export function invokePolicy(spec: ResolvedModelEndpoint, env: AwsEnvironment): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: 'InvokeModelEndpoint',
+      Effect: 'Allow',
+      Action: 'sagemaker:InvokeEndpoint',
+      Resource: endpointArn(env, spec.endpointName),
+    },
+  ]);
+}
+
+/** The HTTPS URL requests are posted to. */
+export function invokeUrl(region: string, endpointName: string): string {
+  return `https://runtime.sagemaker.${region}.amazonaws.com/endpoints/${endpointName}/invocations`;
+}
+
+function unique(values: readonly (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => v !== undefined))].sort();
+}

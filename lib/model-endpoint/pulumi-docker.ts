@@ -1,0 +1,113 @@
+/** Renders a resolved ModelEndpoint to local Docker containers behind a weighted nginx gateway. */
+import * as pulumi from '@pulumi/pulumi';
+import * as docker from '@pulumi/docker';
+import { CAPTURE_DIR, GATEWAY_IMAGE, GATEWAY_PORT, gatewayConfig, servingContainers } from './docker-facts';
+import type { RenderedEndpoint } from './rendered';
+import type { ResolvedModelEndpoint } from './resolve';
+
+export interface ModelEndpointDockerChildren {
+  readonly network: docker.Network;
+  /** The serving containers, keyed by role (`primary`, challengers, or `stable` and `canary`). */
+  readonly containers: Record<string, docker.Container>;
+  readonly gateway: docker.Container;
+  /** Volume holding the capture log; undefined when capture is off. */
+  readonly captureVolume?: docker.Volume;
+}
+
+export function renderDocker(
+  spec: ResolvedModelEndpoint,
+  parent: pulumi.Resource,
+): RenderedEndpoint<ModelEndpointDockerChildren> {
+  const name = spec.constructName;
+  const opts = { parent };
+  const labels = Object.entries(spec.tags).map(([label, value]) => ({ label, value }));
+  const network = new docker.Network(
+    `${name}-network`,
+    { name: spec.endpointName, driver: 'bridge', labels },
+    opts,
+  );
+
+  const containers: Record<string, docker.Container> = {};
+  for (const serving of servingContainers(spec)) {
+    const model = serving.modelIndex === undefined ? spec.stableRelease! : spec.models[serving.modelIndex];
+    const image = new docker.RemoteImage(
+      `${name}-${serving.role}-image`,
+      { name: model.image!, keepLocally: true },
+      opts,
+    );
+    containers[serving.role] = new docker.Container(
+      `${name}-${serving.role}`,
+      {
+        name: serving.containerName,
+        image: image.imageId,
+        envs: [
+          ...Object.entries(spec.environment).map(([key, value]) => `${key}=${value}`),
+          pulumi.interpolate`MODEL_DATA_URL=${model.modelDataUrl ?? ''}`,
+          `MLOPS_MODEL_VERSION=${serving.version}`,
+        ],
+        networksAdvanced: [{ name: network.name, aliases: [serving.containerName] }],
+        healthcheck: {
+          tests: [...spec.docker.healthCheck],
+          interval: '10s',
+          timeout: '5s',
+          retries: 3,
+          startPeriod: '60s',
+        },
+        // A release that never turns healthy fails the deploy; the stable container keeps serving.
+        wait: true,
+        waitTimeout: 300,
+        restart: 'unless-stopped',
+        memory: spec.docker.memoryMb,
+        cpus: String(spec.docker.cpus),
+        gpus: spec.docker.gpus > 0 ? 'all' : undefined,
+        securityOpts: ['no-new-privileges:true'],
+        labels,
+      },
+      opts,
+    );
+  }
+
+  const captureVolume =
+    spec.capturePercent > 0
+      ? new docker.Volume(
+          `${name}-capture`,
+          { name: `${spec.endpointName}-capture`, labels },
+          { ...opts, retainOnDelete: spec.platform.retainOnDelete },
+        )
+      : undefined;
+  const gatewayImage = new docker.RemoteImage(
+    `${name}-gateway-image`,
+    { name: GATEWAY_IMAGE, keepLocally: true },
+    opts,
+  );
+  const gateway = new docker.Container(
+    `${name}-gateway`,
+    {
+      name: `${spec.endpointName}-gateway`,
+      image: gatewayImage.imageId,
+      ports: [{ internal: GATEWAY_PORT, external: spec.docker.hostPort, ip: '127.0.0.1' }],
+      uploads: [{ file: '/etc/nginx/nginx.conf', content: gatewayConfig(spec) }],
+      volumes: captureVolume ? [{ volumeName: captureVolume.name, containerPath: CAPTURE_DIR }] : [],
+      networksAdvanced: [{ name: network.name }],
+      healthcheck: {
+        tests: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${GATEWAY_PORT}/healthz`],
+        interval: '10s',
+        timeout: '3s',
+        retries: 3,
+      },
+      wait: true,
+      restart: 'unless-stopped',
+      securityOpts: ['no-new-privileges:true'],
+      labels,
+    },
+    // nginx resolves its upstreams at start: the serving containers must be up first.
+    { ...opts, dependsOn: Object.values(containers) },
+  );
+
+  return {
+    endpointName: gateway.name,
+    endpointId: gateway.id,
+    url: pulumi.output(`http://127.0.0.1:${spec.docker.hostPort}/invocations`),
+    children: { network, containers, gateway, captureVolume },
+  };
+}

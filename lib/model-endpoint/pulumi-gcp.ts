@@ -1,0 +1,200 @@
+/** Renders a resolved ModelEndpoint to Cloud Run v2 through Pulumi. */
+import * as pulumi from '@pulumi/pulumi';
+import * as cloudrunv2 from '@pulumi/gcp/cloudrunv2';
+import * as kms from '@pulumi/gcp/kms';
+import * as pubsub from '@pulumi/gcp/pubsub';
+import * as serviceaccount from '@pulumi/gcp/serviceaccount';
+import * as storage from '@pulumi/gcp/storage';
+import {
+  gcpCustomerKey,
+  projectNumber,
+  serviceAgentMember,
+  type GcpChildContext,
+} from '../blocks/pulumi-gcp';
+import { knownString } from '../core/validation';
+import { probes, revisionName, trafficSplit } from './gcp-facts';
+import type { RenderedEndpoint } from './rendered';
+import type { ResolvedModelEndpoint } from './resolve';
+
+export interface ModelEndpointGcpChildren {
+  readonly service: cloudrunv2.Service;
+  /** The dedicated runtime identity of the service. */
+  readonly serviceAccount: serviceaccount.Account;
+  /** The key the construct created; undefined when the platform brought one. */
+  readonly key?: kms.CryptoKey;
+  /** Topic the container publishes captured requests to; undefined when capture is off. */
+  readonly captureTopic?: pubsub.Topic;
+}
+
+const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
+
+export function renderGcp(
+  spec: ResolvedModelEndpoint,
+  parent: pulumi.Resource,
+): RenderedEndpoint<ModelEndpointGcpChildren> {
+  const name = spec.constructName;
+  const { project, region } = spec.platform;
+  const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags } };
+  const opts = { parent };
+  const number = projectNumber(ctx);
+  const { keyId, key } = gcpCustomerKey(name, ctx);
+
+  const runAgentGrant = new kms.CryptoKeyIAMMember(
+    `${name}-run-agent-key`,
+    { cryptoKeyId: keyId, role: ENCRYPTER, member: serviceAgentMember(number, 'run') },
+    opts,
+  );
+
+  const account = new serviceaccount.Account(
+    `${name}-runtime`,
+    {
+      accountId: runtimeAccountId(spec),
+      displayName: `Runtime identity of the ${spec.endpointName} model endpoint`,
+      project,
+    },
+    opts,
+  );
+  const member = pulumi.interpolate`serviceAccount:${account.email}`;
+
+  const grants: pulumi.Resource[] = [runAgentGrant];
+  spec.models.forEach((model, i) => {
+    const bucket = gcsBucket(model.modelDataUrl);
+    if (bucket)
+      grants.push(
+        new storage.BucketIAMMember(
+          `${name}-read-model-${i}`,
+          { bucket, role: 'roles/storage.objectViewer', member },
+          opts,
+        ),
+      );
+  });
+
+  let captureTopic: pubsub.Topic | undefined;
+  const captureEnv: { name: string; value: pulumi.Input<string> }[] = [];
+  if (spec.capturePercent > 0) {
+    const pubsubAgentGrant = new kms.CryptoKeyIAMMember(
+      `${name}-pubsub-agent-key`,
+      { cryptoKeyId: keyId, role: ENCRYPTER, member: serviceAgentMember(number, 'pubsub') },
+      opts,
+    );
+    captureTopic = new pubsub.Topic(
+      `${name}-capture`,
+      {
+        name: `${spec.endpointName}-capture`,
+        project,
+        kmsKeyName: keyId,
+        messageRetentionDuration: '604800s',
+        labels: ctx.labels,
+      },
+      { ...opts, dependsOn: [pubsubAgentGrant] },
+    );
+    grants.push(
+      new pubsub.TopicIAMMember(
+        `${name}-capture-publisher`,
+        { topic: captureTopic.id, role: 'roles/pubsub.publisher', member, project },
+        opts,
+      ),
+    );
+    captureEnv.push(
+      { name: 'MLOPS_CAPTURE_TOPIC', value: captureTopic.id },
+      { name: 'MLOPS_CAPTURE_PERCENT', value: String(spec.capturePercent) },
+    );
+  }
+
+  const primary = spec.models[0];
+  const envs = [
+    ...Object.entries(spec.environment).map(([envName, value]) => ({
+      name: envName,
+      value: pulumi.output(value),
+    })),
+    ...(primary.modelDataUrl ? [{ name: 'MODEL_DATA_URL', value: pulumi.output(primary.modelDataUrl) }] : []),
+    { name: 'MLOPS_MODEL_VERSION', value: pulumi.output(spec.version) },
+    ...captureEnv.map((e) => ({ name: e.name, value: pulumi.output(e.value) })),
+  ];
+  const gpu = spec.gcp.gpuType !== undefined;
+  const network = spec.platform.network;
+
+  const service = new cloudrunv2.Service(
+    `${name}-service`,
+    {
+      name: spec.endpointName,
+      location: region,
+      project,
+      ingress:
+        spec.gcp.ingress === 'internal' ? 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' : 'INGRESS_TRAFFIC_ALL',
+      deletionProtection: spec.gcp.deletionProtection,
+      labels: ctx.labels,
+      template: {
+        revision: revisionName(spec, spec.version),
+        serviceAccount: account.email,
+        encryptionKey: keyId,
+        executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+        maxInstanceRequestConcurrency: spec.targetConcurrency,
+        scaling: {
+          minInstanceCount: spec.serverless ? 0 : spec.minInstances,
+          maxInstanceCount: spec.maxInstances,
+        },
+        labels: ctx.labels,
+        ...(gpu
+          ? { nodeSelector: { accelerator: spec.gcp.gpuType! }, gpuZonalRedundancyDisabled: false }
+          : {}),
+        ...(network.vpcNetwork || network.vpcSubnetwork
+          ? {
+              vpcAccess: {
+                egress: 'PRIVATE_RANGES_ONLY',
+                networkInterfaces: [{ network: network.vpcNetwork, subnetwork: network.vpcSubnetwork }],
+              },
+            }
+          : {}),
+        containers: [
+          {
+            image: primary.image!,
+            ports: { containerPort: spec.port },
+            envs,
+            resources: {
+              limits: {
+                cpu: spec.gcp.cpu,
+                memory: spec.gcp.memory,
+                ...(gpu ? { 'nvidia.com/gpu': '1' } : {}),
+              },
+              // A GPU service must keep CPU allocated; otherwise idle instances stop paying for CPU.
+              cpuIdle: !gpu,
+              startupCpuBoost: true,
+            },
+            ...probes(spec),
+          },
+        ],
+      },
+      traffics: trafficSplit(spec),
+    },
+    // The service agent must hold the key before Cloud Run encrypts the revision with it.
+    { ...opts, dependsOn: grants },
+  );
+
+  spec.invokers.forEach((invoker, i) => {
+    new cloudrunv2.ServiceIamMember(
+      `${name}-invoker-${i}`,
+      { name: service.name, location: region, project, role: 'roles/run.invoker', member: invoker },
+      opts,
+    );
+  });
+
+  return {
+    endpointName: service.name,
+    endpointId: service.id,
+    url: service.uri.apply((uri) => `${uri}/invocations`),
+    children: { service, serviceAccount: account, key, captureTopic },
+  };
+}
+
+/** `<endpoint>-run`, shortened to the 30 characters a service account id may have. */
+function runtimeAccountId(spec: ResolvedModelEndpoint): string {
+  const base = spec.endpointName.slice(0, 26).replace(/-+$/, '');
+  return `${base}-run`.padEnd(6, '0');
+}
+
+/** The bucket of a `gs://bucket/path` URL, when it is one and is known. */
+function gcsBucket(url: pulumi.Input<string> | undefined): string | undefined {
+  const value = knownString(url);
+  return value ? /^gs:\/\/([^/]+)/.exec(value)?.[1] : undefined;
+}

@@ -1,0 +1,3 @@
+/** Helpers for unit-testing programs that use mlops-constructs, offline, under Pulumi mocks. */
+export { recordProgram, Recording, type RecordedResource, type RecordOptions } from './recorder';
+export { MOCK_AWS_ACCOUNT, MOCK_GCP_PROJECT_NUMBER, autoName } from './mock-outputs';
