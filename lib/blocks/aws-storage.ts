@@ -33,3 +33,14 @@ export function tlsOnlyStatement(bucketArn: string): PolicyStatement {
 
 /** Every customer-managed key rotates its material yearly. */
 export const KEY_ROTATION_ENABLED = true;
+
+/** Lets S3 deliver server access logs into the log bucket. */
+export function accessLogDeliveryStatement(logBucketArn: string): PolicyStatement {
+  return {
+    Sid: 'AllowS3ServerAccessLogs',
+    Effect: 'Allow',
+    Principal: { Service: 'logging.s3.amazonaws.com' },
+    Action: 's3:PutObject',
+    Resource: `${logBucketArn}/*`,
+  };
+}

@@ -8,6 +8,7 @@ import * as s3 from '@pulumi/aws/s3';
 import type { Platform } from '../core/platform';
 import {
   ABORT_MULTIPART_DAYS,
+  accessLogDeliveryStatement,
   ACCESS_LOG_DAYS,
   BUCKET_PUBLIC_ACCESS_BLOCK,
   DEFAULT_NONCURRENT_VERSION_DAYS,
@@ -192,16 +193,7 @@ export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
       policy: bucket.arn.apply((arn) =>
         JSON.stringify({
           Version: '2012-10-17',
-          Statement: [
-            tlsOnlyStatement(arn),
-            {
-              Sid: 'AllowS3ServerAccessLogs',
-              Effect: 'Allow',
-              Principal: { Service: 'logging.s3.amazonaws.com' },
-              Action: 's3:PutObject',
-              Resource: `${arn}/*`,
-            },
-          ],
+          Statement: [tlsOnlyStatement(arn), accessLogDeliveryStatement(arn)],
         }),
       ),
     },

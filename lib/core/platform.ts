@@ -74,7 +74,7 @@ export function resolvePlatform(args: PlatformArgs | undefined, problems: Proble
     problems.add(
       'platform',
       'no platform was given and none is configured',
-      'pass `platform: { cloud, stage, region }` or set `mlops:cloud` in the stack config',
+      'pass `platform: { cloud, stage, region }`, or set `mlops:cloud` in the Pulumi stack config (CDK: context key `mlops`)',
     );
     return {
       cloud: 'docker',

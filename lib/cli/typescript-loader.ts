@@ -1,0 +1,48 @@
+/**
+ * Lets `mlops synth` load a TypeScript program the way `pulumi up` does, without a build step: `.ts` files
+ * are transpiled (not type-checked) with the project's own `typescript` package as they are required.
+ */
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import { CliError } from './stack-config';
+
+interface TranspileApi {
+  transpileModule(
+    source: string,
+    options: { compilerOptions: Record<string, unknown>; fileName: string },
+  ): { outputText: string };
+  ModuleKind: { CommonJS: number };
+  ScriptTarget: { ES2022: number };
+}
+
+let registered = false;
+
+export function registerTypeScript(projectDir: string): void {
+  if (registered) return;
+  let ts: TranspileApi;
+  try {
+    ts = require(require.resolve('typescript', { paths: [projectDir] })) as TranspileApi;
+  } catch {
+    throw new CliError(
+      'the program is TypeScript but the project has no `typescript` package: run `npm install --save-dev typescript`',
+    );
+  }
+  const extensions = (
+    Module as unknown as {
+      _extensions: Record<string, (m: { _compile(code: string, file: string): void }, file: string) => void>;
+    }
+  )._extensions;
+  extensions['.ts'] = (module, filename) => {
+    const output = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+      fileName: filename,
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+        sourceMap: false,
+      },
+    });
+    module._compile(output.outputText, filename);
+  };
+  registered = true;
+}

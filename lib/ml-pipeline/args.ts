@@ -1,0 +1,187 @@
+import type * as pulumi from '@pulumi/pulumi';
+import type { PlatformArgs } from '../core/platform';
+import type { ComputeSize } from '../core/sizes';
+
+/** How the candidate's metric is compared with the threshold (and with the approved model's). */
+export type QualityComparison = 'greater-than' | 'greater-than-or-equal' | 'less-than' | 'less-than-or-equal';
+
+/**
+ * A training pipeline with a quality gate: versioned, encrypted data and artifact buckets, a container
+ * registry for training images, a training run, an evaluation run, a gate on one metric, registration of the
+ * model that passes, an explicit failure for the one that does not, and retraining on a schedule or on demand.
+ *
+ * The container contract, the same on every cloud:
+ * - training reads its data from `/opt/ml/input/data/train` (the data bucket under `data.prefix`) and writes
+ *   the model to `/opt/ml/model`; checkpoints go to `/opt/ml/checkpoints` (SageMaker's training contract).
+ * - evaluation reads the model from `/opt/ml/processing/model` and the data from `/opt/ml/processing/input`,
+ *   and writes `evaluation.metricsFile` to `/opt/ml/processing/evaluation` as
+ *   `{"metrics": {"<metric>": {"value": <number>}}}`; with `qualityGate.mustBeatApproved` it also writes the
+ *   approved model's score as `{"champion": {"<metric>": {"value": <number>}}}` (a score any candidate beats
+ *   when no version is approved yet). It may write drift-monitoring baseline files (`statistics.json`,
+ *   `constraints.json`) to `/opt/ml/processing/baseline`.
+ */
+export interface MlPipelineArgs {
+  /** Where and how to deploy. Default: read from the stack config namespace `mlops`. */
+  readonly platform?: PlatformArgs;
+
+  /**
+   * Physical name of the pipeline (SageMaker pipeline, Cloud Workflows workflow, docker container prefix).
+   * It also names the container registry (lowercased). Default: `<construct name>-<stage>`.
+   */
+  readonly pipelineName?: string;
+
+  /** The training run. Required. */
+  readonly training: TrainingArgs;
+
+  /** Where the training data lives. Default: a bucket the construct makes, data under `training/`. */
+  readonly data?: DataArgs;
+
+  /** The evaluation run that scores the trained model. Required. */
+  readonly evaluation: EvaluationArgs;
+
+  /** The bar a model must pass to be registered. Required. */
+  readonly qualityGate: QualityGateArgs;
+
+  /** The model registry. Default: a model group named after the pipeline. */
+  readonly registry?: RegistryArgs;
+
+  /**
+   * When to retrain: `rate(<n> minutes|hours|days)` or `cron(<minute> <hour> <day-of-month> <month>
+   * <day-of-week>)` (five-field Unix cron, UTC; day of week 0-6 or SUN-SAT, Sunday is 0). gcp turns a rate
+   * into a cron, so there a rate must divide an hour or a day evenly (or be `rate(7 days)`).
+   * `"none"` retrains only on demand (through `retrainTrigger`). Default: `none` in dev, `rate(7 days)` in
+   * staging and prod.
+   */
+  readonly schedule?: string;
+
+  /**
+   * Days a replaced or deleted artifact version (data, models, evaluations, untagged images) is kept. It must
+   * cover at least one schedule interval, so the previous run's artifacts still exist when the next run
+   * starts. Default: 30 in dev, 90 in staging, 365 in prod.
+   */
+  readonly retentionDays?: number;
+
+  /** aws-only settings. */
+  readonly aws?: MlPipelineAwsArgs;
+  /** gcp-only settings. */
+  readonly gcp?: MlPipelineGcpArgs;
+  /** docker-only settings. */
+  readonly docker?: MlPipelineDockerArgs;
+}
+
+export interface TrainingArgs {
+  /** Training image, by digest (`repo@sha256:...`, preferred) or tag. Required. */
+  readonly image: pulumi.Input<string>;
+  /**
+   * Command run in the training container, replacing the image's entrypoint (SageMaker's
+   * `ContainerEntrypoint` on aws). Default: the image's own entrypoint (SageMaker runs it with `train`).
+   */
+  readonly command?: string[];
+  /**
+   * Hyperparameters, as strings. SageMaker writes them to `/opt/ml/input/config/hyperparameters.json`;
+   * on gcp and docker they arrive as the JSON environment variable `MLOPS_HYPERPARAMETERS`. Default: none.
+   */
+  readonly hyperparameters?: Record<string, string>;
+  /** Environment variables of the training container. Default: none. */
+  readonly environment?: Record<string, string>;
+  /** Portable compute size of each training instance. Default: `cpu-small` in dev, `cpu-medium` elsewhere. */
+  readonly size?: ComputeSize;
+  /** Number of training instances, 1 to 20. More than 1 only on aws. Default 1. */
+  readonly instanceCount?: number;
+  /**
+   * Train on spot capacity, resuming from checkpoints when interrupted (SageMaker managed spot training;
+   * aws only: Cloud Run jobs and docker have no spot, so `true` is refused there). Default: `true` on aws in
+   * dev and staging, `false` in prod and on gcp and docker.
+   */
+  readonly spot?: boolean;
+  /** Longest a training run may take, in minutes (1 to 40320). Default 120. */
+  readonly maxRuntimeMinutes?: number;
+  /**
+   * With spot: longest to wait for spot capacity plus training, in minutes; at least `maxRuntimeMinutes`.
+   * Default: twice `maxRuntimeMinutes`.
+   */
+  readonly maxWaitMinutes?: number;
+}
+
+export interface DataArgs {
+  /**
+   * An existing bucket holding the training data (S3 on aws, GCS on gcp; ignored on docker, which uses a
+   * volume). The construct does not manage it: its versioning, encryption and retention are yours; when its
+   * key is not the platform's, grant the training role use of it. Default: a bucket the construct makes.
+   */
+  readonly bucketName?: string;
+  /** Prefix under which the training data lives, ending in `/`. Default `training/`. */
+  readonly prefix?: string;
+}
+
+export interface EvaluationArgs {
+  /** Evaluation image. Default: the training image. */
+  readonly image?: pulumi.Input<string>;
+  /** Command that scores the model and writes the metrics file. Required. */
+  readonly command: string[];
+  /** Name of the metrics file the evaluation writes (a JSON file, see the contract above). Default `evaluation.json`. */
+  readonly metricsFile?: string;
+  /** Portable compute size of the evaluation. Default `cpu-small`. */
+  readonly size?: ComputeSize;
+}
+
+export interface QualityGateArgs {
+  /**
+   * The metric the gate looks at: a key under `metrics` in the metrics file (letters, digits, `_`, `-`).
+   * Required.
+   */
+  readonly metric?: string;
+  /** How the metric is compared. Default `greater-than-or-equal` (higher is better). */
+  readonly comparison?: QualityComparison;
+  /**
+   * The bar the metric must clear. Default: none (then `mustBeatApproved` must be true: a gate needs a bar).
+   */
+  readonly threshold?: number;
+  /**
+   * The candidate must also strictly beat the currently approved model on the metric (the evaluation writes
+   * the approved model's score as `champion`, see the contract above). Default `false`.
+   */
+  readonly mustBeatApproved?: boolean;
+}
+
+export interface RegistryArgs {
+  /**
+   * Name of the model group (SageMaker model package group; the Vertex AI model display name on gcp; the
+   * directory in the models volume on docker). Default: the pipeline name.
+   */
+  readonly modelGroupName?: string;
+  /**
+   * New versions wait for a person to approve them (`PendingManualApproval`); `false` approves every version
+   * that passes the gate. Default: `false` in dev, `true` in staging and prod.
+   */
+  readonly requireApproval?: boolean;
+  /** Serving image recorded with each registered version. Default: the training image. */
+  readonly servingImage?: pulumi.Input<string>;
+}
+
+export interface MlPipelineAwsArgs {
+  /** SageMaker training instance type, overriding `training.size`. Default: from the size. */
+  readonly trainingInstanceType?: string;
+  /** SageMaker processing instance type, overriding `evaluation.size`. Default: from the size. */
+  readonly evaluationInstanceType?: string;
+  /** Training and processing storage volume, in GB (1 to 16384). Default 30. */
+  readonly volumeSizeGb?: number;
+  /**
+   * Cut the training and evaluation containers off the network (they still read inputs and write outputs
+   * through SageMaker). Forced off for the evaluation when `mustBeatApproved` is on (it calls SageMaker).
+   * Default `true`; set `false` for code that downloads at run time.
+   */
+  readonly networkIsolation?: boolean;
+}
+
+export interface MlPipelineGcpArgs {
+  /** Cloud Run job CPU limit, overriding the size (`"2"`, `"4"`, `"8"`). Default: from the size. */
+  readonly cpu?: string;
+  /** Cloud Run job memory limit, overriding the size (`"8Gi"`). Default: from the size. */
+  readonly memory?: string;
+}
+
+export interface MlPipelineDockerArgs {
+  /** Host port of the local container registry, bound to 127.0.0.1. Default 5000. */
+  readonly registryPort?: number;
+}

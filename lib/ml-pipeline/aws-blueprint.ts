@@ -1,0 +1,668 @@
+/**
+ * The AWS facts of an MlPipeline as plain data: the SageMaker pipeline definition (built from typed code,
+ * never a string template), the IAM statements of the pipeline, training and scheduler roles, the schedule
+ * settings and the retention rules. Both the Pulumi AWS renderer and the CDK construct build from these
+ * functions, so the two engines cannot drift apart. Values are strings: plain in Pulumi (inside an apply),
+ * CloudFormation tokens in CDK.
+ */
+import {
+  ecrRepositoryArn,
+  kmsUseStatement,
+  policyDocument,
+  type AwsEnvironment,
+  type PolicyDocument,
+  type PolicyStatement,
+} from '../blocks/aws-iam';
+import { hasLocalNvme } from '../core/sizes';
+import type { QualityComparison } from './args';
+import type { ResolvedMlPipeline } from './resolve';
+
+export const SAGEMAKER_SERVICE = 'sagemaker.amazonaws.com';
+export const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
+
+/** Step names of the pipeline: fixed, because execution history and alarms refer to them. */
+export const STEP = {
+  train: 'Train',
+  evaluate: 'Evaluate',
+  gate: 'QualityGate',
+  register: 'RegisterModel',
+  fail: 'QualityGateFailed',
+} as const;
+
+/** Pipeline parameters a run (scheduled, manual or from monitoring) may override. */
+export const PARAMETER = {
+  inputData: 'InputDataUrl',
+  approvalStatus: 'ModelApprovalStatus',
+  threshold: 'QualityThreshold',
+} as const;
+
+/** The property file the gate reads: the evaluation's metrics file. */
+export const EVALUATION_REPORT = 'EvaluationReport';
+export const EVALUATION_OUTPUT = 'evaluation';
+export const BASELINE_OUTPUT = 'baseline';
+
+/** Container paths of the SageMaker training and processing contracts. */
+export const CONTAINER_PATHS = {
+  checkpoints: '/opt/ml/checkpoints',
+  processingModel: '/opt/ml/processing/model',
+  processingInput: '/opt/ml/processing/input',
+  processingEvaluation: '/opt/ml/processing/evaluation',
+  processingBaseline: '/opt/ml/processing/baseline',
+} as const;
+
+/** Prefixes in the artifact bucket. */
+export const ARTIFACT_PREFIX = {
+  models: 'models',
+  checkpoints: 'checkpoints',
+  evaluations: 'evaluations',
+  baseline: 'baseline',
+} as const;
+
+/** Where the pipeline's resources are: the deploy-time facts the blueprint needs. */
+export interface PipelineAwsRefs extends AwsEnvironment {
+  readonly keyArn: string;
+  readonly dataBucketName: string;
+  readonly artifactBucketName: string;
+  /** ARN of the role training and evaluation jobs run as. */
+  readonly trainingRoleArn: string;
+  readonly trainingImage: string;
+  readonly evaluationImage: string;
+  readonly servingImage: string;
+}
+
+// ---- The pipeline definition's JSON shape (SageMaker pipeline definition schema, version 2020-12-01). ----
+
+export interface GetExpr {
+  readonly Get: string;
+}
+export interface JoinExpr {
+  readonly 'Std:Join': { readonly On: string; readonly Values: readonly PipelineValue[] };
+}
+export interface JsonGetExpr {
+  readonly 'Std:JsonGet': { readonly PropertyFile: GetExpr; readonly Path: string };
+}
+export type PipelineValue = string | number | boolean | GetExpr | JoinExpr | JsonGetExpr;
+
+export type ConditionType = 'GreaterThan' | 'GreaterThanOrEqualTo' | 'LessThan' | 'LessThanOrEqualTo';
+export interface PipelineCondition {
+  readonly Type: ConditionType;
+  readonly LeftValue: PipelineValue;
+  readonly RightValue: PipelineValue;
+}
+
+export interface PipelineParameter {
+  readonly Name: string;
+  readonly Type: 'String' | 'Integer' | 'Float' | 'Boolean';
+  readonly DefaultValue?: string | number | boolean;
+  readonly EnumValues?: readonly string[];
+}
+
+export interface PipelineStep {
+  readonly Name: string;
+  readonly Type: 'Training' | 'Processing' | 'Condition' | 'RegisterModel' | 'Fail';
+  readonly Description?: string;
+  readonly Arguments: Record<string, unknown>;
+  readonly PropertyFiles?: readonly {
+    readonly PropertyFileName: string;
+    readonly OutputName: string;
+    readonly FilePath: string;
+  }[];
+}
+
+export interface PipelineDefinition {
+  readonly Version: '2020-12-01';
+  readonly Metadata: Record<string, never>;
+  readonly Parameters: readonly PipelineParameter[];
+  readonly PipelineExperimentConfig: { readonly ExperimentName: GetExpr; readonly TrialName: GetExpr };
+  readonly Steps: readonly PipelineStep[];
+}
+
+const get = (path: string): GetExpr => ({ Get: path });
+const join = (on: string, values: PipelineValue[]): JoinExpr => ({ 'Std:Join': { On: on, Values: values } });
+const executionId = get('Execution.PipelineExecutionId');
+
+/** SageMaker's condition type for a comparison with the threshold. */
+export function thresholdCondition(comparison: QualityComparison): ConditionType {
+  return {
+    'greater-than': 'GreaterThan',
+    'greater-than-or-equal': 'GreaterThanOrEqualTo',
+    'less-than': 'LessThan',
+    'less-than-or-equal': 'LessThanOrEqualTo',
+  }[comparison] as ConditionType;
+}
+
+/** Beating the approved model is strict: the direction of the comparison, without equality. */
+export function beatCondition(comparison: QualityComparison): ConditionType {
+  return comparison.startsWith('greater') ? 'GreaterThan' : 'LessThan';
+}
+
+/** The JSON path of the candidate's metric in the metrics file. */
+export function metricPath(metric: string): string {
+  return `metrics.${metric}.value`;
+}
+
+/** The JSON path of the approved model's metric in the metrics file. */
+export function championPath(metric: string): string {
+  return `champion.${metric}.value`;
+}
+
+export function dataUri(spec: ResolvedMlPipeline, dataBucketName: string): string {
+  return `s3://${dataBucketName}/${spec.data.prefix}`;
+}
+
+/** Where drift monitoring finds the baseline (`statistics.json`, `constraints.json`) of the latest run. */
+export function baselineUri(artifactBucketName: string): string {
+  return `s3://${artifactBucketName}/${ARTIFACT_PREFIX.baseline}/`;
+}
+
+/** The model approval status new versions get. */
+export function approvalStatus(spec: ResolvedMlPipeline): 'PendingManualApproval' | 'Approved' {
+  return spec.registry.requireApproval ? 'PendingManualApproval' : 'Approved';
+}
+
+/** The storage volume may name a KMS key only on instances without local NVMe storage. */
+export function volumeKey(instanceType: string, keyArn: string): { VolumeKmsKeyId?: string } {
+  return hasLocalNvme(instanceType) ? {} : { VolumeKmsKeyId: keyArn };
+}
+
+function vpcConfig(spec: ResolvedMlPipeline) {
+  const { subnetIds, securityGroupIds } = spec.platform.network;
+  return subnetIds?.length ? { Subnets: subnetIds, SecurityGroupIds: securityGroupIds ?? [] } : undefined;
+}
+
+function trainingStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
+  const t = spec.training;
+  const artifacts = `s3://${refs.artifactBucketName}`;
+  const vpc = vpcConfig(spec);
+  return {
+    Name: STEP.train,
+    Type: 'Training',
+    Description: 'Trains the model on the data under InputDataUrl.',
+    Arguments: {
+      AlgorithmSpecification: {
+        TrainingImage: refs.trainingImage,
+        TrainingInputMode: 'File',
+        ...(t.command ? { ContainerEntrypoint: [...t.command] } : {}),
+      },
+      RoleArn: refs.trainingRoleArn,
+      InputDataConfig: [
+        {
+          ChannelName: 'train',
+          DataSource: {
+            S3DataSource: {
+              S3DataType: 'S3Prefix',
+              S3Uri: get(`Parameters.${PARAMETER.inputData}`),
+              S3DataDistributionType: 'FullyReplicated',
+            },
+          },
+        },
+      ],
+      OutputDataConfig: { S3OutputPath: `${artifacts}/${ARTIFACT_PREFIX.models}`, KmsKeyId: refs.keyArn },
+      ResourceConfig: {
+        InstanceCount: t.instanceCount,
+        InstanceType: spec.aws.trainingInstanceType,
+        VolumeSizeInGB: spec.aws.volumeSizeGb,
+        ...volumeKey(spec.aws.trainingInstanceType, refs.keyArn),
+      },
+      StoppingCondition: {
+        MaxRuntimeInSeconds: t.maxRuntimeSeconds,
+        ...(t.spot ? { MaxWaitTimeInSeconds: t.maxWaitSeconds } : {}),
+      },
+      HyperParameters: { ...t.hyperparameters },
+      ...(Object.keys(t.environment).length > 0 ? { Environment: { ...t.environment } } : {}),
+      EnableNetworkIsolation: spec.aws.networkIsolation,
+      EnableInterContainerTrafficEncryption: t.instanceCount > 1,
+      ...(t.spot
+        ? {
+            EnableManagedSpotTraining: true,
+            // Checkpoints per execution: an interrupted spot run resumes from its own, never another run's.
+            CheckpointConfig: {
+              S3Uri: join('/', [`${artifacts}/${ARTIFACT_PREFIX.checkpoints}`, executionId]),
+              LocalPath: CONTAINER_PATHS.checkpoints,
+            },
+          }
+        : {}),
+      ...(vpc ? { VpcConfig: vpc } : {}),
+    },
+  };
+}
+
+function evaluationOutputUri(refs: PipelineAwsRefs): JoinExpr {
+  return join('/', [`s3://${refs.artifactBucketName}/${ARTIFACT_PREFIX.evaluations}`, executionId]);
+}
+
+function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
+  const vpc = vpcConfig(spec);
+  const s3Input = (uri: PipelineValue, localPath: string) => ({
+    S3Uri: uri,
+    LocalPath: localPath,
+    S3DataType: 'S3Prefix',
+    S3InputMode: 'File',
+    S3DataDistributionType: 'FullyReplicated',
+    S3CompressionType: 'None',
+  });
+  const s3Output = (uri: PipelineValue, localPath: string) => ({
+    S3Uri: uri,
+    LocalPath: localPath,
+    S3UploadMode: 'EndOfJob',
+  });
+  return {
+    Name: STEP.evaluate,
+    Type: 'Processing',
+    Description: `Scores the trained model and writes ${spec.evaluation.metricsFile}.`,
+    Arguments: {
+      ProcessingResources: {
+        ClusterConfig: {
+          InstanceCount: 1,
+          InstanceType: spec.aws.evaluationInstanceType,
+          VolumeSizeInGB: spec.aws.volumeSizeGb,
+          ...volumeKey(spec.aws.evaluationInstanceType, refs.keyArn),
+        },
+      },
+      AppSpecification: { ImageUri: refs.evaluationImage, ContainerEntrypoint: [...spec.evaluation.command] },
+      RoleArn: refs.trainingRoleArn,
+      ProcessingInputs: [
+        {
+          InputName: 'model',
+          AppManaged: false,
+          S3Input: s3Input(
+            get(`Steps.${STEP.train}.ModelArtifacts.S3ModelArtifacts`),
+            CONTAINER_PATHS.processingModel,
+          ),
+        },
+        {
+          InputName: 'data',
+          AppManaged: false,
+          S3Input: s3Input(get(`Parameters.${PARAMETER.inputData}`), CONTAINER_PATHS.processingInput),
+        },
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [
+          {
+            OutputName: EVALUATION_OUTPUT,
+            AppManaged: false,
+            S3Output: s3Output(evaluationOutputUri(refs), CONTAINER_PATHS.processingEvaluation),
+          },
+          {
+            OutputName: BASELINE_OUTPUT,
+            AppManaged: false,
+            S3Output: s3Output(baselineUri(refs.artifactBucketName), CONTAINER_PATHS.processingBaseline),
+          },
+        ],
+        KmsKeyId: refs.keyArn,
+      },
+      Environment: {
+        MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
+        MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
+        MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
+      },
+      NetworkConfig: {
+        // Scoring the approved model means asking SageMaker for it: that needs the network.
+        EnableNetworkIsolation: spec.aws.networkIsolation && !spec.qualityGate.mustBeatApproved,
+        EnableInterContainerTrafficEncryption: true,
+        ...(vpc ? { VpcConfig: vpc } : {}),
+      },
+      StoppingCondition: { MaxRuntimeInSeconds: spec.training.maxRuntimeSeconds },
+    },
+    PropertyFiles: [
+      {
+        PropertyFileName: EVALUATION_REPORT,
+        OutputName: EVALUATION_OUTPUT,
+        FilePath: spec.evaluation.metricsFile,
+      },
+    ],
+  };
+}
+
+/** The gate's conditions (all must hold): the threshold, and beating the approved model when asked. */
+export function gateConditions(spec: ResolvedMlPipeline): PipelineCondition[] {
+  const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
+  const report = get(`Steps.${STEP.evaluate}.PropertyFiles.${EVALUATION_REPORT}`);
+  const candidate: JsonGetExpr = { 'Std:JsonGet': { PropertyFile: report, Path: metricPath(metric) } };
+  const conditions: PipelineCondition[] = [];
+  if (threshold !== undefined)
+    conditions.push({
+      Type: thresholdCondition(comparison),
+      LeftValue: candidate,
+      RightValue: get(`Parameters.${PARAMETER.threshold}`),
+    });
+  if (mustBeatApproved)
+    conditions.push({
+      Type: beatCondition(comparison),
+      LeftValue: candidate,
+      RightValue: { 'Std:JsonGet': { PropertyFile: report, Path: championPath(metric) } },
+    });
+  return conditions;
+}
+
+function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
+  return {
+    Name: STEP.register,
+    Type: 'RegisterModel',
+    Description: `Registers the model in ${spec.registry.modelGroupName}.`,
+    Arguments: {
+      ModelPackageGroupName: spec.registry.modelGroupName,
+      ModelApprovalStatus: get(`Parameters.${PARAMETER.approvalStatus}`),
+      InferenceSpecification: {
+        Containers: [
+          {
+            Image: refs.servingImage,
+            ModelDataUrl: get(`Steps.${STEP.train}.ModelArtifacts.S3ModelArtifacts`),
+          },
+        ],
+        SupportedContentTypes: ['application/json', 'text/csv'],
+        SupportedResponseMIMETypes: ['application/json', 'text/csv'],
+      },
+      ModelMetrics: {
+        ModelQuality: {
+          Statistics: {
+            ContentType: 'application/json',
+            S3Uri: join('/', [evaluationOutputUri(refs), spec.evaluation.metricsFile]),
+          },
+        },
+      },
+      CustomerMetadataProperties: { pipeline: spec.pipelineName, qualityMetric: spec.qualityGate.metric },
+    },
+  };
+}
+
+function failStep(spec: ResolvedMlPipeline): PipelineStep {
+  const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
+  const bars = [
+    ...(threshold !== undefined ? [`${comparison} ${threshold}`] : []),
+    ...(mustBeatApproved ? ['better than the approved model'] : []),
+  ];
+  return {
+    Name: STEP.fail,
+    Type: 'Fail',
+    Arguments: {
+      ErrorMessage: join(' ', [
+        `The model did not pass the quality gate: ${metric} must be ${bars.join(' and ')}; see`,
+        join('/', [evaluationOutputUri(refsPlaceholder), spec.evaluation.metricsFile]),
+      ]),
+    },
+  };
+}
+// The fail message names the report by execution; the bucket is filled in by pipelineDefinition.
+const refsPlaceholder = { artifactBucketName: '${ARTIFACTS}' } as PipelineAwsRefs;
+
+/** The whole SageMaker pipeline: train, evaluate, gate, then register or fail. */
+export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineDefinition {
+  const fail = failStep(spec);
+  const failWithBucket = JSON.parse(
+    JSON.stringify(fail).split('${ARTIFACTS}').join(refs.artifactBucketName),
+  ) as PipelineStep;
+  const parameters: PipelineParameter[] = [
+    { Name: PARAMETER.inputData, Type: 'String', DefaultValue: dataUri(spec, refs.dataBucketName) },
+    {
+      Name: PARAMETER.approvalStatus,
+      Type: 'String',
+      DefaultValue: approvalStatus(spec),
+      EnumValues: ['PendingManualApproval', 'Approved'],
+    },
+    ...(spec.qualityGate.threshold !== undefined
+      ? [{ Name: PARAMETER.threshold, Type: 'Float' as const, DefaultValue: spec.qualityGate.threshold }]
+      : []),
+  ];
+  return {
+    Version: '2020-12-01',
+    Metadata: {},
+    Parameters: parameters,
+    PipelineExperimentConfig: {
+      ExperimentName: get('Execution.PipelineName'),
+      TrialName: executionId,
+    },
+    Steps: [
+      trainingStep(spec, refs),
+      evaluationStep(spec, refs),
+      {
+        Name: STEP.gate,
+        Type: 'Condition',
+        Description: 'Registers the model only when it passes the quality gate.',
+        Arguments: {
+          Conditions: gateConditions(spec),
+          IfSteps: [registerStep(spec, refs)],
+          ElseSteps: [failWithBucket],
+        },
+      },
+    ],
+  };
+}
+
+// ---- ARNs. ----
+
+function arn(env: AwsEnvironment, service: string, resource: string): string {
+  return `arn:${env.partition}:${service}:${env.region}:${env.account}:${resource}`;
+}
+
+/** ARN of the pipeline (SageMaker lowercases names in ARNs). */
+export function pipelineArn(env: AwsEnvironment, pipelineName: string): string {
+  return arn(env, 'sagemaker', `pipeline/${pipelineName.toLowerCase()}`);
+}
+
+export function modelPackageGroupArn(env: AwsEnvironment, groupName: string): string {
+  return arn(env, 'sagemaker', `model-package-group/${groupName.toLowerCase()}`);
+}
+
+/** Versions of the group: `model-package/<group>/<version>`. */
+export function modelPackagesArn(env: AwsEnvironment, groupName: string): string {
+  return arn(env, 'sagemaker', `model-package/${groupName.toLowerCase()}/*`);
+}
+
+function bucketArns(
+  env: AwsEnvironment,
+  bucketName: string,
+  prefix = '',
+): { bucket: string; objects: string } {
+  return {
+    bucket: `arn:${env.partition}:s3:::${bucketName}`,
+    objects: `arn:${env.partition}:s3:::${bucketName}/${prefix}*`,
+  };
+}
+
+// ---- IAM. ----
+
+/**
+ * The pipeline role (SageMaker runs the pipeline as it): start and watch its own jobs, register versions in
+ * its own group, hand the training role to SageMaker, and read the metrics file the gate evaluates.
+ */
+export function pipelineRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PolicyDocument {
+  const artifacts = bucketArns(refs, refs.artifactBucketName, `${ARTIFACT_PREFIX.evaluations}/`);
+  return policyDocument([
+    {
+      Sid: 'RunPipelineJobs',
+      Effect: 'Allow',
+      Action: [
+        'sagemaker:CreateTrainingJob',
+        'sagemaker:DescribeTrainingJob',
+        'sagemaker:StopTrainingJob',
+        'sagemaker:CreateProcessingJob',
+        'sagemaker:DescribeProcessingJob',
+        'sagemaker:StopProcessingJob',
+        'sagemaker:AddTags',
+      ],
+      // Pipelines name their jobs `pipelines-<execution>-<step>-...`.
+      Resource: [
+        arn(refs, 'sagemaker', 'training-job/pipelines-*'),
+        arn(refs, 'sagemaker', 'processing-job/pipelines-*'),
+      ],
+    },
+    {
+      Sid: 'RegisterModelVersions',
+      Effect: 'Allow',
+      Action: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:AddTags'],
+      Resource: [
+        modelPackageGroupArn(refs, spec.registry.modelGroupName),
+        modelPackagesArn(refs, spec.registry.modelGroupName),
+      ],
+    },
+    {
+      Sid: 'PassTrainingRole',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: refs.trainingRoleArn,
+      Condition: { StringEquals: { 'iam:PassedToService': SAGEMAKER_SERVICE } },
+    },
+    { Sid: 'ReadEvaluationReports', Effect: 'Allow', Action: 's3:GetObject', Resource: artifacts.objects },
+    kmsUseStatement(refs.keyArn, 'UsePipelineKey'),
+  ]);
+}
+
+/**
+ * The training role (training and evaluation jobs run as it): read the data, read and write artifacts, pull
+ * the images, use the key, write its own logs and metrics; with `mustBeatApproved`, read the model group.
+ */
+export function trainingRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PolicyDocument {
+  const data = bucketArns(refs, refs.dataBucketName, spec.data.prefix);
+  const artifacts = bucketArns(refs, refs.artifactBucketName);
+  const images = [refs.trainingImage, refs.evaluationImage];
+  const repositories = [...new Set(images.map((image) => ecrRepositoryArn(refs.partition, image)))]
+    .filter((r): r is string => r !== undefined)
+    .sort();
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'ListTrainingData',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: data.bucket,
+      Condition: { StringLike: { 's3:prefix': `${spec.data.prefix}*` } },
+    },
+    { Sid: 'ReadTrainingData', Effect: 'Allow', Action: 's3:GetObject', Resource: data.objects },
+    { Sid: 'ListArtifacts', Effect: 'Allow', Action: 's3:ListBucket', Resource: artifacts.bucket },
+    {
+      Sid: 'ReadWriteArtifacts',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      Resource: artifacts.objects,
+    },
+    kmsUseStatement(refs.keyArn, 'UsePipelineKey'),
+  ];
+  if (repositories.length > 0) {
+    // GetAuthorizationToken has no resource-level permissions.
+    statements.push({ Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
+    statements.push({
+      Sid: 'PullImages',
+      Effect: 'Allow',
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      Resource: repositories,
+    });
+  }
+  const logGroups = ['TrainingJobs', 'ProcessingJobs'].map((kind) => `log-group:/aws/sagemaker/${kind}`);
+  statements.push({
+    Sid: 'WriteJobLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+    Resource: logGroups.flatMap((g) => [arn(refs, 'logs', g), arn(refs, 'logs', `${g}:log-stream:*`)]),
+  });
+  // PutMetricData has no resource-level permissions; the namespace condition keeps it to SageMaker's.
+  statements.push({
+    Sid: 'PublishJobMetrics',
+    Effect: 'Allow',
+    Action: 'cloudwatch:PutMetricData',
+    Resource: '*',
+    Condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } },
+  });
+  if (spec.qualityGate.mustBeatApproved) {
+    statements.push({
+      Sid: 'ReadApprovedModel',
+      Effect: 'Allow',
+      Action: ['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage'],
+      Resource: [
+        modelPackageGroupArn(refs, spec.registry.modelGroupName),
+        modelPackagesArn(refs, spec.registry.modelGroupName),
+      ],
+    });
+  }
+  if ((spec.platform.network.subnetIds?.length ?? 0) > 0) {
+    statements.push({
+      Sid: 'AttachToVpc',
+      Effect: 'Allow',
+      Action: [
+        'ec2:CreateNetworkInterface',
+        'ec2:CreateNetworkInterfacePermission',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DeleteNetworkInterfacePermission',
+        'ec2:DescribeDhcpOptions',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeVpcs',
+      ],
+      // EC2 network-interface and Describe actions take no resource-level restriction.
+      Resource: '*',
+    });
+  }
+  return policyDocument(statements);
+}
+
+/** Trust of the scheduler role: EventBridge Scheduler, for schedules in this account only. */
+export function schedulerTrustPolicy(account: string): PolicyDocument {
+  return policyDocument([
+    {
+      Effect: 'Allow',
+      Principal: { Service: SCHEDULER_SERVICE },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': account } },
+    },
+  ]);
+}
+
+/** The scheduler role starts this pipeline and nothing else. */
+export function schedulerRolePolicy(spec: ResolvedMlPipeline, env: AwsEnvironment): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: 'StartRetraining',
+      Effect: 'Allow',
+      Action: 'sagemaker:StartPipelineExecution',
+      Resource: pipelineArn(env, spec.pipelineName),
+    },
+  ]);
+}
+
+// ---- Schedule and retention. ----
+
+/** EventBridge Scheduler settings of the retraining schedule; undefined when retraining is on demand. */
+export function scheduleSettings(spec: ResolvedMlPipeline, dataBucketName: string) {
+  if (!spec.aws.scheduleExpression) return undefined;
+  return {
+    name: `${spec.pipelineName.slice(0, 56)}-retrain`,
+    description: `Retrains ${spec.pipelineName} on schedule.`,
+    scheduleExpression: spec.aws.scheduleExpression,
+    scheduleExpressionTimezone: 'UTC',
+    flexibleTimeWindow: { mode: 'OFF' as const },
+    state: 'ENABLED' as const,
+    retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
+    pipelineParameters: [{ name: PARAMETER.inputData, value: dataUri(spec, dataBucketName) }],
+  };
+}
+
+/** Days replaced artifact versions are kept (the buckets' noncurrent-version expiry). */
+export function noncurrentVersionDays(spec: ResolvedMlPipeline): number {
+  return spec.retentionDays;
+}
+
+/** ECR lifecycle: untagged images expire after the retention; tagged (released) images are kept. */
+export function repositoryLifecyclePolicy(spec: ResolvedMlPipeline) {
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images after ${spec.retentionDays} days`,
+        selection: {
+          tagStatus: 'untagged',
+          countType: 'sinceImagePushed',
+          countUnit: 'days',
+          countNumber: spec.retentionDays,
+        },
+        action: { type: 'expire' },
+      },
+    ],
+  };
+}
+
+/** Settings of the image repository: scanned on push, immutable tags, encrypted with the pipeline key. */
+export const REPOSITORY_SETTINGS = {
+  imageTagMutability: 'IMMUTABLE',
+  scanOnPush: true,
+  encryptionType: 'KMS',
+} as const;

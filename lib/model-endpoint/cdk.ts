@@ -1,0 +1,264 @@
+/**
+ * The CDK ModelEndpoint: the same arguments as the Pulumi construct (with plain values instead of Pulumi
+ * inputs), built from the same AWS blueprint as the Pulumi AWS renderer. `node.defaultChild` is the endpoint.
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import { Aws, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
+import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket } from '../blocks/cdk-aws';
+import { platformFromContext } from '../core/platform-context';
+import { knownString } from '../core/validation';
+import type { ModelEndpointArgs } from './args';
+import * as blueprint from './aws-blueprint';
+import { resolveModelEndpoint, type ResolvedModelEndpoint } from './resolve';
+
+/** ModelEndpoint arguments for CDK: the Pulumi arguments with every input a plain value (tokens allowed). */
+export type ModelEndpointProps = pulumi.Unwrap<ModelEndpointArgs>;
+
+export class ModelEndpoint extends Construct {
+  /** Physical name of the SageMaker endpoint. */
+  readonly endpointName: string;
+  /** ARN of the endpoint. */
+  readonly endpointId: string;
+  /** URL requests are POSTed to. */
+  readonly url: string;
+  readonly spec: ResolvedModelEndpoint;
+  readonly endpoint: sagemaker.CfnEndpoint;
+  readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  readonly models: sagemaker.CfnModel[];
+  readonly executionRole: iam.Role;
+  readonly rollbackAlarms: cloudwatch.Alarm[];
+  readonly key: kms.IKey;
+  readonly captureBucket?: s3.Bucket;
+  readonly scalingTarget?: autoscaling.ScalableTarget;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id);
+    const platformArgs = props?.platform ?? platformFromContext(this);
+    const spec = resolveModelEndpoint(
+      id,
+      props,
+      platformArgs && { ...platformArgs, region: platformArgs.region ?? Stack.of(this).region },
+    );
+    if (spec.platform.cloud !== 'aws') {
+      throw new Error(
+        `ModelEndpoint "${id}": the CDK construct deploys to aws, but platform.cloud is ${spec.platform.cloud}. Fix: use the Pulumi construct from 'mlops-constructs' for ${spec.platform.cloud}.`,
+      );
+    }
+    this.spec = spec;
+    const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
+
+    this.key = cdkCustomerKey(
+      this,
+      'Key',
+      `Encrypts the ${spec.endpointName} endpoint's volumes and request capture.`,
+      spec.platform,
+    );
+    if (spec.capturePercent > 0) {
+      const accessLogs = cdkAccessLogBucket(this, 'AccessLogs', spec.platform);
+      this.captureBucket = cdkSecureBucket(this, 'Capture', { key: this.key, accessLogs }, spec.platform);
+    }
+
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal(blueprint.SAGEMAKER_SERVICE),
+      description: `SageMaker execution role of the ${spec.endpointName} endpoint.`,
+    });
+    const refs = (environment: AwsEnvironment, keyArn: string, captureBucketName?: string) => ({
+      ...environment,
+      keyArn,
+      captureBucketName,
+      images: spec.models.map((m) => knownString(m.image)).filter((i): i is string => i !== undefined),
+      modelDataUrls: spec.models
+        .map((m) => knownString(m.modelDataUrl))
+        .filter((u): u is string => u !== undefined),
+    });
+    const policy = new iam.Policy(this, 'ExecutionPolicy', {
+      roles: [this.executionRole],
+      document: iam.PolicyDocument.fromJson(
+        blueprint.executionRolePolicy(spec, refs(env, this.key.keyArn, this.captureBucket?.bucketName)),
+      ),
+    });
+    // cdk-nag names each wildcard finding by the resource as written in the template: render the same
+    // policy with its placeholders to acknowledge exactly those, and nothing else.
+    const stack = Stack.of(this);
+    const logicalId = (c: Construct | undefined) =>
+      c && `<${stack.resolve((c.node.defaultChild as CfnResource).logicalId)}>`;
+    const placeholders = {
+      partition: '<AWS::Partition>',
+      region: '<AWS::Region>',
+      account: '<AWS::AccountId>',
+    };
+    acknowledgeWildcards(
+      policy,
+      blueprint.executionRolePolicy(
+        spec,
+        refs(placeholders, `${logicalId(this.key) ?? this.key.keyArn}.Arn`, logicalId(this.captureBucket)),
+      ),
+    );
+
+    const subnets = spec.platform.network.subnetIds ?? [];
+    this.models = spec.models.map((model) => {
+      const cfnModel = new sagemaker.CfnModel(this, `Model-${model.variant}`, {
+        executionRoleArn: this.executionRole.roleArn,
+        primaryContainer: spec.aws.modelPackageArn
+          ? { modelPackageName: spec.aws.modelPackageArn as string, environment: { ...spec.environment } }
+          : {
+              image: model.image as string,
+              modelDataUrl: model.modelDataUrl as string | undefined,
+              environment: { ...spec.environment },
+            },
+        enableNetworkIsolation: spec.aws.networkIsolation,
+        vpcConfig:
+          subnets.length > 0
+            ? { subnets, securityGroupIds: spec.platform.network.securityGroupIds ?? [] }
+            : undefined,
+      });
+      // The role must have its permissions before SageMaker validates the model with it.
+      cfnModel.node.addDependency(policy);
+      if (subnets.length === 0) {
+        Validations.of(cfnModel).acknowledge({
+          id: 'AwsSolutions-SM1',
+          reason: spec.aws.networkIsolation
+            ? 'Network isolation is on: the container has no network access at all, which is stricter than a VPC.'
+            : 'No VPC was configured for this platform; set platform.network.subnetIds to run the model in one.',
+        });
+      }
+      return cfnModel;
+    });
+
+    const capture = this.captureBucket
+      ? blueprint.dataCapture(spec, this.captureBucket.bucketName, this.key.keyArn)
+      : undefined;
+    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
+      productionVariants: blueprint.productionVariants(spec).map((variant) => ({
+        variantName: variant.variantName,
+        modelName: this.models[variant.modelIndex].attrModelName,
+        initialVariantWeight: variant.initialVariantWeight,
+        instanceType: variant.instanceType,
+        initialInstanceCount: variant.initialInstanceCount,
+        serverlessConfig: variant.serverlessConfig,
+      })),
+      kmsKeyId: blueprint.volumeKeyAllowed(spec) ? this.key.keyArn : undefined,
+      dataCaptureConfig: capture,
+    });
+    // A rolled-back update leaves the endpoint on the old configuration: never delete one.
+    this.endpointConfig.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    if (this.captureBucket) this.endpointConfig.node.addDependency(this.captureBucket);
+    if (!blueprint.volumeKeyAllowed(spec)) {
+      Validations.of(this.endpointConfig).acknowledge({
+        id: 'AwsSolutions-SM2',
+        reason: spec.serverless
+          ? 'Serverless endpoints take no storage volume key; SageMaker encrypts their storage itself.'
+          : 'This instance type has local NVMe storage, which the hardware encrypts; SageMaker refuses a KMS key for it.',
+      });
+    }
+
+    this.rollbackAlarms = blueprint.rollbackAlarms(spec).map(
+      (alarm) =>
+        new cloudwatch.Alarm(this, `RollbackAlarm-${alarm.id}`, {
+          alarmName: alarm.name,
+          alarmDescription: alarm.description,
+          metric: new cloudwatch.Metric({
+            namespace: alarm.namespace,
+            metricName: alarm.metricName,
+            statistic: alarm.extendedStatistic ?? alarm.statistic,
+            period: Duration.seconds(alarm.periodSeconds),
+            dimensionsMap: blueprint.rollbackAlarmDimensions(
+              spec.endpointName,
+              this.endpointConfig.attrEndpointConfigName,
+            ),
+          }),
+          threshold: alarm.threshold,
+          evaluationPeriods: alarm.evaluationPeriods,
+          datapointsToAlarm: alarm.datapointsToAlarm,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    );
+
+    const scaling = blueprint.autoscaling(spec);
+    this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
+      endpointName: spec.endpointName,
+      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      deploymentConfig: blueprint.deploymentConfig(
+        spec,
+        this.rollbackAlarms.map((a) => a.alarmName),
+      ),
+      // Autoscaling owns the instance count: keep it across updates; weights still follow the config.
+      retainAllVariantProperties: scaling !== undefined,
+      excludeRetainedVariantProperties: scaling ? [{ variantPropertyType: 'DesiredWeight' }] : undefined,
+    });
+    this.rollbackAlarms.forEach((alarm) => this.endpoint.node.addDependency(alarm));
+
+    if (scaling) {
+      this.scalingTarget = new autoscaling.ScalableTarget(this, 'ScalingTarget', {
+        serviceNamespace: autoscaling.ServiceNamespace.SAGEMAKER,
+        resourceId: scaling.resourceId,
+        scalableDimension: scaling.scalableDimension,
+        minCapacity: scaling.minCapacity,
+        maxCapacity: scaling.maxCapacity,
+      });
+      this.scalingTarget.node.addDependency(this.endpoint);
+      this.scalingTarget.scaleToTrackMetric('InvocationsPerInstance', {
+        predefinedMetric: autoscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+        targetValue: scaling.targetValue,
+        scaleInCooldown: Duration.seconds(scaling.scaleInCooldownSeconds),
+        scaleOutCooldown: Duration.seconds(scaling.scaleOutCooldownSeconds),
+      });
+    }
+
+    spec.invokers.forEach((roleName) => {
+      new iam.Policy(this, `Invoke-${roleName}`, {
+        roles: [iam.Role.fromRoleName(this, `Invoker-${roleName}`, roleName)],
+        document: iam.PolicyDocument.fromJson(blueprint.invokePolicy(spec, env)),
+      });
+    });
+
+    this.endpointName = this.endpoint.attrEndpointName;
+    this.endpointId = blueprint.endpointArn(env, spec.endpointName);
+    this.url = blueprint.invokeUrl(Aws.REGION, spec.endpointName);
+  }
+}
+
+/** Acknowledges each wildcard resource of a blueprint policy, with the reason a reviewer would accept. */
+function acknowledgeWildcards(policy: iam.Policy, document: PolicyDocument): void {
+  const wildcards = new Set(
+    document.Statement.flatMap((st) =>
+      Array.isArray(st.Resource) ? st.Resource : st.Resource ? [st.Resource] : [],
+    ).filter((r) => r.includes('*')),
+  );
+  for (const resource of wildcards) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
+      reason:
+        WILDCARD_REASONS.find(([pattern]) => pattern.test(resource))?.[1] ??
+        "Scoped to this endpoint's own resources.",
+    });
+  }
+}
+
+const WILDCARD_REASONS: [RegExp, string][] = [
+  [
+    /^\*$/,
+    'ecr:GetAuthorizationToken, cloudwatch:PutMetricData and EC2 network-interface actions have no resource-level permissions; PutMetricData is limited by a namespace condition.',
+  ],
+  [
+    /:log-stream:\*$/,
+    "SageMaker names log streams after variant and instance at run time; the grant is limited to this endpoint's log group.",
+  ],
+  [
+    /\/capture\//,
+    "SageMaker writes capture files with generated names; the grant is limited to this endpoint's capture prefix.",
+  ],
+  [
+    /:repository\/\*$/,
+    "The serving image is known only at deploy time; the grant is limited to pulling from this account's repositories.",
+  ],
+];

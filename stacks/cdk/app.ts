@@ -1,0 +1,21 @@
+// The CDK app (`cdk.json` runs it): synthesizes the reference system with cdk-nag's AwsSolutions checks on.
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readProject, readStackConfig } from '../../lib/cli/stack-config';
+import type { Release } from '../pulumi/system';
+import { ChurnStack } from './churn-stack';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const projectRoot = require('node:fs').existsSync(path.join(root, 'Pulumi.yaml'))
+  ? root
+  : path.resolve(__dirname, '..', '..');
+const prod = readStackConfig(readProject(projectRoot), 'prod');
+
+const app = new App();
+new ChurnStack(app, 'churn-prod', {
+  release: prod['churn:release'] as Release,
+  invokers: prod['churn:invokers'] as string[] | undefined,
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

@@ -1,0 +1,6 @@
+// Entry point of the reference program (`Pulumi.yaml` points here): `pulumi up` and `mlops synth` run it.
+import { churnSystem } from './system';
+
+const outputs = churnSystem();
+export const endpointName = outputs.endpointName;
+export const endpointUrl = outputs.endpointUrl;
