@@ -366,7 +366,7 @@ function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeline
   };
 }
 
-function failStep(spec: ResolvedMlPipeline): PipelineStep {
+function failStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
   const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
   const bars = [
     ...(threshold !== undefined ? [`${comparison} ${threshold}`] : []),
@@ -378,20 +378,13 @@ function failStep(spec: ResolvedMlPipeline): PipelineStep {
     Arguments: {
       ErrorMessage: join(' ', [
         `The model did not pass the quality gate: ${metric} must be ${bars.join(' and ')}; see`,
-        join('/', [evaluationOutputUri(refsPlaceholder), spec.evaluation.metricsFile]),
+        join('/', [evaluationOutputUri(refs), spec.evaluation.metricsFile]),
       ]),
     },
   };
 }
-// The fail message names the report by execution; the bucket is filled in by pipelineDefinition.
-const refsPlaceholder = { artifactBucketName: '${ARTIFACTS}' } as PipelineAwsRefs;
-
 /** The whole SageMaker pipeline: train, evaluate, gate, then register or fail. */
 export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineDefinition {
-  const fail = failStep(spec);
-  const failWithBucket = JSON.parse(
-    JSON.stringify(fail).split('${ARTIFACTS}').join(refs.artifactBucketName),
-  ) as PipelineStep;
   const parameters: PipelineParameter[] = [
     { Name: PARAMETER.inputData, Type: 'String', DefaultValue: dataUri(spec, refs.dataBucketName) },
     {
@@ -422,7 +415,7 @@ export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRe
         Arguments: {
           Conditions: gateConditions(spec),
           IfSteps: [registerStep(spec, refs)],
-          ElseSteps: [failWithBucket],
+          ElseSteps: [failStep(spec, refs)],
         },
       },
     ],

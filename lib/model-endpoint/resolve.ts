@@ -256,6 +256,7 @@ export function resolveModelEndpoint(
         'a SageMaker serverless endpoint serves a single variant',
         'remove the challengers, or use `serverless: false`',
       );
+    if (args.aws?.networkIsolation === true) problems.add('aws.networkIsolation', 'SageMaker Serverless Inference has no network isolation', 'remove `aws.networkIsolation`, or use `serverless: false`');
     if (!facts.aws.serverlessMemoryMb && !gpu)
       problems.add('size', `${size} has no serverless memory size`, 'use a CPU size');
   }
@@ -333,7 +334,8 @@ export function resolveModelEndpoint(
       serverlessMemoryMb: facts.aws.serverlessMemoryMb,
       serverlessMaxConcurrency:
         args.aws?.serverlessMaxConcurrency ?? ENDPOINT_DEFAULTS.serverlessMaxConcurrency,
-      networkIsolation: args.aws?.networkIsolation ?? true,
+      // Serverless endpoints refuse network isolation.
+      networkIsolation: serverless ? false : (args.aws?.networkIsolation ?? true),
     },
     gcp: {
       cpu: args.gcp?.cpu ?? facts.gcp?.cpu ?? '4',

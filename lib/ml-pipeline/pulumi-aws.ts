@@ -1,0 +1,267 @@
+/** Renders a resolved MlPipeline to SageMaker Pipelines through Pulumi, from the shared AWS blueprint. */
+import * as pulumi from '@pulumi/pulumi';
+import * as ecr from '@pulumi/aws/ecr';
+import { getCallerIdentityOutput } from '@pulumi/aws/getCallerIdentity';
+import * as iam from '@pulumi/aws/iam';
+import type * as kms from '@pulumi/aws/kms';
+import type * as s3 from '@pulumi/aws/s3';
+import * as sagemaker from '@pulumi/aws/sagemaker';
+import * as scheduler from '@pulumi/aws/scheduler';
+import { serviceTrustPolicy } from '../blocks/aws-iam';
+import {
+  accessLogBucket,
+  awsPartition,
+  customerKey,
+  secureBucket,
+  type AwsChildContext,
+} from '../blocks/pulumi-aws';
+import * as blueprint from './aws-blueprint';
+import type { RenderedPipeline } from './rendered';
+import type { ResolvedMlPipeline } from './resolve';
+
+/** The AWS children of an MlPipeline, for escape hatches. */
+export interface MlPipelineAwsChildren {
+  readonly pipeline: sagemaker.Pipeline;
+  readonly modelPackageGroup: sagemaker.ModelPackageGroup;
+  readonly repository: ecr.Repository;
+  /** The data bucket; undefined when `data.bucketName` brought an existing one. */
+  readonly dataBucket?: s3.Bucket;
+  readonly artifactBucket: s3.Bucket;
+  readonly pipelineRole: iam.Role;
+  readonly trainingRole: iam.Role;
+  /** The key the construct created; undefined when the platform brought one. */
+  readonly key?: kms.Key;
+  /** Undefined when retraining is on demand only. */
+  readonly schedule?: scheduler.Schedule;
+  readonly schedulerRole?: iam.Role;
+}
+
+export function renderAws(
+  spec: ResolvedMlPipeline,
+  parent: pulumi.Resource,
+): RenderedPipeline<MlPipelineAwsChildren> {
+  const name = spec.constructName;
+  const region = spec.platform.region;
+  const ctx: AwsChildContext = { parent, platform: spec.platform, tags: { ...spec.tags } };
+  const opts = { parent };
+  const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
+  const partition = awsPartition(region);
+  const account = getCallerIdentityOutput({}, { parent }).accountId;
+
+  const { keyArn, key } = customerKey(
+    name,
+    `Encrypts the ${spec.pipelineName} pipeline's data, artifacts, images and job volumes.`,
+    ctx,
+  );
+  const logs = accessLogBucket(`${name}-access-logs`, ctx);
+  const bucketOptions = {
+    keyArn,
+    accessLogBucket: logs.bucket,
+    noncurrentVersionDays: blueprint.noncurrentVersionDays(spec),
+  };
+  const data = spec.data.existingBucketName ? undefined : secureBucket(`${name}-data`, bucketOptions, ctx);
+  const dataBucketName = data ? data.bucketName : pulumi.output(spec.data.existingBucketName!);
+  const artifacts = secureBucket(`${name}-artifacts`, bucketOptions, ctx);
+
+  const repository = new ecr.Repository(
+    `${name}-images`,
+    {
+      name: spec.repositoryName,
+      imageTagMutability: blueprint.REPOSITORY_SETTINGS.imageTagMutability,
+      imageScanningConfiguration: { scanOnPush: blueprint.REPOSITORY_SETTINGS.scanOnPush },
+      encryptionConfigurations: [
+        { encryptionType: blueprint.REPOSITORY_SETTINGS.encryptionType, kmsKey: keyArn },
+      ],
+      region,
+      tags: ctx.tags,
+    },
+    keep,
+  );
+  new ecr.LifecyclePolicy(
+    `${name}-images-lifecycle`,
+    {
+      repository: repository.name,
+      policy: JSON.stringify(blueprint.repositoryLifecyclePolicy(spec)),
+      region,
+    },
+    opts,
+  );
+
+  const modelPackageGroup = new sagemaker.ModelPackageGroup(
+    `${name}-models`,
+    {
+      modelPackageGroupName: spec.registry.modelGroupName,
+      modelPackageGroupDescription: `Models trained by the ${spec.pipelineName} pipeline that passed its quality gate.`,
+      region,
+      tags: ctx.tags,
+    },
+    keep,
+  );
+
+  const trainingRole = new iam.Role(
+    `${name}-training-role`,
+    {
+      description: `Training and evaluation jobs of the ${spec.pipelineName} pipeline.`,
+      assumeRolePolicy: JSON.stringify(serviceTrustPolicy(blueprint.SAGEMAKER_SERVICE)),
+      tags: ctx.tags,
+    },
+    opts,
+  );
+  const pipelineRole = new iam.Role(
+    `${name}-pipeline-role`,
+    {
+      description: `Runs the ${spec.pipelineName} SageMaker pipeline.`,
+      assumeRolePolicy: JSON.stringify(serviceTrustPolicy(blueprint.SAGEMAKER_SERVICE)),
+      tags: ctx.tags,
+    },
+    opts,
+  );
+
+  const refs: pulumi.Output<blueprint.PipelineAwsRefs> = pulumi
+    .all([
+      account,
+      keyArn,
+      dataBucketName,
+      artifacts.bucketName,
+      trainingRole.arn,
+      spec.training.image,
+      spec.evaluation.image,
+      spec.registry.servingImage,
+    ])
+    .apply(
+      ([
+        acct,
+        key,
+        dataBucket,
+        artifactBucket,
+        trainingRoleArn,
+        trainingImage,
+        evaluationImage,
+        servingImage,
+      ]) => ({
+        partition,
+        region,
+        account: acct,
+        keyArn: key,
+        dataBucketName: dataBucket,
+        artifactBucketName: artifactBucket,
+        trainingRoleArn,
+        trainingImage,
+        evaluationImage,
+        servingImage,
+      }),
+    );
+
+  const trainingPolicy = new iam.RolePolicy(
+    `${name}-training-policy`,
+    {
+      role: trainingRole.name,
+      policy: refs.apply((r) => JSON.stringify(blueprint.trainingRolePolicy(spec, r))),
+    },
+    opts,
+  );
+  const pipelinePolicy = new iam.RolePolicy(
+    `${name}-pipeline-policy`,
+    {
+      role: pipelineRole.name,
+      policy: refs.apply((r) => JSON.stringify(blueprint.pipelineRolePolicy(spec, r))),
+    },
+    opts,
+  );
+
+  const pipeline = new sagemaker.Pipeline(
+    `${name}-pipeline`,
+    {
+      pipelineName: spec.pipelineName,
+      pipelineDisplayName: spec.pipelineName,
+      pipelineDescription: `Trains, evaluates and registers ${spec.registry.modelGroupName} when ${spec.qualityGate.metric} passes the quality gate.`,
+      pipelineDefinition: refs.apply((r) => JSON.stringify(blueprint.pipelineDefinition(spec, r))),
+      roleArn: pipelineRole.arn,
+      region,
+      tags: ctx.tags,
+    },
+    // A run may start as soon as the pipeline exists: its roles, group and buckets must be complete.
+    {
+      ...opts,
+      dependsOn: [
+        trainingPolicy,
+        pipelinePolicy,
+        modelPackageGroup,
+        ...artifacts.ready,
+        ...(data?.ready ?? []),
+      ],
+    },
+  );
+
+  let schedule: scheduler.Schedule | undefined;
+  let schedulerRole: iam.Role | undefined;
+  const settings = blueprint.scheduleSettings(spec, '');
+  if (settings) {
+    schedulerRole = new iam.Role(
+      `${name}-scheduler-role`,
+      {
+        description: `Lets EventBridge Scheduler start the ${spec.pipelineName} pipeline.`,
+        assumeRolePolicy: account.apply((acct) => JSON.stringify(blueprint.schedulerTrustPolicy(acct))),
+        tags: ctx.tags,
+      },
+      opts,
+    );
+    const schedulerPolicy = new iam.RolePolicy(
+      `${name}-scheduler-policy`,
+      {
+        role: schedulerRole.name,
+        policy: account.apply((acct) =>
+          JSON.stringify(blueprint.schedulerRolePolicy(spec, { partition, region, account: acct })),
+        ),
+      },
+      opts,
+    );
+    const withData = dataBucketName.apply((bucket) => blueprint.scheduleSettings(spec, bucket)!);
+    schedule = new scheduler.Schedule(
+      `${name}-retrain`,
+      {
+        name: settings.name,
+        description: settings.description,
+        scheduleExpression: settings.scheduleExpression,
+        scheduleExpressionTimezone: settings.scheduleExpressionTimezone,
+        flexibleTimeWindow: settings.flexibleTimeWindow,
+        state: settings.state,
+        target: {
+          arn: pipeline.arn,
+          roleArn: schedulerRole.arn,
+          retryPolicy: settings.retryPolicy,
+          sagemakerPipelineParameters: {
+            pipelineParameters: withData.apply((s) => s.pipelineParameters),
+          },
+        },
+        region,
+      },
+      { ...opts, dependsOn: [schedulerPolicy] },
+    );
+  }
+
+  return {
+    dataBucketName,
+    dataBucketUri: dataBucketName.apply((b) => `s3://${b}/${spec.data.prefix}`),
+    artifactBucketName: artifacts.bucketName,
+    artifactBucketUri: artifacts.bucketName.apply((b) => `s3://${b}/`),
+    containerRegistryUrl: repository.repositoryUrl,
+    modelRegistry: modelPackageGroup.modelPackageGroupName,
+    pipelineName: pipeline.pipelineName,
+    pipelineId: pipeline.arn,
+    retrainTrigger: pipeline.arn,
+    baselineUri: artifacts.bucketName.apply(blueprint.baselineUri),
+    children: {
+      pipeline,
+      modelPackageGroup,
+      repository,
+      dataBucket: data?.bucket,
+      artifactBucket: artifacts.bucket,
+      pipelineRole,
+      trainingRole,
+      key,
+      schedule,
+      schedulerRole,
+    },
+  };
+}

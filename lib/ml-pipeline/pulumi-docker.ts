@@ -1,0 +1,150 @@
+/**
+ * Renders a resolved MlPipeline to local Docker: volumes for data, artifacts and registered models, a local
+ * image registry, a one-shot pipeline runner (train, evaluate, gate, register or fail) and a scheduler that
+ * starts the runner again on the retraining schedule. Volumes are not versioned: retention applies to runs
+ * kept under `runs/` only by your own clean-up.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as docker from '@pulumi/docker';
+import {
+  DOCKER_SOCKET,
+  GATE_IMAGE,
+  REGISTRY_IMAGE,
+  REGISTRY_PORT,
+  RUNNER_IMAGE,
+  RUNNER_PATHS,
+  SCHEDULER_IMAGE,
+  containerNames,
+  runnerScript,
+  schedulerLabels,
+  volumeNames,
+} from './docker-facts';
+import type { RenderedPipeline } from './rendered';
+import type { ResolvedMlPipeline } from './resolve';
+
+export interface MlPipelineDockerChildren {
+  readonly network: docker.Network;
+  readonly dataVolume: docker.Volume;
+  readonly artifactVolume: docker.Volume;
+  /** The local model registry: one directory per model group, one per registered run. */
+  readonly modelVolume: docker.Volume;
+  readonly registry: docker.Container;
+  /** The one-shot pipeline runner; `docker start` it to retrain. */
+  readonly runner: docker.Container;
+  /** Starts the runner on the schedule; undefined when retraining is on demand only. */
+  readonly scheduler?: docker.Container;
+}
+
+export function renderDocker(
+  spec: ResolvedMlPipeline,
+  parent: pulumi.Resource,
+): RenderedPipeline<MlPipelineDockerChildren> {
+  const name = spec.constructName;
+  const opts = { parent };
+  const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
+  const labels = Object.entries(spec.tags).map(([label, value]) => ({ label, value }));
+  const volumes = volumeNames(spec);
+  const containers = containerNames(spec);
+
+  const network = new docker.Network(
+    `${name}-network`,
+    { name: spec.pipelineName, driver: 'bridge', labels },
+    opts,
+  );
+  const volume = (role: keyof typeof volumes) =>
+    new docker.Volume(`${name}-${role}`, { name: volumes[role], labels }, keep);
+  const dataVolume = volume('data');
+  const artifactVolume = volume('artifacts');
+  const modelVolume = volume('models');
+  const registryVolume = volume('registry');
+
+  const image = (role: string, ref: pulumi.Input<string>) =>
+    new docker.RemoteImage(`${name}-${role}-image`, { name: ref, keepLocally: true }, opts);
+
+  const registry = new docker.Container(
+    `${name}-registry`,
+    {
+      name: containers.registry,
+      image: image('registry', REGISTRY_IMAGE).imageId,
+      ports: [{ internal: REGISTRY_PORT, external: spec.docker.registryPort, ip: '127.0.0.1' }],
+      volumes: [{ volumeName: registryVolume.name, containerPath: '/var/lib/registry' }],
+      envs: ['REGISTRY_STORAGE_DELETE_ENABLED=false'],
+      restart: 'unless-stopped',
+      securityOpts: ['no-new-privileges:true'],
+      labels,
+    },
+    opts,
+  );
+
+  // The step images are pulled at deploy time, so a run never waits on (or fails at) a pull.
+  const trainingImage = image('training', spec.training.image);
+  const evaluationImage = image('evaluation', spec.evaluation.image);
+  const gateImage = image('gate', GATE_IMAGE);
+  const runner = new docker.Container(
+    `${name}-runner`,
+    {
+      name: containers.runner,
+      image: image('runner', RUNNER_IMAGE).imageId,
+      command: ['sh', RUNNER_PATHS.script],
+      uploads: [
+        {
+          file: RUNNER_PATHS.script,
+          executable: true,
+          content: pulumi
+            .all([trainingImage.name, evaluationImage.name, network.name])
+            .apply(([training, evaluation, net]) => runnerScript(spec, { training, evaluation }, net)),
+        },
+      ],
+      volumes: [
+        { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET },
+        { volumeName: dataVolume.name, containerPath: RUNNER_PATHS.data },
+        { volumeName: artifactVolume.name, containerPath: RUNNER_PATHS.artifacts },
+        { volumeName: modelVolume.name, containerPath: RUNNER_PATHS.models },
+      ],
+      networksAdvanced: [{ name: network.name }],
+      // One shot: it runs once when created, then on every schedule or `docker start`. Without this every
+      // `pulumi up` would see the stopped runner as drift and start it again.
+      mustRun: false,
+      restart: 'no',
+      labels,
+    },
+    { ...opts, dependsOn: [gateImage, registry] },
+  );
+
+  let scheduler: docker.Container | undefined;
+  if (spec.docker.schedule) {
+    scheduler = new docker.Container(
+      `${name}-scheduler`,
+      {
+        name: containers.scheduler,
+        image: image('scheduler', SCHEDULER_IMAGE).imageId,
+        command: ['daemon', '--docker'],
+        volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true }],
+        // Ofelia reads its jobs from its own labels, at start: a new schedule replaces the container.
+        labels: [
+          ...labels,
+          ...Object.entries(schedulerLabels(spec)).map(([label, value]) => ({ label, value })),
+        ],
+        restart: 'unless-stopped',
+        securityOpts: ['no-new-privileges:true'],
+      },
+      { ...opts, dependsOn: [runner] },
+    );
+  }
+
+  const uri = (volumeName: pulumi.Output<string>, path = '') =>
+    volumeName.apply((v) => `docker-volume://${v}/${path}`);
+  return {
+    dataBucketName: dataVolume.name,
+    dataBucketUri: uri(dataVolume.name, spec.data.prefix),
+    artifactBucketName: artifactVolume.name,
+    artifactBucketUri: uri(artifactVolume.name),
+    containerRegistryUrl: pulumi.output(`localhost:${spec.docker.registryPort}`),
+    modelRegistry: uri(modelVolume.name, `${spec.registry.modelGroupName}/`),
+    pipelineName: pulumi.output(spec.pipelineName),
+    pipelineId: runner.id,
+    retrainTrigger: runner.name,
+    baselineUri: uri(artifactVolume.name, 'baseline/'),
+    children: { network, dataVolume, artifactVolume, modelVolume, registry, runner, scheduler },
+  };
+}

@@ -1,0 +1,4 @@
+export type MlPipelineGcpChildren = Record<string, never>;
+export function renderGcp(): never {
+  throw new Error('todo');
+}

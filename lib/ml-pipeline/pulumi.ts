@@ -1,0 +1,114 @@
+import * as pulumi from '@pulumi/pulumi';
+import { platformFromConfig } from '../core/platform-config';
+import type { MlPipelineArgs } from './args';
+import type { MlPipelineAwsChildren } from './pulumi-aws';
+import type { MlPipelineDockerChildren } from './pulumi-docker';
+import type { MlPipelineGcpChildren } from './pulumi-gcp';
+import type { RenderedPipeline } from './rendered';
+import { resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
+
+/** Pulumi type token. Public API: changing it replaces every user's pipeline unless an alias comes with it. */
+export const ML_PIPELINE_TYPE = 'mlops:index:MlPipeline';
+
+/**
+ * Versioned, encrypted data and artifact storage, a container registry, a training run with an evaluation
+ * and a quality gate, a model registry, and retraining on a schedule or on demand: a SageMaker pipeline on
+ * aws, Cloud Run jobs driven by a Cloud Workflows pipeline on gcp, and one-shot containers with a local
+ * scheduler on docker. Arguments are validated, all problems at once, before any child is created.
+ *
+ * Buckets, registries and the model group are kept when the construct or the stack is deleted
+ * (`retainOnDelete`); for a throwaway stack set `platform.retainOnDelete: false` (or `mlops:retainOnDelete`).
+ */
+export class MlPipeline extends pulumi.ComponentResource {
+  /** Name of the training data bucket (a volume on docker). */
+  readonly dataBucketName: pulumi.Output<string>;
+  /** URI of the training data (`s3://bucket/prefix/`, `gs://...`, or a volume path on docker). */
+  readonly dataBucketUri: pulumi.Output<string>;
+  /** Name of the artifact bucket (models, checkpoints, evaluations, baselines). */
+  readonly artifactBucketName: pulumi.Output<string>;
+  /** URI of the artifact bucket. */
+  readonly artifactBucketUri: pulumi.Output<string>;
+  /** Where to push training and serving images (ECR, Artifact Registry, or the local registry). */
+  readonly containerRegistryUrl: pulumi.Output<string>;
+  /**
+   * The model registry: the model package group name on aws, the Vertex AI model registry location and
+   * display name on gcp (filled at run time by the pipeline: there is no IaC resource for it), the models
+   * volume path on docker.
+   */
+  readonly modelRegistry: pulumi.Output<string>;
+  /** Physical name of the pipeline. */
+  readonly pipelineName: pulumi.Output<string>;
+  /** Cloud id of the pipeline: the pipeline ARN on aws, the workflow id on gcp, the runner container id on docker. */
+  readonly pipelineId: pulumi.Output<string>;
+  /**
+   * What `MonitoringStack` fires to retrain: the pipeline ARN on aws (target of an EventBridge rule), the
+   * workflow id on gcp (create an execution), the runner container name on docker (`docker start`).
+   */
+  readonly retrainTrigger: pulumi.Output<string>;
+  /** Where drift monitoring finds the baseline written by the latest evaluation. */
+  readonly baselineUri: pulumi.Output<string>;
+  /** The resolved arguments, with every default applied. */
+  readonly spec: ResolvedMlPipeline;
+  /** Primary children when the target is aws. */
+  readonly aws?: MlPipelineAwsChildren;
+  /** Primary children when the target is gcp. */
+  readonly gcp?: MlPipelineGcpChildren;
+  /** Primary children when the target is docker. */
+  readonly docker?: MlPipelineDockerChildren;
+
+  constructor(name: string, args: MlPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate first: a construct with bad arguments registers nothing, not even itself.
+    const spec = resolveMlPipeline(name, args, args?.platform ?? platformFromConfig());
+    super(ML_PIPELINE_TYPE, name, {}, opts);
+    this.spec = spec;
+    // Each cloud's renderer is loaded only when used, so a gcp stack never loads @pulumi/aws.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    let rendered: RenderedPipeline<unknown>;
+    switch (spec.platform.cloud) {
+      case 'aws': {
+        const aws = (require('./pulumi-aws') as typeof import('./pulumi-aws')).renderAws(spec, this);
+        this.aws = aws.children;
+        rendered = aws;
+        break;
+      }
+      case 'gcp': {
+        const gcp = (require('./pulumi-gcp') as typeof import('./pulumi-gcp')).renderGcp(spec, this);
+        this.gcp = gcp.children;
+        rendered = gcp;
+        break;
+      }
+      case 'docker': {
+        const docker = (require('./pulumi-docker') as typeof import('./pulumi-docker')).renderDocker(
+          spec,
+          this,
+        );
+        this.docker = docker.children;
+        rendered = docker;
+        break;
+      }
+    }
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    this.dataBucketName = rendered.dataBucketName;
+    this.dataBucketUri = rendered.dataBucketUri;
+    this.artifactBucketName = rendered.artifactBucketName;
+    this.artifactBucketUri = rendered.artifactBucketUri;
+    this.containerRegistryUrl = rendered.containerRegistryUrl;
+    this.modelRegistry = rendered.modelRegistry;
+    this.pipelineName = rendered.pipelineName;
+    this.pipelineId = rendered.pipelineId;
+    this.retrainTrigger = rendered.retrainTrigger;
+    this.baselineUri = rendered.baselineUri;
+    this.registerOutputs({
+      dataBucketName: this.dataBucketName,
+      dataBucketUri: this.dataBucketUri,
+      artifactBucketName: this.artifactBucketName,
+      artifactBucketUri: this.artifactBucketUri,
+      containerRegistryUrl: this.containerRegistryUrl,
+      modelRegistry: this.modelRegistry,
+      pipelineName: this.pipelineName,
+      pipelineId: this.pipelineId,
+      retrainTrigger: this.retrainTrigger,
+      baselineUri: this.baselineUri,
+    });
+  }
+}

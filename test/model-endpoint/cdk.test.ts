@@ -1,0 +1,93 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ModelEndpoint } from '../../lib/cdk';
+import * as blueprint from '../../lib/model-endpoint/aws-blueprint';
+import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
+import { recordProgram } from '../../lib/testing';
+import { ModelEndpoint as PulumiModelEndpoint } from '../../lib';
+import { AWS_PROD, endpointArgs } from '../helpers';
+
+const CONTEXT = { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true };
+
+function build(props = endpointArgs(AWS_PROD, { invokers: ['churn-api'] })) {
+  const app = new App({ context: CONTEXT });
+  const stack = new Stack(app, 'churn-prod', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const endpoint = new ModelEndpoint(stack, 'churn', props as ConstructorParameters<typeof ModelEndpoint>[2]);
+  return { app, stack, endpoint };
+}
+
+function synth(props?: ReturnType<typeof endpointArgs>) {
+  const built = build(props);
+  return { ...built, template: Template.fromStack(built.stack) };
+}
+
+describe('CDK ModelEndpoint', () => {
+  const { endpoint, template } = synth();
+
+  test('node.defaultChild is the endpoint, with the canary deployment and both rollback alarms', () => {
+    expect(endpoint.node.defaultChild).toBe(endpoint.endpoint);
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      EndpointName: 'churn-prod',
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
+          TerminationWaitInSeconds: 600,
+          MaximumExecutionTimeoutInSeconds: 3600,
+        },
+        AutoRollbackConfiguration: { Alarms: [{ AlarmName: Match.anyValue() }, { AlarmName: Match.anyValue() }] },
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'churn-prod-rollback-latency-p99',
+      MetricName: 'ModelLatency',
+      ExtendedStatistic: 'p99',
+      Threshold: 1_000_000,
+      Dimensions: Match.arrayWith([{ Name: 'EndpointConfigName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^churnConfig'), 'EndpointConfigName'] } }]),
+    });
+  });
+
+  test('old endpoint configurations, the key and the capture bucket are retained', () => {
+    template.hasResource('AWS::SageMaker::EndpointConfig', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] },
+    });
+  });
+
+  test('passes cdk-nag AwsSolutions with every acknowledgement justified, with CDK validation on', () => {
+    const checked = build();
+    Validations.of(checked.app).addPlugins(new AwsSolutionsChecks(checked.app));
+    const assembly = checked.app.synth();
+    const report = JSON.parse(require('node:fs').readFileSync(require('node:path').join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.map((r: { pluginName: string; conclusion: string }) => [r.pluginName, r.conclusion])).toEqual([['AwsSolutions', 'success']]);
+  });
+
+  test('the IAM, alarms and deployment config are the same facts the Pulumi AWS renderer deploys', async () => {
+    const args = endpointArgs(AWS_PROD, { invokers: ['churn-api'] });
+    const rec = await recordProgram(() => new PulumiModelEndpoint('churn', args));
+    const pulumiEndpoint = rec.one('aws:sagemaker/endpoint:Endpoint').inputs;
+    const spec = resolveModelEndpoint('churn', args, args.platform);
+    expect(pulumiEndpoint.deploymentConfig).toEqual(JSON.parse(JSON.stringify(blueprint.deploymentConfig(spec, ['churn-prod-rollback-5xx', 'churn-prod-rollback-latency-p99']))));
+    const cdkEndpoint = template.findResources('AWS::SageMaker::Endpoint');
+    const cdkConfig = Object.values(cdkEndpoint)[0].Properties.DeploymentConfig;
+    expect(cdkConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value).toBe((pulumiEndpoint.deploymentConfig as any).blueGreenUpdatePolicy.trafficRoutingConfiguration.canarySize.value);
+    const pulumiPolicy = JSON.parse(rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-execution-policy').inputs.policy as string);
+    const cdkPolicy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.PolicyName.startsWith('churnExecutionPolicy')) as any;
+    const actions = (doc: { Statement: { Action: string | string[] }[] }) => doc.Statement.map((s) => [s.Action].flat().sort().join(',')).sort();
+    expect(actions(cdkPolicy.Properties.PolicyDocument)).toEqual(actions(pulumiPolicy));
+    const pulumiAlarms = rec.ofType('aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => [a.inputs.name, a.inputs.threshold, a.inputs.metricName]).sort();
+    const cdkAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => [a.Properties.AlarmName, a.Properties.Threshold, a.Properties.MetricName]).sort();
+    expect(cdkAlarms).toEqual(pulumiAlarms);
+  });
+
+  test('refuses a non-aws platform with the fix', () => {
+    expect(() => synth(endpointArgs({ cloud: 'gcp', stage: 'dev', region: 'europe-west4', project: 'churn-dev-4821' }, { image: 'x' }))).toThrow(
+      "the CDK construct deploys to aws, but platform.cloud is gcp. Fix: use the Pulumi construct from 'mlops-constructs' for gcp.",
+    );
+  });
+});
