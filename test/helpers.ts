@@ -3,14 +3,28 @@ import type { ModelEndpointArgs } from '../lib/model-endpoint/args';
 
 export const AWS_PROD: PlatformArgs = { cloud: 'aws', stage: 'prod', region: 'eu-west-1' };
 export const AWS_DEV: PlatformArgs = { cloud: 'aws', stage: 'dev', region: 'eu-west-1' };
-export const GCP_STAGING: PlatformArgs = { cloud: 'gcp', stage: 'staging', region: 'europe-west4', project: 'churn-staging-4821' };
-export const GCP_DEV: PlatformArgs = { cloud: 'gcp', stage: 'dev', region: 'europe-west4', project: 'churn-dev-4821' };
+export const GCP_STAGING: PlatformArgs = {
+  cloud: 'gcp',
+  stage: 'staging',
+  region: 'europe-west4',
+  project: 'churn-staging-4821',
+};
+export const GCP_DEV: PlatformArgs = {
+  cloud: 'gcp',
+  stage: 'dev',
+  region: 'europe-west4',
+  project: 'churn-dev-4821',
+};
 export const DOCKER_DEV: PlatformArgs = { cloud: 'docker', stage: 'dev' };
 
-export const ECR_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-serving@sha256:' + 'a'.repeat(64);
+export const ECR_IMAGE =
+  '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-serving@sha256:' + 'a'.repeat(64);
 export const S3_MODEL = 's3://churn-artifacts/models/churn/v3/model.tar.gz';
 
-export function endpointArgs(platform: PlatformArgs, extra: Partial<ModelEndpointArgs> = {}): ModelEndpointArgs {
+export function endpointArgs(
+  platform: PlatformArgs,
+  extra: Partial<ModelEndpointArgs> = {},
+): ModelEndpointArgs {
   return { platform, version: 'v3', image: ECR_IMAGE, modelDataUrl: S3_MODEL, ...extra };
 }
 

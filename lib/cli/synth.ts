@@ -21,6 +21,8 @@ export async function synthStack(dir: string, stack: string): Promise<SynthResul
   if (project.main.endsWith('.ts')) registerTypeScript(project.dir);
   const recording = await recordProgram(
     () => {
+      // The user's program is only known at run time.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(project.main);
     },
     { project: project.name, stack, config },

@@ -21,6 +21,8 @@ export function registerTypeScript(projectDir: string): void {
   if (registered) return;
   let ts: TranspileApi;
   try {
+    // The project's own compiler, resolved from the project folder at run time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     ts = require(require.resolve('typescript', { paths: [projectDir] })) as TranspileApi;
   } catch {
     throw new CliError(

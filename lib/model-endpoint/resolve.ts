@@ -256,7 +256,12 @@ export function resolveModelEndpoint(
         'a SageMaker serverless endpoint serves a single variant',
         'remove the challengers, or use `serverless: false`',
       );
-    if (args.aws?.networkIsolation === true) problems.add('aws.networkIsolation', 'SageMaker Serverless Inference has no network isolation', 'remove `aws.networkIsolation`, or use `serverless: false`');
+    if (args.aws?.networkIsolation === true)
+      problems.add(
+        'aws.networkIsolation',
+        'SageMaker Serverless Inference has no network isolation',
+        'remove `aws.networkIsolation`, or use `serverless: false`',
+      );
     if (!facts.aws.serverlessMemoryMb && !gpu)
       problems.add('size', `${size} has no serverless memory size`, 'use a CPU size');
   }

@@ -1,4 +1,5 @@
 // The CDK app (`cdk.json` runs it): synthesizes the reference system with cdk-nag's AwsSolutions checks on.
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -7,9 +8,7 @@ import type { Release } from '../pulumi/system';
 import { ChurnStack } from './churn-stack';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const projectRoot = require('node:fs').existsSync(path.join(root, 'Pulumi.yaml'))
-  ? root
-  : path.resolve(__dirname, '..', '..');
+const projectRoot = existsSync(path.join(root, 'Pulumi.yaml')) ? root : path.resolve(__dirname, '..', '..');
 const prod = readStackConfig(readProject(projectRoot), 'prod');
 
 const app = new App();

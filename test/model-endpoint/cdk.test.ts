@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -33,11 +35,17 @@ describe('CDK ModelEndpoint', () => {
       ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
       DeploymentConfig: {
         BlueGreenUpdatePolicy: {
-          TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
+          TrafficRoutingConfiguration: {
+            Type: 'CANARY',
+            CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 },
+            WaitIntervalInSeconds: 600,
+          },
           TerminationWaitInSeconds: 600,
           MaximumExecutionTimeoutInSeconds: 3600,
         },
-        AutoRollbackConfiguration: { Alarms: [{ AlarmName: Match.anyValue() }, { AlarmName: Match.anyValue() }] },
+        AutoRollbackConfiguration: {
+          Alarms: [{ AlarmName: Match.anyValue() }, { AlarmName: Match.anyValue() }],
+        },
       },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -45,17 +53,32 @@ describe('CDK ModelEndpoint', () => {
       MetricName: 'ModelLatency',
       ExtendedStatistic: 'p99',
       Threshold: 1_000_000,
-      Dimensions: Match.arrayWith([{ Name: 'EndpointConfigName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^churnConfig'), 'EndpointConfigName'] } }]),
+      Dimensions: Match.arrayWith([
+        {
+          Name: 'EndpointConfigName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^churnConfig'), 'EndpointConfigName'] },
+        },
+      ]),
     });
   });
 
   test('old endpoint configurations, the key and the capture bucket are retained', () => {
-    template.hasResource('AWS::SageMaker::EndpointConfig', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    template.hasResource('AWS::SageMaker::EndpointConfig', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true },
+        ],
+      },
     });
   });
 
@@ -63,8 +86,13 @@ describe('CDK ModelEndpoint', () => {
     const checked = build();
     Validations.of(checked.app).addPlugins(new AwsSolutionsChecks(checked.app));
     const assembly = checked.app.synth();
-    const report = JSON.parse(require('node:fs').readFileSync(require('node:path').join(assembly.directory, 'validation-report.json'), 'utf8'));
-    expect(report.pluginReports.map((r: { pluginName: string; conclusion: string }) => [r.pluginName, r.conclusion])).toEqual([['AwsSolutions', 'success']]);
+    const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(
+      report.pluginReports.map((r: { pluginName: string; conclusion: string }) => [
+        r.pluginName,
+        r.conclusion,
+      ]),
+    ).toEqual([['AwsSolutions', 'success']]);
   });
 
   test('the IAM, alarms and deployment config are the same facts the Pulumi AWS renderer deploys', async () => {
@@ -72,21 +100,47 @@ describe('CDK ModelEndpoint', () => {
     const rec = await recordProgram(() => new PulumiModelEndpoint('churn', args));
     const pulumiEndpoint = rec.one('aws:sagemaker/endpoint:Endpoint').inputs;
     const spec = resolveModelEndpoint('churn', args, args.platform);
-    expect(pulumiEndpoint.deploymentConfig).toEqual(JSON.parse(JSON.stringify(blueprint.deploymentConfig(spec, ['churn-prod-rollback-5xx', 'churn-prod-rollback-latency-p99']))));
+    expect(pulumiEndpoint.deploymentConfig).toEqual(
+      JSON.parse(
+        JSON.stringify(
+          blueprint.deploymentConfig(spec, ['churn-prod-rollback-5xx', 'churn-prod-rollback-latency-p99']),
+        ),
+      ),
+    );
     const cdkEndpoint = template.findResources('AWS::SageMaker::Endpoint');
     const cdkConfig = Object.values(cdkEndpoint)[0].Properties.DeploymentConfig;
-    expect(cdkConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value).toBe((pulumiEndpoint.deploymentConfig as any).blueGreenUpdatePolicy.trafficRoutingConfiguration.canarySize.value);
-    const pulumiPolicy = JSON.parse(rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-execution-policy').inputs.policy as string);
-    const cdkPolicy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.PolicyName.startsWith('churnExecutionPolicy')) as any;
-    const actions = (doc: { Statement: { Action: string | string[] }[] }) => doc.Statement.map((s) => [s.Action].flat().sort().join(',')).sort();
+    expect(cdkConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value).toBe(
+      (pulumiEndpoint.deploymentConfig as any).blueGreenUpdatePolicy.trafficRoutingConfiguration.canarySize
+        .value,
+    );
+    const pulumiPolicy = JSON.parse(
+      rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-execution-policy').inputs.policy as string,
+    );
+    const cdkPolicy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) =>
+      p.Properties.PolicyName.startsWith('churnExecutionPolicy'),
+    ) as any;
+    const actions = (doc: { Statement: { Action: string | string[] }[] }) =>
+      doc.Statement.map((s) => [s.Action].flat().sort().join(',')).sort();
     expect(actions(cdkPolicy.Properties.PolicyDocument)).toEqual(actions(pulumiPolicy));
-    const pulumiAlarms = rec.ofType('aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => [a.inputs.name, a.inputs.threshold, a.inputs.metricName]).sort();
-    const cdkAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => [a.Properties.AlarmName, a.Properties.Threshold, a.Properties.MetricName]).sort();
+    const pulumiAlarms = rec
+      .ofType('aws:cloudwatch/metricAlarm:MetricAlarm')
+      .map((a) => [a.inputs.name, a.inputs.threshold, a.inputs.metricName])
+      .sort();
+    const cdkAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a: any) => [a.Properties.AlarmName, a.Properties.Threshold, a.Properties.MetricName])
+      .sort();
     expect(cdkAlarms).toEqual(pulumiAlarms);
   });
 
   test('refuses a non-aws platform with the fix', () => {
-    expect(() => synth(endpointArgs({ cloud: 'gcp', stage: 'dev', region: 'europe-west4', project: 'churn-dev-4821' }, { image: 'x' }))).toThrow(
+    expect(() =>
+      synth(
+        endpointArgs(
+          { cloud: 'gcp', stage: 'dev', region: 'europe-west4', project: 'churn-dev-4821' },
+          { image: 'x' },
+        ),
+      ),
+    ).toThrow(
       "the CDK construct deploys to aws, but platform.cloud is gcp. Fix: use the Pulumi construct from 'mlops-constructs' for gcp.",
     );
   });

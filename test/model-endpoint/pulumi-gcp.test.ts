@@ -4,57 +4,129 @@ import { GCP_DEV, GCP_STAGING, endpointArgs } from '../helpers';
 
 const IMAGE = 'europe-west4-docker.pkg.dev/churn-staging-4821/churn/serving@sha256:' + 'b'.repeat(64);
 const SERVICE = 'gcp:cloudrunv2/service:Service';
-const args = (platform = GCP_STAGING, extra = {}) => endpointArgs(platform, { image: IMAGE, modelDataUrl: 'gs://churn-artifacts/models/v3/', ...extra });
+const args = (platform = GCP_STAGING, extra = {}) =>
+  endpointArgs(platform, { image: IMAGE, modelDataUrl: 'gs://churn-artifacts/models/v3/', ...extra });
 
 describe('ModelEndpoint on gcp', () => {
   test('staging: a CMEK Cloud Run service with a versioned revision, one warm instance and a dedicated identity', async () => {
-    const rec = await recordProgram(() => new ModelEndpoint('churn', args(GCP_STAGING, { invokers: ['serviceAccount:api@churn-staging-4821.iam.gserviceaccount.com'] })));
+    const rec = await recordProgram(
+      () =>
+        new ModelEndpoint(
+          'churn',
+          args(GCP_STAGING, { invokers: ['serviceAccount:api@churn-staging-4821.iam.gserviceaccount.com'] }),
+        ),
+    );
     const service = rec.one(SERVICE).inputs as Record<string, any>;
-    expect(service).toMatchObject({ name: 'churn-staging', location: 'europe-west4', project: 'churn-staging-4821', ingress: 'INGRESS_TRAFFIC_ALL', deletionProtection: false });
+    expect(service).toMatchObject({
+      name: 'churn-staging',
+      location: 'europe-west4',
+      project: 'churn-staging-4821',
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      deletionProtection: false,
+    });
     expect(service.template).toMatchObject({
       revision: 'churn-staging-v3',
       serviceAccount: 'churn-staging-run@churn-staging-4821.iam.gserviceaccount.com',
-      encryptionKey: 'projects/churn-staging-4821/locations/europe-west4/keyRings/churn-staging/cryptoKeys/churn-staging',
+      encryptionKey:
+        'projects/churn-staging-4821/locations/europe-west4/keyRings/churn-staging/cryptoKeys/churn-staging',
       scaling: { minInstanceCount: 1, maxInstanceCount: 4 },
       maxInstanceRequestConcurrency: 10,
     });
-    expect(service.template.containers[0]).toMatchObject({ image: IMAGE, ports: { containerPort: 8080 }, resources: { limits: { cpu: '4', memory: '16Gi' }, cpuIdle: true, startupCpuBoost: true } });
+    expect(service.template.containers[0]).toMatchObject({
+      image: IMAGE,
+      ports: { containerPort: 8080 },
+      resources: { limits: { cpu: '4', memory: '16Gi' }, cpuIdle: true, startupCpuBoost: true },
+    });
     expect(service.template.containers[0].startupProbe.httpGet).toEqual({ path: '/ping', port: 8080 });
     expect(service.traffics).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
     const agentGrant = rec.one('gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember', 'churn-run-agent-key');
-    expect(agentGrant.inputs).toMatchObject({ role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter', member: 'serviceAccount:service-123456789@serverless-robot-prod.iam.gserviceaccount.com' });
+    expect(agentGrant.inputs).toMatchObject({
+      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+      member: 'serviceAccount:service-123456789@serverless-robot-prod.iam.gserviceaccount.com',
+    });
     expect(rec.one(SERVICE).dependencies).toContain(agentGrant.urn);
-    expect(rec.one('gcp:storage/bucketIAMMember:BucketIAMMember').inputs).toMatchObject({ bucket: 'churn-artifacts', role: 'roles/storage.objectViewer' });
-    expect(rec.one('gcp:cloudrunv2/serviceIamMember:ServiceIamMember').inputs).toMatchObject({ role: 'roles/run.invoker', member: 'serviceAccount:api@churn-staging-4821.iam.gserviceaccount.com', name: 'churn-staging' });
-    expect(rec.one('gcp:pubsub/topic:Topic').inputs).toMatchObject({ name: 'churn-staging-capture', kmsKeyName: service.template.encryptionKey });
-    const env = Object.fromEntries(service.template.containers[0].envs.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toEqual({ MODEL_DATA_URL: 'gs://churn-artifacts/models/v3/', MLOPS_MODEL_VERSION: 'v3', MLOPS_CAPTURE_TOPIC: 'projects/churn-staging-4821/topics/churn-staging-capture', MLOPS_CAPTURE_PERCENT: '20' });
+    expect(rec.one('gcp:storage/bucketIAMMember:BucketIAMMember').inputs).toMatchObject({
+      bucket: 'churn-artifacts',
+      role: 'roles/storage.objectViewer',
+    });
+    expect(rec.one('gcp:cloudrunv2/serviceIamMember:ServiceIamMember').inputs).toMatchObject({
+      role: 'roles/run.invoker',
+      member: 'serviceAccount:api@churn-staging-4821.iam.gserviceaccount.com',
+      name: 'churn-staging',
+    });
+    expect(rec.one('gcp:pubsub/topic:Topic').inputs).toMatchObject({
+      name: 'churn-staging-capture',
+      kmsKeyName: service.template.encryptionKey,
+    });
+    const env = Object.fromEntries(
+      service.template.containers[0].envs.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    expect(env).toEqual({
+      MODEL_DATA_URL: 'gs://churn-artifacts/models/v3/',
+      MLOPS_MODEL_VERSION: 'v3',
+      MLOPS_CAPTURE_TOPIC: 'projects/churn-staging-4821/topics/churn-staging-capture',
+      MLOPS_CAPTURE_PERCENT: '20',
+    });
     expect(rec.one('gcp:kms/keyRing:KeyRing').retainOnDelete).toBe(true);
   });
 
   test('a canary step splits traffic between the stable and the new revision', async () => {
-    const rec = await recordProgram(() => new ModelEndpoint('churn', args(GCP_STAGING, { version: 'v4', rollout: { canaryPercent: 25 }, stableRelease: { version: 'v3' } })));
+    const rec = await recordProgram(
+      () =>
+        new ModelEndpoint(
+          'churn',
+          args(GCP_STAGING, {
+            version: 'v4',
+            rollout: { canaryPercent: 25 },
+            stableRelease: { version: 'v3' },
+          }),
+        ),
+    );
     const service = rec.one(SERVICE).inputs as Record<string, any>;
     expect(service.template.revision).toBe('churn-staging-v4');
     expect(service.traffics).toEqual([
-      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'churn-staging-v3', percent: 75, tag: 'stable' },
-      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'churn-staging-v4', percent: 25, tag: 'canary' },
+      {
+        type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION',
+        revision: 'churn-staging-v3',
+        percent: 75,
+        tag: 'stable',
+      },
+      {
+        type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION',
+        revision: 'churn-staging-v4',
+        percent: 25,
+        tag: 'canary',
+      },
     ]);
   });
 
   test('dev scales to zero, captures nothing and allows deletion; prod protects the service', async () => {
     const dev = await recordProgram(() => new ModelEndpoint('churn', args(GCP_DEV)));
-    expect((dev.one(SERVICE).inputs as Record<string, any>).template.scaling).toEqual({ minInstanceCount: 0, maxInstanceCount: 2 });
+    expect((dev.one(SERVICE).inputs as Record<string, any>).template.scaling).toEqual({
+      minInstanceCount: 0,
+      maxInstanceCount: 2,
+    });
     expect(dev.ofType('gcp:pubsub/topic:Topic')).toEqual([]);
-    const prod = await recordProgram(() => new ModelEndpoint('churn', args({ ...GCP_STAGING, stage: 'prod' })));
-    expect(prod.one(SERVICE).inputs).toMatchObject({ deletionProtection: true, template: { scaling: { minInstanceCount: 2, maxInstanceCount: 10 } } });
+    const prod = await recordProgram(
+      () => new ModelEndpoint('churn', args({ ...GCP_STAGING, stage: 'prod' })),
+    );
+    expect(prod.one(SERVICE).inputs).toMatchObject({
+      deletionProtection: true,
+      template: { scaling: { minInstanceCount: 2, maxInstanceCount: 10 } },
+    });
   });
 
   test('a GPU size asks for one L4 and keeps CPU allocated', async () => {
-    const rec = await recordProgram(() => new ModelEndpoint('churn', args(GCP_STAGING, { size: 'gpu-small' })));
+    const rec = await recordProgram(
+      () => new ModelEndpoint('churn', args(GCP_STAGING, { size: 'gpu-small' })),
+    );
     const template = (rec.one(SERVICE).inputs as Record<string, any>).template;
     expect(template.nodeSelector).toEqual({ accelerator: 'nvidia-l4' });
-    expect(template.containers[0].resources).toEqual({ limits: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '1' }, cpuIdle: false, startupCpuBoost: true });
+    expect(template.containers[0].resources).toEqual({
+      limits: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '1' },
+      cpuIdle: false,
+      startupCpuBoost: true,
+    });
   });
 
   test('a gcp stack never loads the AWS provider', async () => {

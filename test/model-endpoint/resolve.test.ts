@@ -8,8 +8,21 @@ describe('stage defaults', () => {
   test('prod on aws: canary with rollback, two instances, capture, provisioned', () => {
     const spec = resolve(endpointArgs(AWS_PROD));
     expect(spec.endpointName).toBe('churn-prod');
-    expect(spec.rollout).toEqual({ strategy: 'canary', canaryPercent: 10, linearStepPercent: 20, bakeMinutes: 10, autoRollback: true, maxLatencyP99Ms: 1000, max5xxPerMinute: 0 });
-    expect([spec.minInstances, spec.maxInstances, spec.serverless, spec.capturePercent]).toEqual([2, 10, false, 10]);
+    expect(spec.rollout).toEqual({
+      strategy: 'canary',
+      canaryPercent: 10,
+      linearStepPercent: 20,
+      bakeMinutes: 10,
+      autoRollback: true,
+      maxLatencyP99Ms: 1000,
+      max5xxPerMinute: 0,
+    });
+    expect([spec.minInstances, spec.maxInstances, spec.serverless, spec.capturePercent]).toEqual([
+      2,
+      10,
+      false,
+      10,
+    ]);
     expect(spec.aws.instanceType).toBe('ml.m5.xlarge');
     expect(spec.gcp.deletionProtection).toBe(true);
     expect(spec.platform.retainOnDelete).toBe(true);
@@ -17,7 +30,12 @@ describe('stage defaults', () => {
 
   test('dev on aws: serverless, all at once, no capture, no rollback alarms', () => {
     const spec = resolve(endpointArgs(AWS_DEV));
-    expect([spec.serverless, spec.capturePercent, spec.rollout.strategy, spec.rollout.autoRollback]).toEqual([true, 0, 'all-at-once', false]);
+    expect([spec.serverless, spec.capturePercent, spec.rollout.strategy, spec.rollout.autoRollback]).toEqual([
+      true,
+      0,
+      'all-at-once',
+      false,
+    ]);
     expect(spec.aws.serverlessMemoryMb).toBe(2048);
     expect(spec.minInstances).toBe(0);
   });
@@ -28,7 +46,12 @@ describe('stage defaults', () => {
 
   test('staging on gcp: canary, one instance minimum, 20% capture, cpu-medium on Cloud Run', () => {
     const spec = resolve(endpointArgs(GCP_STAGING));
-    expect([spec.rollout.strategy, spec.minInstances, spec.maxInstances, spec.capturePercent]).toEqual(['canary', 1, 4, 20]);
+    expect([spec.rollout.strategy, spec.minInstances, spec.maxInstances, spec.capturePercent]).toEqual([
+      'canary',
+      1,
+      4,
+      20,
+    ]);
     expect([spec.gcp.cpu, spec.gcp.memory, spec.gcp.deletionProtection]).toEqual(['4', '16Gi', false]);
   });
 
@@ -38,12 +61,19 @@ describe('stage defaults', () => {
   });
 
   test('challengers take their share; the primary keeps the rest', () => {
-    const spec = resolve(endpointArgs(AWS_PROD, { challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 25 }] }));
-    expect(spec.models.map((m) => [m.variant, m.trafficPercent])).toEqual([['primary', 75], ['b', 25]]);
+    const spec = resolve(
+      endpointArgs(AWS_PROD, { challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 25 }] }),
+    );
+    expect(spec.models.map((m) => [m.variant, m.trafficPercent])).toEqual([
+      ['primary', 75],
+      ['b', 25],
+    ]);
   });
 
   test('linear rollout bakes every step and the final bake', () => {
-    const spec = resolve(endpointArgs(AWS_PROD, { rollout: { strategy: 'linear', linearStepPercent: 25, bakeMinutes: 5 } }));
+    const spec = resolve(
+      endpointArgs(AWS_PROD, { rollout: { strategy: 'linear', linearStepPercent: 25, bakeMinutes: 5 } }),
+    );
     expect(rolloutBakeMinutes(spec.rollout)).toBe(20);
   });
 });
@@ -52,31 +82,146 @@ describe('validation', () => {
   const cases: [string, ReturnType<typeof endpointArgs>, string][] = [
     ['missing image', endpointArgs(AWS_PROD, { image: undefined }), 'image: is required'],
     ['bad version', endpointArgs(AWS_PROD, { version: 'V 3' }), 'version: "V 3" is not a valid name here'],
-    ['canary above 50', endpointArgs(AWS_PROD, { rollout: { canaryPercent: 60 } }), 'rollout.canaryPercent: 60 is not a whole number from 1 to 50'],
-    ['linear step below 10', endpointArgs(AWS_PROD, { rollout: { linearStepPercent: 5 } }), 'rollout.linearStepPercent: 5 is not a whole number from 10 to 50'],
-    ['rollout too long for the provider', endpointArgs(AWS_PROD, { rollout: { strategy: 'linear', linearStepPercent: 10, bakeMinutes: 10 } }), 'rollout.bakeMinutes: a linear rollout baking 10 minutes per step takes 100 minutes'],
-    ['serverless with GPU', endpointArgs(AWS_DEV, { size: 'gpu-small' }), 'serverless: SageMaker Serverless Inference has no GPU'],
-    ['serverless with capture', endpointArgs(AWS_DEV, { capturePercent: 5 }), 'capturePercent: SageMaker Serverless Inference has no data capture'],
-    ['serverless with challengers', endpointArgs(AWS_DEV, { challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 10 }] }), 'challengers: a SageMaker serverless endpoint serves a single variant'],
-    ['serverless in a VPC', endpointArgs({ ...AWS_DEV, network: { subnetIds: ['subnet-1'], securityGroupIds: ['sg-1'] } }), 'serverless: SageMaker Serverless Inference cannot run in a VPC'],
-    ['zero instances provisioned', endpointArgs(AWS_PROD, { minInstances: 0 }), 'minInstances: a provisioned SageMaker endpoint cannot scale to zero instances'],
-    ['min above max', endpointArgs(AWS_PROD, { minInstances: 5, maxInstances: 3 }), 'minInstances: 5 is more than maxInstances (3)'],
-    ['port other than 8080 on aws', endpointArgs(AWS_PROD, { port: 9000 }), 'port: SageMaker sends requests to port 8080, not 9000'],
-    ['challengers on gcp', endpointArgs(GCP_STAGING, { challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 10 }] }), 'challengers: Cloud Run serves one container template per service'],
-    ['challenger shares of 100', endpointArgs(AWS_PROD, { challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 60 }, { name: 'c', image: ECR_IMAGE, trafficPercent: 40 }] }), 'challengers: the challengers take 100% of traffic together'],
-    ['challenger named primary', endpointArgs(AWS_PROD, { challengers: [{ name: 'primary', image: ECR_IMAGE, trafficPercent: 10 }] }), 'challengers[0].name: "primary" is already used'],
-    ['public invoker on gcp', endpointArgs(GCP_STAGING, { invokers: ['allUsers'] }), 'invokers[0]: allUsers would make the model callable by anyone'],
-    ['role ARN as aws invoker', endpointArgs(AWS_PROD, { invokers: ['arn:aws:iam::1:role/x'] }), 'invokers[0]: "arn:aws:iam::1:role/x" is not an IAM role name'],
-    ['stable release without image on docker', endpointArgs(DOCKER_DEV, { version: 'v4', rollout: { strategy: 'canary' }, stableRelease: { version: 'v3' } }), 'stableRelease.image: is required on docker'],
-    ['stable release with all-at-once', endpointArgs(GCP_STAGING, { version: 'v4', rollout: { strategy: 'all-at-once' }, stableRelease: { version: 'v3' } }), 'stableRelease: an all-at-once rollout sends all traffic to the new release'],
-    ['stable release equal to version', endpointArgs(GCP_STAGING, { stableRelease: { version: 'v3' } }), 'stableRelease.version: is the same as version (v3)'],
-    ['reserved environment variable', endpointArgs(AWS_PROD, { environment: { MODEL_DATA_URL: 'x' } }), 'environment.MODEL_DATA_URL: is reserved'],
-    ['endpoint name too long for Cloud Run', endpointArgs(GCP_STAGING, { endpointName: 'a'.repeat(50) }), 'endpointName: "' + 'a'.repeat(50) + '" is 50 characters, more than 49'],
-    ['gpu-large on Cloud Run', endpointArgs(GCP_STAGING, { size: 'gpu-large' }), 'size: gpu-large has no Cloud Run equivalent'],
-    ['missing region on aws', endpointArgs({ cloud: 'aws', stage: 'prod' }), 'platform.region: is required on aws'],
-    ['missing project on gcp', endpointArgs({ cloud: 'gcp', stage: 'dev', region: 'europe-west4' }), 'platform.project: is required on gcp'],
-    ['invalid gcp label', endpointArgs({ ...GCP_STAGING, tags: { Team: 'ml' } }), 'platform.tags.Team: "Team" is not a valid label key'],
-    ['package and image together', endpointArgs(AWS_PROD, { aws: { modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3' } }), 'aws.modelPackageArn: a model package carries its own image and artifact'],
+    [
+      'canary above 50',
+      endpointArgs(AWS_PROD, { rollout: { canaryPercent: 60 } }),
+      'rollout.canaryPercent: 60 is not a whole number from 1 to 50',
+    ],
+    [
+      'linear step below 10',
+      endpointArgs(AWS_PROD, { rollout: { linearStepPercent: 5 } }),
+      'rollout.linearStepPercent: 5 is not a whole number from 10 to 50',
+    ],
+    [
+      'rollout too long for the provider',
+      endpointArgs(AWS_PROD, { rollout: { strategy: 'linear', linearStepPercent: 10, bakeMinutes: 10 } }),
+      'rollout.bakeMinutes: a linear rollout baking 10 minutes per step takes 100 minutes',
+    ],
+    [
+      'serverless with GPU',
+      endpointArgs(AWS_DEV, { size: 'gpu-small' }),
+      'serverless: SageMaker Serverless Inference has no GPU',
+    ],
+    [
+      'serverless with capture',
+      endpointArgs(AWS_DEV, { capturePercent: 5 }),
+      'capturePercent: SageMaker Serverless Inference has no data capture',
+    ],
+    [
+      'serverless with challengers',
+      endpointArgs(AWS_DEV, { challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 10 }] }),
+      'challengers: a SageMaker serverless endpoint serves a single variant',
+    ],
+    [
+      'serverless in a VPC',
+      endpointArgs({ ...AWS_DEV, network: { subnetIds: ['subnet-1'], securityGroupIds: ['sg-1'] } }),
+      'serverless: SageMaker Serverless Inference cannot run in a VPC',
+    ],
+    [
+      'zero instances provisioned',
+      endpointArgs(AWS_PROD, { minInstances: 0 }),
+      'minInstances: a provisioned SageMaker endpoint cannot scale to zero instances',
+    ],
+    [
+      'min above max',
+      endpointArgs(AWS_PROD, { minInstances: 5, maxInstances: 3 }),
+      'minInstances: 5 is more than maxInstances (3)',
+    ],
+    [
+      'port other than 8080 on aws',
+      endpointArgs(AWS_PROD, { port: 9000 }),
+      'port: SageMaker sends requests to port 8080, not 9000',
+    ],
+    [
+      'challengers on gcp',
+      endpointArgs(GCP_STAGING, { challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 10 }] }),
+      'challengers: Cloud Run serves one container template per service',
+    ],
+    [
+      'challenger shares of 100',
+      endpointArgs(AWS_PROD, {
+        challengers: [
+          { name: 'b', image: ECR_IMAGE, trafficPercent: 60 },
+          { name: 'c', image: ECR_IMAGE, trafficPercent: 40 },
+        ],
+      }),
+      'challengers: the challengers take 100% of traffic together',
+    ],
+    [
+      'challenger named primary',
+      endpointArgs(AWS_PROD, { challengers: [{ name: 'primary', image: ECR_IMAGE, trafficPercent: 10 }] }),
+      'challengers[0].name: "primary" is already used',
+    ],
+    [
+      'public invoker on gcp',
+      endpointArgs(GCP_STAGING, { invokers: ['allUsers'] }),
+      'invokers[0]: allUsers would make the model callable by anyone',
+    ],
+    [
+      'role ARN as aws invoker',
+      endpointArgs(AWS_PROD, { invokers: ['arn:aws:iam::1:role/x'] }),
+      'invokers[0]: "arn:aws:iam::1:role/x" is not an IAM role name',
+    ],
+    [
+      'stable release without image on docker',
+      endpointArgs(DOCKER_DEV, {
+        version: 'v4',
+        rollout: { strategy: 'canary' },
+        stableRelease: { version: 'v3' },
+      }),
+      'stableRelease.image: is required on docker',
+    ],
+    [
+      'stable release with all-at-once',
+      endpointArgs(GCP_STAGING, {
+        version: 'v4',
+        rollout: { strategy: 'all-at-once' },
+        stableRelease: { version: 'v3' },
+      }),
+      'stableRelease: an all-at-once rollout sends all traffic to the new release',
+    ],
+    [
+      'stable release equal to version',
+      endpointArgs(GCP_STAGING, { stableRelease: { version: 'v3' } }),
+      'stableRelease.version: is the same as version (v3)',
+    ],
+    [
+      'reserved environment variable',
+      endpointArgs(AWS_PROD, { environment: { MODEL_DATA_URL: 'x' } }),
+      'environment.MODEL_DATA_URL: is reserved',
+    ],
+    [
+      'endpoint name too long for Cloud Run',
+      endpointArgs(GCP_STAGING, { endpointName: 'a'.repeat(50) }),
+      'endpointName: "' + 'a'.repeat(50) + '" is 50 characters, more than 49',
+    ],
+    [
+      'gpu-large on Cloud Run',
+      endpointArgs(GCP_STAGING, { size: 'gpu-large' }),
+      'size: gpu-large has no Cloud Run equivalent',
+    ],
+    [
+      'missing region on aws',
+      endpointArgs({ cloud: 'aws', stage: 'prod' }),
+      'platform.region: is required on aws',
+    ],
+    [
+      'missing project on gcp',
+      endpointArgs({ cloud: 'gcp', stage: 'dev', region: 'europe-west4' }),
+      'platform.project: is required on gcp',
+    ],
+    [
+      'invalid gcp label',
+      endpointArgs({ ...GCP_STAGING, tags: { Team: 'ml' } }),
+      'platform.tags.Team: "Team" is not a valid label key',
+    ],
+    [
+      'package and image together',
+      endpointArgs(AWS_PROD, {
+        aws: { modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3' },
+      }),
+      'aws.modelPackageArn: a model package carries its own image and artifact',
+    ],
   ];
 
   test.each(cases)('%s', (_label, args, message) => {
@@ -86,14 +231,18 @@ describe('validation', () => {
   });
 
   test('every problem is reported at once, each with its fix', () => {
-    const err = thrown(() => resolve(endpointArgs(AWS_PROD, { image: undefined, port: 9000, rollout: { canaryPercent: 0 } }))) as ValidationError;
+    const err = thrown(() =>
+      resolve(endpointArgs(AWS_PROD, { image: undefined, port: 9000, rollout: { canaryPercent: 0 } })),
+    ) as ValidationError;
     expect(err.problems.map((p) => p.path)).toEqual(['image', 'rollout.canaryPercent', 'port']);
     expect(err.message.split('\n')[0]).toBe('ModelEndpoint "churn" has 3 problems in its arguments:');
     expect(err.problems[0].fix).toBe('give the serving image, preferably by digest (`repo@sha256:...`)');
   });
 
   test('no platform names the config keys that would provide one', () => {
-    const err = thrown(() => resolveModelEndpoint('churn', { version: 'v1', image: 'x' }, undefined)) as ValidationError;
+    const err = thrown(() =>
+      resolveModelEndpoint('churn', { version: 'v1', image: 'x' }, undefined),
+    ) as ValidationError;
     expect(err.problems).toEqual([
       {
         path: 'platform',
