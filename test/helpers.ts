@@ -37,3 +37,9 @@ export function thrown(fn: () => unknown): Error {
   }
   throw new Error('expected the call to throw');
 }
+
+/** CDK feature flags the reference app sets in cdk.json: modern log delivery, and validator errors fail synth. */
+export const CDK_TEST_CONTEXT = {
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  '@aws-cdk/core:validateAgainstDefaultRules': true,
+};

@@ -8,12 +8,10 @@ import * as blueprint from '../../lib/model-endpoint/aws-blueprint';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
 import { recordProgram } from '../../lib/testing';
 import { ModelEndpoint as PulumiModelEndpoint } from '../../lib';
-import { AWS_PROD, endpointArgs } from '../helpers';
-
-const CONTEXT = { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true };
+import { AWS_PROD, CDK_TEST_CONTEXT, endpointArgs } from '../helpers';
 
 function build(props = endpointArgs(AWS_PROD, { invokers: ['churn-api'] })) {
-  const app = new App({ context: CONTEXT });
+  const app = new App({ context: CDK_TEST_CONTEXT });
   const stack = new Stack(app, 'churn-prod', { env: { account: '123456789012', region: 'eu-west-1' } });
   const endpoint = new ModelEndpoint(stack, 'churn', props as ConstructorParameters<typeof ModelEndpoint>[2]);
   return { app, stack, endpoint };
@@ -82,17 +80,26 @@ describe('CDK ModelEndpoint', () => {
     });
   });
 
-  test('passes cdk-nag AwsSolutions with every acknowledgement justified, with CDK validation on', () => {
+  test('passes the built-in CloudFormation validator and cdk-nag AwsSolutions, every acknowledgement justified', () => {
     const checked = build();
     Validations.of(checked.app).addPlugins(new AwsSolutionsChecks(checked.app));
     const assembly = checked.app.synth();
     const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+    // Plugins report only when they have findings; acknowledged ones leave a successful AwsSolutions entry.
     expect(
       report.pluginReports.map((r: { pluginName: string; conclusion: string }) => [
         r.pluginName,
         r.conclusion,
       ]),
     ).toEqual([['AwsSolutions', 'success']]);
+  });
+
+  test('the CloudFormation validator is really on in these tests: an unknown property fails synth', () => {
+    const checked = build();
+    checked.endpoint.endpoint.addPropertyOverride('NotAProperty', 1);
+    expect(() => checked.app.synth()).toThrow(
+      "NotAProperty: Additional properties are not allowed ('NotAProperty' was unexpected) (CloudFormation Validate)",
+    );
   });
 
   test('the IAM, alarms and deployment config are the same facts the Pulumi AWS renderer deploys', async () => {

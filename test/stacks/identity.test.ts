@@ -11,6 +11,7 @@ import { recordProgram } from '../../lib/testing';
 import { ChurnStack } from '../../stacks/cdk/churn-stack';
 import type { Release } from '../../stacks/pulumi/system';
 import { churnSystem } from '../../stacks/pulumi/system';
+import { CDK_TEST_CONTEXT } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const project = readProject(ROOT);
@@ -37,7 +38,7 @@ test('CloudFormation logical ids of the CDK stack are unchanged', () => {
   const app = new App({
     context: {
       mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' },
-      '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+      ...CDK_TEST_CONTEXT,
     },
   });
   const stack = new ChurnStack(app, 'churn-prod', {
