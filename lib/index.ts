@@ -13,6 +13,22 @@ export type {
 export type { ModelEndpointAwsChildren } from './model-endpoint/pulumi-aws';
 export type { ModelEndpointGcpChildren } from './model-endpoint/pulumi-gcp';
 export type { ModelEndpointDockerChildren } from './model-endpoint/pulumi-docker';
+export { MlPipeline, ML_PIPELINE_TYPE } from './ml-pipeline/pulumi';
+export type {
+  MlPipelineArgs,
+  TrainingArgs,
+  DataArgs,
+  EvaluationArgs,
+  QualityGateArgs,
+  QualityComparison,
+  RegistryArgs,
+  MlPipelineAwsArgs,
+  MlPipelineGcpArgs,
+  MlPipelineDockerArgs,
+} from './ml-pipeline/args';
+export type { MlPipelineAwsChildren } from './ml-pipeline/pulumi-aws';
+export type { MlPipelineGcpChildren } from './ml-pipeline/pulumi-gcp';
+export type { MlPipelineDockerChildren } from './ml-pipeline/pulumi-docker';
 export type { PlatformArgs, NetworkArgs, Platform } from './core/platform';
 export type { Cloud, Stage } from './core/stage';
 export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';

@@ -10,15 +10,19 @@ export type QualityComparison = 'greater-than' | 'greater-than-or-equal' | 'less
  * registry for training images, a training run, an evaluation run, a gate on one metric, registration of the
  * model that passes, an explicit failure for the one that does not, and retraining on a schedule or on demand.
  *
- * The container contract, the same on every cloud:
- * - training reads its data from `/opt/ml/input/data/train` (the data bucket under `data.prefix`) and writes
- *   the model to `/opt/ml/model`; checkpoints go to `/opt/ml/checkpoints` (SageMaker's training contract).
- * - evaluation reads the model from `/opt/ml/processing/model` and the data from `/opt/ml/processing/input`,
- *   and writes `evaluation.metricsFile` to `/opt/ml/processing/evaluation` as
+ * The container contract, the same on every cloud. Each container finds its directories in environment
+ * variables (Cloud Run jobs cannot mount per-run directories, so on gcp only the variables are right; on aws
+ * and docker they hold SageMaker's fixed paths, which also work there):
+ * - training reads its data from `SM_CHANNEL_TRAIN` (`/opt/ml/input/data/train`: the data under
+ *   `data.prefix`), writes the model to `SM_MODEL_DIR` (`/opt/ml/model`) and checkpoints to
+ *   `SM_CHECKPOINT_DIR` (`/opt/ml/checkpoints`). On aws SageMaker's training toolkit sets these variables;
+ *   an image without it uses the fixed paths.
+ * - evaluation reads the model from `MLOPS_MODEL_DIR` and the data from `MLOPS_DATA_DIR`, and writes
+ *   `evaluation.metricsFile` (named in `MLOPS_METRICS_FILE`) to `MLOPS_EVALUATION_DIR` as
  *   `{"metrics": {"<metric>": {"value": <number>}}}`; with `qualityGate.mustBeatApproved` it also writes the
  *   approved model's score as `{"champion": {"<metric>": {"value": <number>}}}` (a score any candidate beats
  *   when no version is approved yet). It may write drift-monitoring baseline files (`statistics.json`,
- *   `constraints.json`) to `/opt/ml/processing/baseline`.
+ *   `constraints.json`) to `MLOPS_BASELINE_DIR`.
  */
 export interface MlPipelineArgs {
   /** Where and how to deploy. Default: read from the stack config namespace `mlops`. */
@@ -139,7 +143,10 @@ export interface QualityGateArgs {
   readonly threshold?: number;
   /**
    * The candidate must also strictly beat the currently approved model on the metric (the evaluation writes
-   * the approved model's score as `champion`, see the contract above). Default `false`.
+   * the approved model's score as `champion`, see the contract above). The evaluation finds the approved
+   * model through `MLOPS_MODEL_GROUP` (the SageMaker model package group; its role may read it) on aws,
+   * `MLOPS_VERTEX_MODEL` (the Vertex AI model; its account may read it) on gcp, and `MLOPS_REGISTRY_DIR`
+   * (the models volume, read-only) on docker. Default `false`.
    */
   readonly mustBeatApproved?: boolean;
 }
@@ -152,7 +159,9 @@ export interface RegistryArgs {
   readonly modelGroupName?: string;
   /**
    * New versions wait for a person to approve them (`PendingManualApproval`); `false` approves every version
-   * that passes the gate. Default: `false` in dev, `true` in staging and prod.
+   * that passes the gate. Vertex AI has no approval state: on gcp the version carries the label
+   * `mlops-approval: pending` or `approved`; on docker the run id is written to `pending` or `approved` in the
+   * group's directory. Default: `false` in dev, `true` in staging and prod.
    */
   readonly requireApproval?: boolean;
   /** Serving image recorded with each registered version. Default: the training image. */

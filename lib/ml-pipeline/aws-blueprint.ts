@@ -292,6 +292,10 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
         KmsKeyId: refs.keyArn,
       },
       Environment: {
+        MLOPS_MODEL_DIR: CONTAINER_PATHS.processingModel,
+        MLOPS_DATA_DIR: CONTAINER_PATHS.processingInput,
+        MLOPS_EVALUATION_DIR: CONTAINER_PATHS.processingEvaluation,
+        MLOPS_BASELINE_DIR: CONTAINER_PATHS.processingBaseline,
         MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
         MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
         MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
@@ -498,6 +502,14 @@ export function pipelineRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRe
     },
     { Sid: 'ReadEvaluationReports', Effect: 'Allow', Action: 's3:GetObject', Resource: artifacts.objects },
     kmsUseStatement(refs.keyArn, 'UsePipelineKey'),
+    {
+      // SageMaker encrypts the jobs' storage volumes through grants made for the caller that creates them.
+      Sid: 'GrantJobVolumeEncryption',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: refs.keyArn,
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+    },
   ]);
 }
 
@@ -615,7 +627,7 @@ export function schedulerRolePolicy(spec: ResolvedMlPipeline, env: AwsEnvironmen
 // ---- Schedule and retention. ----
 
 /** EventBridge Scheduler settings of the retraining schedule; undefined when retraining is on demand. */
-export function scheduleSettings(spec: ResolvedMlPipeline, dataBucketName: string) {
+export function scheduleSettings(spec: ResolvedMlPipeline) {
   if (!spec.aws.scheduleExpression) return undefined;
   return {
     name: `${spec.pipelineName.slice(0, 56)}-retrain`,
@@ -625,8 +637,12 @@ export function scheduleSettings(spec: ResolvedMlPipeline, dataBucketName: strin
     flexibleTimeWindow: { mode: 'OFF' as const },
     state: 'ENABLED' as const,
     retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
-    pipelineParameters: [{ name: PARAMETER.inputData, value: dataUri(spec, dataBucketName) }],
   };
+}
+
+/** The parameters each scheduled run starts with: the data it trains on. */
+export function schedulePipelineParameters(spec: ResolvedMlPipeline, dataBucketName: string) {
+  return [{ name: PARAMETER.inputData, value: dataUri(spec, dataBucketName) }];
 }
 
 /** Days replaced artifact versions are kept (the buckets' noncurrent-version expiry). */

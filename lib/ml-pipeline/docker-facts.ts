@@ -48,17 +48,18 @@ export function shellQuote(word: string): string {
  */
 export const GATE_PROGRAM = [
   'import json, operator, os, sys',
-  "ops = {'greater-than': operator.gt, 'greater-than-or-equal': operator.ge, 'less-than': operator.lt, 'less-than-or-equal': operator.le}",
-  "report = json.load(open(os.environ['MLOPS_METRICS_PATH']))",
-  "metric, comparison = os.environ['MLOPS_GATE_METRIC'], os.environ['MLOPS_GATE_COMPARISON']",
-  "value = float(report['metrics'][metric]['value'])",
+  'ops = {"greater-than": operator.gt, "greater-than-or-equal": operator.ge, "less-than": operator.lt, "less-than-or-equal": operator.le}',
+  'env = os.environ',
+  'report = json.load(open(env["MLOPS_METRICS_PATH"]))',
+  'metric, comparison = env["MLOPS_GATE_METRIC"], env["MLOPS_GATE_COMPARISON"]',
+  'value = float(report["metrics"][metric]["value"])',
   'ok = True',
-  "if os.environ.get('MLOPS_GATE_THRESHOLD'):",
-  "    ok = ok and ops[comparison](value, float(os.environ['MLOPS_GATE_THRESHOLD']))",
-  "if os.environ.get('MLOPS_GATE_BEAT_APPROVED') == 'true':",
-  "    champion = float(report['champion'][metric]['value'])",
-  "    ok = ok and (value > champion if comparison.startswith('greater') else value < champion)",
-  "print(f'quality gate: {metric} = {value}: ' + ('passed' if ok else 'FAILED'))",
+  'if env.get("MLOPS_GATE_THRESHOLD"):',
+  '    ok = ok and ops[comparison](value, float(env["MLOPS_GATE_THRESHOLD"]))',
+  'if env.get("MLOPS_GATE_BEAT_APPROVED") == "true":',
+  '    champion = float(report["champion"][metric]["value"])',
+  '    ok = ok and (value > champion if comparison.startswith("greater") else value < champion)',
+  'print("quality gate: %s = %s: %s" % (metric, value, "passed" if ok else "FAILED"))',
   'sys.exit(0 if ok else 1)',
 ].join('\n');
 
@@ -124,6 +125,9 @@ export function runnerScript(spec: ResolvedMlPipeline, images: PipelineImages, n
       env({
         ...spec.training.environment,
         MLOPS_HYPERPARAMETERS: JSON.stringify(spec.training.hyperparameters),
+        SM_CHANNEL_TRAIN: '/opt/ml/input/data/train',
+        SM_MODEL_DIR: '/opt/ml/model',
+        SM_CHECKPOINT_DIR: '/opt/ml/checkpoints',
       }),
       `${trainCommand}${q(images.training)} ${trainArgs}`.trim(),
     ].join(' \\\n  '),
@@ -138,6 +142,11 @@ export function runnerScript(spec: ResolvedMlPipeline, images: PipelineImages, n
         ? [mount(v.models, '/opt/ml/processing/registry', undefined, true)]
         : []),
       env({
+        MLOPS_MODEL_DIR: '/opt/ml/processing/model',
+        MLOPS_DATA_DIR: '/opt/ml/processing/input',
+        MLOPS_EVALUATION_DIR: '/opt/ml/processing/evaluation',
+        MLOPS_BASELINE_DIR: '/opt/ml/processing/baseline',
+        ...(spec.qualityGate.mustBeatApproved ? { MLOPS_REGISTRY_DIR: '/opt/ml/processing/registry' } : {}),
         MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
         MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
         MLOPS_MODEL_GROUP: group,

@@ -195,7 +195,7 @@ export function renderAws(
 
   let schedule: scheduler.Schedule | undefined;
   let schedulerRole: iam.Role | undefined;
-  const settings = blueprint.scheduleSettings(spec, '');
+  const settings = blueprint.scheduleSettings(spec);
   if (settings) {
     schedulerRole = new iam.Role(
       `${name}-scheduler-role`,
@@ -216,7 +216,6 @@ export function renderAws(
       },
       opts,
     );
-    const withData = dataBucketName.apply((bucket) => blueprint.scheduleSettings(spec, bucket)!);
     schedule = new scheduler.Schedule(
       `${name}-retrain`,
       {
@@ -231,7 +230,9 @@ export function renderAws(
           roleArn: schedulerRole.arn,
           retryPolicy: settings.retryPolicy,
           sagemakerPipelineParameters: {
-            pipelineParameters: withData.apply((s) => s.pipelineParameters),
+            pipelineParameters: dataBucketName.apply((bucket) =>
+              blueprint.schedulePipelineParameters(spec, bucket),
+            ),
           },
         },
         region,

@@ -1,8 +1,10 @@
 /**
  * Renders a resolved MlPipeline to local Docker: volumes for data, artifacts and registered models, a local
  * image registry, a one-shot pipeline runner (train, evaluate, gate, register or fail) and a scheduler that
- * starts the runner again on the retraining schedule. Volumes are not versioned: retention applies to runs
- * kept under `runs/` only by your own clean-up.
+ * starts the runner again on the retraining schedule. Needs Docker Engine 26 or later (volume sub-path
+ * mounts). Limits of the local target, by design: volumes are not versioned and runs under `runs/` are kept
+ * until you remove them (`retentionDays` does not apply), `maxRuntimeMinutes` is not enforced, and the
+ * runner and scheduler hold the Docker socket (they start containers on the host's engine).
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as docker from '@pulumi/docker';

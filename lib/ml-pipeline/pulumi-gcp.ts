@@ -1,4 +1,372 @@
-export type MlPipelineGcpChildren = Record<string, never>;
-export function renderGcp(): never {
-  throw new Error('todo');
+/**
+ * Renders a resolved MlPipeline to GCP through Pulumi: CMEK, versioned private buckets, Artifact Registry,
+ * Cloud Run jobs for training and evaluation, a Cloud Workflows pipeline that gates on the metric and
+ * registers in the Vertex AI model registry at run time, and a Cloud Scheduler job that starts it.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as artifactregistry from '@pulumi/gcp/artifactregistry';
+import * as cloudrunv2 from '@pulumi/gcp/cloudrunv2';
+import * as cloudscheduler from '@pulumi/gcp/cloudscheduler';
+import * as kms from '@pulumi/gcp/kms';
+import * as projects from '@pulumi/gcp/projects';
+import * as serviceaccount from '@pulumi/gcp/serviceaccount';
+import * as storage from '@pulumi/gcp/storage';
+import * as workflows from '@pulumi/gcp/workflows';
+import {
+  gcpCustomerKey,
+  projectNumber,
+  serviceAgentMember,
+  type GcpChildContext,
+} from '../blocks/pulumi-gcp';
+import {
+  MOUNTS,
+  bucketLifecycleRules,
+  evaluationEnvironment,
+  executionsUrl,
+  invokerCondition,
+  jobNames,
+  repositoryCleanupPolicies,
+  serviceAccountIds,
+  trainingEnvironment,
+  vertexModelName,
+  workflowDefinition,
+} from './gcp-facts';
+import type { RenderedPipeline } from './rendered';
+import type { ResolvedMlPipeline } from './resolve';
+
+export interface MlPipelineGcpChildren {
+  readonly workflow: workflows.Workflow;
+  readonly trainingJob: cloudrunv2.Job;
+  readonly evaluationJob: cloudrunv2.Job;
+  readonly repository: artifactregistry.Repository;
+  /** The data bucket; undefined when `data.bucketName` brought an existing one. */
+  readonly dataBucket?: storage.Bucket;
+  readonly artifactBucket: storage.Bucket;
+  readonly trainerAccount: serviceaccount.Account;
+  readonly pipelineAccount: serviceaccount.Account;
+  /** The key the construct created; undefined when the platform brought one. */
+  readonly key?: kms.CryptoKey;
+  /** Undefined when retraining is on demand only. */
+  readonly schedule?: cloudscheduler.Job;
+  readonly schedulerAccount?: serviceaccount.Account;
+}
+
+const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
+/** Service agents this construct needs beyond the shared list. */
+const AGENT_DOMAINS = {
+  workflows: 'gcp-sa-workflows.iam.gserviceaccount.com',
+  aiplatform: 'gcp-sa-aiplatform.iam.gserviceaccount.com',
+} as const;
+
+export function renderGcp(
+  spec: ResolvedMlPipeline,
+  parent: pulumi.Resource,
+): RenderedPipeline<MlPipelineGcpChildren> {
+  const name = spec.constructName;
+  const { project, region } = spec.platform;
+  const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags } };
+  const opts = { parent };
+  const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
+  const number = projectNumber(ctx);
+  const { keyId, key } = gcpCustomerKey(name, ctx);
+  const agent = (id: keyof typeof AGENT_DOMAINS) =>
+    number.apply((n) => `serviceAccount:service-${n}@${AGENT_DOMAINS[id]}`);
+  const keyGrant = (id: string, member: pulumi.Input<string>) =>
+    new kms.CryptoKeyIAMMember(
+      `${name}-${id}-agent-key`,
+      { cryptoKeyId: keyId, role: ENCRYPTER, member },
+      opts,
+    );
+  const storageKey = keyGrant('storage', serviceAgentMember(number, 'storage'));
+  const registryKey = keyGrant('artifact-registry', serviceAgentMember(number, 'artifactRegistry'));
+  const runKey = keyGrant('run', serviceAgentMember(number, 'run'));
+  const workflowsKey = keyGrant('workflows', agent('workflows'));
+  const vertexKey = keyGrant('aiplatform', agent('aiplatform'));
+
+  const bucket = (role: string, bucketName: string) =>
+    new storage.Bucket(
+      `${name}-${role}`,
+      {
+        name: bucketName,
+        location: region,
+        project,
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: 'enforced',
+        versioning: { enabled: true },
+        encryption: { defaultKmsKeyName: keyId },
+        lifecycleRules: bucketLifecycleRules(spec),
+        labels: ctx.labels,
+      },
+      // Cloud Storage checks the key when the bucket is made: its agent must hold the key first.
+      { ...keep, dependsOn: [storageKey] },
+    );
+  const dataBucket = spec.data.existingBucketName ? undefined : bucket('data', spec.gcp.dataBucketName);
+  const dataBucketName = dataBucket ? dataBucket.name : pulumi.output(spec.data.existingBucketName!);
+  const artifactBucket = bucket('artifacts', spec.gcp.artifactBucketName);
+
+  const repository = new artifactregistry.Repository(
+    `${name}-images`,
+    {
+      repositoryId: spec.repositoryName,
+      format: 'DOCKER',
+      location: region,
+      project,
+      description: `Training and serving images of the ${spec.pipelineName} pipeline.`,
+      kmsKeyName: keyId,
+      dockerConfig: { immutableTags: true },
+      cleanupPolicies: repositoryCleanupPolicies(spec),
+      labels: ctx.labels,
+    },
+    { ...keep, dependsOn: [registryKey] },
+  );
+
+  const ids = serviceAccountIds(spec);
+  const account = (role: keyof typeof ids, displayName: string) =>
+    new serviceaccount.Account(`${name}-${role}`, { accountId: ids[role], displayName, project }, opts);
+  const trainerAccount = account('trainer', `Training and evaluation jobs of ${spec.pipelineName}`);
+  const pipelineAccount = account('pipeline', `Runs the ${spec.pipelineName} pipeline`);
+  const trainer = pulumi.interpolate`serviceAccount:${trainerAccount.email}`;
+  const pipelineMember = pulumi.interpolate`serviceAccount:${pipelineAccount.email}`;
+
+  const grants: pulumi.Resource[] = [
+    new storage.BucketIAMMember(
+      `${name}-trainer-reads-data`,
+      { bucket: dataBucketName, role: 'roles/storage.objectViewer', member: trainer },
+      opts,
+    ),
+    new storage.BucketIAMMember(
+      `${name}-trainer-writes-artifacts`,
+      { bucket: artifactBucket.name, role: 'roles/storage.objectUser', member: trainer },
+      opts,
+    ),
+  ];
+  if (spec.qualityGate.mustBeatApproved)
+    grants.push(
+      // Vertex AI models have no resource-level IAM: reading the approved model needs the project role.
+      new projects.IAMMember(
+        `${name}-trainer-reads-models`,
+        { project, role: 'roles/aiplatform.viewer', member: trainer },
+        opts,
+      ),
+    );
+
+  const network = spec.platform.network;
+  const vpcAccess =
+    network.vpcNetwork || network.vpcSubnetwork
+      ? {
+          egress: 'PRIVATE_RANGES_ONLY',
+          networkInterfaces: [{ network: network.vpcNetwork, subnetwork: network.vpcSubnetwork }],
+        }
+      : undefined;
+  const names = jobNames(spec);
+  const job = (
+    role: 'train' | 'evaluate',
+    image: pulumi.Input<string>,
+    command: readonly string[] | undefined,
+    env: Record<string, string>,
+    limits: Record<string, string>,
+    gpuType: string | undefined,
+  ) =>
+    new cloudrunv2.Job(
+      `${name}-${role}`,
+      {
+        name: names[role],
+        location: region,
+        project,
+        // Jobs hold no data: the buckets, registry and model registry do. Let `pulumi destroy` remove them.
+        deletionProtection: false,
+        labels: ctx.labels,
+        template: {
+          taskCount: 1,
+          parallelism: 1,
+          labels: ctx.labels,
+          template: {
+            serviceAccount: trainerAccount.email,
+            encryptionKey: keyId,
+            executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+            timeout: `${spec.training.maxRuntimeSeconds}s`,
+            // The workflow decides about retries: a failed run fails the pipeline.
+            maxRetries: 0,
+            ...(gpuType ? { nodeSelector: { accelerator: gpuType }, gpuZonalRedundancyDisabled: true } : {}),
+            ...(vpcAccess ? { vpcAccess } : {}),
+            volumes: [
+              { name: 'data', gcs: { bucket: dataBucketName, readOnly: true } },
+              { name: 'artifacts', gcs: { bucket: artifactBucket.name, readOnly: false } },
+            ],
+            containers: [
+              {
+                image,
+                commands: command ? [...command] : undefined,
+                envs: Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
+                resources: { limits },
+                volumeMounts: [
+                  { name: 'data', mountPath: MOUNTS.data },
+                  { name: 'artifacts', mountPath: MOUNTS.artifacts },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      // The run agent must hold the key, and the trainer its buckets, before a job can start.
+      { ...opts, dependsOn: [runKey, ...grants] },
+    );
+  const gpuType = spec.gcp.training.gpuType;
+  const trainingJob = job(
+    'train',
+    spec.training.image,
+    spec.training.command,
+    trainingEnvironment(spec),
+    {
+      cpu: spec.gcp.training.cpu,
+      memory: spec.gcp.training.memory,
+      ...(gpuType ? { 'nvidia.com/gpu': '1' } : {}),
+    },
+    gpuType,
+  );
+  const evaluationJob = job(
+    'evaluate',
+    spec.evaluation.image,
+    spec.evaluation.command,
+    evaluationEnvironment(spec),
+    { cpu: spec.gcp.evaluation.cpu, memory: spec.gcp.evaluation.memory },
+    undefined,
+  );
+
+  const pipelineGrants: pulumi.Resource[] = [
+    ...[trainingJob, evaluationJob].map(
+      (j, i) =>
+        new cloudrunv2.JobIamMember(
+          `${name}-pipeline-runs-${i === 0 ? 'train' : 'evaluate'}`,
+          {
+            name: j.name,
+            location: region,
+            project,
+            role: 'roles/run.jobsExecutorWithOverrides',
+            member: pipelineMember,
+          },
+          opts,
+        ),
+    ),
+    new storage.BucketIAMMember(
+      `${name}-pipeline-reads-reports`,
+      { bucket: artifactBucket.name, role: 'roles/storage.objectViewer', member: pipelineMember },
+      opts,
+    ),
+    // Vertex AI uploads the model from the artifact bucket as its service agent.
+    new storage.BucketIAMMember(
+      `${name}-vertex-reads-models`,
+      { bucket: artifactBucket.name, role: 'roles/storage.objectViewer', member: agent('aiplatform') },
+      opts,
+    ),
+    // Vertex AI models have no resource-level IAM: uploading a version needs the project role.
+    new projects.IAMMember(
+      `${name}-pipeline-registers-models`,
+      { project, role: 'roles/aiplatform.user', member: pipelineMember },
+      opts,
+    ),
+    new projects.IAMMember(
+      `${name}-pipeline-writes-logs`,
+      { project, role: 'roles/logging.logWriter', member: pipelineMember },
+      opts,
+    ),
+  ];
+
+  const workflow = new workflows.Workflow(
+    `${name}-pipeline`,
+    {
+      name: spec.pipelineName,
+      region,
+      project,
+      description: `Trains, evaluates and registers ${spec.registry.modelGroupName} when ${spec.qualityGate.metric} passes the quality gate.`,
+      serviceAccount: pipelineAccount.email,
+      cryptoKeyName: keyId,
+      callLogLevel: 'LOG_ERRORS_ONLY',
+      deletionProtection: false,
+      labels: ctx.labels,
+      sourceContents: pulumi
+        .all([trainingJob.name, evaluationJob.name, artifactBucket.name, spec.registry.servingImage, keyId])
+        .apply(([trainJobName, evaluateJobName, artifactBucketName, servingImage, key]) =>
+          JSON.stringify(
+            workflowDefinition(spec, {
+              trainJobName,
+              evaluateJobName,
+              artifactBucketName,
+              servingImage,
+              keyId: key,
+            }),
+            null,
+            2,
+          ),
+        ),
+    },
+    { ...opts, dependsOn: [workflowsKey, vertexKey, ...pipelineGrants] },
+  );
+
+  let schedule: cloudscheduler.Job | undefined;
+  let schedulerAccount: serviceaccount.Account | undefined;
+  if (spec.gcp.cron) {
+    schedulerAccount = account('scheduler', `Starts the ${spec.pipelineName} pipeline on schedule`);
+    const invoker = new projects.IAMMember(
+      `${name}-scheduler-invokes-pipeline`,
+      {
+        project,
+        role: 'roles/workflows.invoker',
+        member: pulumi.interpolate`serviceAccount:${schedulerAccount.email}`,
+        condition: invokerCondition(spec),
+      },
+      opts,
+    );
+    schedule = new cloudscheduler.Job(
+      `${name}-retrain`,
+      {
+        name: `${spec.pipelineName}-retrain`,
+        region,
+        project,
+        description: `Retrains ${spec.pipelineName} on schedule.`,
+        schedule: spec.gcp.cron,
+        timeZone: 'Etc/UTC',
+        attemptDeadline: '320s',
+        retryConfig: { retryCount: 3 },
+        httpTarget: {
+          httpMethod: 'POST',
+          uri: workflow.id.apply(executionsUrl),
+          headers: { 'Content-Type': 'application/json' },
+          body: Buffer.from('{}').toString('base64'),
+          oauthToken: {
+            serviceAccountEmail: schedulerAccount.email,
+            scope: 'https://www.googleapis.com/auth/cloud-platform',
+          },
+        },
+      },
+      { ...opts, dependsOn: [invoker] },
+    );
+  }
+
+  const gs = (b: pulumi.Output<string>, path = '') => b.apply((n) => `gs://${n}/${path}`);
+  return {
+    dataBucketName,
+    dataBucketUri: gs(dataBucketName, spec.data.prefix),
+    artifactBucketName: artifactBucket.name,
+    artifactBucketUri: gs(artifactBucket.name),
+    containerRegistryUrl: repository.registryUri,
+    modelRegistry: pulumi.output(vertexModelName(spec)),
+    pipelineName: workflow.name,
+    pipelineId: workflow.id,
+    retrainTrigger: workflow.id,
+    baselineUri: gs(artifactBucket.name, 'baseline/'),
+    children: {
+      workflow,
+      trainingJob,
+      evaluationJob,
+      repository,
+      dataBucket,
+      artifactBucket,
+      trainerAccount,
+      pipelineAccount,
+      key,
+      schedule,
+      schedulerAccount,
+    },
+  };
 }

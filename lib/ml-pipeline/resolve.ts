@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type * as pulumi from '@pulumi/pulumi';
 import {
   GCS_BUCKET_NAME_RULE,
@@ -87,6 +88,9 @@ export interface ResolvedMlPipeline {
     readonly evaluation: { readonly cpu: string; readonly memory: string };
     /** Cloud Scheduler cron; undefined without a schedule. */
     readonly cron?: string;
+    /** Bucket names: global, so suffixed with a hash of the project. */
+    readonly dataBucketName: string;
+    readonly artifactBucketName: string;
   };
   readonly docker: {
     readonly registryPort: number;
@@ -193,6 +197,12 @@ export function resolveMlPipeline(
       `${maxWaitMinutes} is less than maxRuntimeMinutes (${maxRuntimeMinutes})`,
       'make it at least maxRuntimeMinutes: it includes the run time',
     );
+  if (cloud === 'gcp' && maxRuntimeMinutes > 10080)
+    problems.add(
+      'training.maxRuntimeMinutes',
+      `${maxRuntimeMinutes} minutes is longer than a Cloud Run job task may run (7 days)`,
+      'use at most 10080 minutes, or train on aws',
+    );
   checkEnvironment(problems, 'training.environment', training.environment);
   for (const key of Object.keys(training.hyperparameters ?? {}))
     if (typeof training.hyperparameters![key] !== 'string' || key.length > 256)
@@ -216,6 +226,28 @@ export function resolveMlPipeline(
       cloud === 'aws' ? s3BucketNameProblem(existingBucketName) : gcsBucketNameProblem(existingBucketName);
     if (problem)
       problems.add('data.bucketName', problem, cloud === 'aws' ? S3_BUCKET_NAME_RULE : GCS_BUCKET_NAME_RULE);
+  }
+
+  // Buckets the construct names must be names the cloud accepts.
+  const gcpBuckets = gcpBucketNames(pipelineName, platform.project);
+  if (cloud === 'gcp' && !pipelineNameProblem) {
+    const problem = gcsBucketNameProblem(gcpBuckets.artifactBucketName);
+    if (problem)
+      problems.add(
+        'pipelineName',
+        `${problem} (the artifact bucket is named after the pipeline)`,
+        GCS_BUCKET_NAME_RULE,
+      );
+  }
+  if (cloud === 'aws') {
+    // S3 buckets are auto-named `<construct name>-<role>-<7 characters>`; the longest role is `access-logs`.
+    const problem = s3BucketNameProblem(`${name}-access-logs-0000000`);
+    if (problem)
+      problems.add(
+        'name',
+        `${problem} (buckets are auto-named after the construct)`,
+        `give the construct a name that S3 accepts in bucket names: ${S3_BUCKET_NAME_RULE}, at most 43 characters`,
+      );
   }
 
   // Evaluation.
@@ -401,6 +433,7 @@ export function resolveMlPipeline(
       },
       evaluation: { cpu: evaluationFacts.gcp?.cpu ?? '2', memory: evaluationFacts.gcp?.memory ?? '8Gi' },
       cron,
+      ...gcpBuckets,
     },
     docker: {
       registryPort: args.docker?.registryPort ?? PIPELINE_DEFAULTS.dockerRegistryPort,
@@ -409,6 +442,15 @@ export function resolveMlPipeline(
       memoryMb: trainingFacts.docker.memoryMb,
       gpus: trainingFacts.gpus,
     },
+  };
+}
+
+/** GCS bucket names are global: the pipeline name plus a short hash of the project keeps them unique. */
+function gcpBucketNames(pipelineName: string, project: string) {
+  const suffix = createHash('sha256').update(project).digest('hex').slice(0, 6);
+  return {
+    dataBucketName: `${pipelineName}-data-${suffix}`,
+    artifactBucketName: `${pipelineName}-artifacts-${suffix}`,
   };
 }
 

@@ -87,13 +87,15 @@ function fieldValue(value: string, rule: FieldRule): number | undefined {
 
 /**
  * The longest gap between two runs, in minutes: exact for a rate, an upper bound for a cron (the coarsest
- * field that is not `*` decides: a month field a year, a day field a month or a week, an hour field a day).
+ * field that is not `*` decides: a month field a year, a day-of-week field a week, a day-of-month field a
+ * month, an hour field a day).
  */
 export function scheduleIntervalMinutes(s: ParsedSchedule): number {
   if (s.kind === 'rate') return s.value * { minutes: 1, hours: 60, days: 1440 }[s.unit];
   if (s.month !== '*') return 366 * 1440;
-  if (s.dayOfMonth !== '*') return 31 * 1440;
+  // Unix cron runs when either day field matches: a day-of-week field bounds the gap to a week.
   if (s.dayOfWeek !== '*') return 7 * 1440;
+  if (s.dayOfMonth !== '*') return 31 * 1440;
   if (s.hour !== '*') return 1440;
   return 60;
 }

@@ -145,6 +145,30 @@ export function mockResourceOutputs(type: string, name: string, inputs: State): 
         },
       };
     }
+    case 'gcp:cloudrunv2/job:Job': {
+      const job = physical();
+      const id = `projects/${inputs.project}/locations/${inputs.location}/jobs/${job}`;
+      return { id, state: { ...inputs, id, name: job, uid: `uid-${job}` } };
+    }
+    case 'gcp:workflows/workflow:Workflow': {
+      const workflow = physical();
+      const id = `projects/${inputs.project}/locations/${inputs.region}/workflows/${workflow}`;
+      return { id, state: { ...inputs, id, name: workflow, revisionId: '000001-abc', state: 'ACTIVE' } };
+    }
+    case 'gcp:artifactregistry/repository:Repository': {
+      const repositoryId = String(inputs.repositoryId);
+      const id = `projects/${inputs.project}/locations/${inputs.location}/repositories/${repositoryId}`;
+      const host = `${inputs.location}-${String(inputs.format).toLowerCase()}.pkg.dev`;
+      return {
+        id,
+        state: {
+          ...inputs,
+          id,
+          name: repositoryId,
+          registryUri: `${host}/${inputs.project}/${repositoryId}`,
+        },
+      };
+    }
     case 'gcp:pubsub/topic:Topic': {
       const id = `projects/${inputs.project}/topics/${physical()}`;
       return { id, state: { ...inputs, id } };

@@ -1,0 +1,237 @@
+/**
+ * GCP facts of an MlPipeline as plain data. The pipeline is a Cloud Workflows definition (JSON, which
+ * Workflows accepts as source) built from typed code: run the training Cloud Run job, run the evaluation
+ * job, read the metrics file, gate on the metric, then register the model in the Vertex AI model registry
+ * (at run time: the registry has no IaC resource) or raise. Cloud Scheduler starts executions.
+ */
+import type { QualityComparison } from './args';
+import type { ResolvedMlPipeline } from './resolve';
+
+/** Where the jobs mount the buckets (Cloud Storage volumes). */
+export const MOUNTS = { data: '/opt/ml/input/data', artifacts: '/opt/ml/artifacts' } as const;
+
+/** Workflow step names: fixed, because execution history refers to them. */
+export const WORKFLOW_STEP = {
+  init: 'init',
+  train: 'train',
+  evaluate: 'evaluate',
+  readReport: 'readReport',
+  gate: 'qualityGate',
+  register: 'registerModel',
+  done: 'done',
+  fail: 'qualityGateFailed',
+} as const;
+
+export interface PipelineGcpRefs {
+  readonly trainJobName: string;
+  readonly evaluateJobName: string;
+  readonly artifactBucketName: string;
+  readonly servingImage: string;
+  readonly keyId: string;
+}
+
+export function jobNames(spec: ResolvedMlPipeline) {
+  return { train: `${spec.pipelineName}-train`, evaluate: `${spec.pipelineName}-evaluate` };
+}
+
+/** Vertex AI model id of the registry entry; versions are added under it. */
+export function vertexModelId(spec: ResolvedMlPipeline): string {
+  return spec.pipelineName;
+}
+
+export function vertexModelName(spec: ResolvedMlPipeline): string {
+  return `projects/${spec.platform.project}/locations/${spec.platform.region}/models/${vertexModelId(spec)}`;
+}
+
+/** Service account ids (6 to 30 characters): the pipeline name shortened, plus the role. */
+export function serviceAccountIds(spec: ResolvedMlPipeline) {
+  const base = spec.pipelineName.slice(0, 23).replace(/-+$/, '');
+  const id = (role: string) => `${base}-${role}`.padEnd(6, '0');
+  return { trainer: id('train'), pipeline: id('pipe'), scheduler: id('sched') };
+}
+
+/** The container environment of the training job; the run's directories arrive per execution. */
+export function trainingEnvironment(spec: ResolvedMlPipeline): Record<string, string> {
+  return {
+    ...spec.training.environment,
+    MLOPS_HYPERPARAMETERS: JSON.stringify(spec.training.hyperparameters),
+    SM_CHANNEL_TRAIN: `${MOUNTS.data}/${spec.data.prefix}`,
+  };
+}
+
+export function evaluationEnvironment(spec: ResolvedMlPipeline): Record<string, string> {
+  return {
+    MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
+    MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
+    MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
+    MLOPS_DATA_DIR: `${MOUNTS.data}/${spec.data.prefix}`,
+    MLOPS_BASELINE_DIR: `${MOUNTS.artifacts}/baseline`,
+    ...(spec.qualityGate.mustBeatApproved ? { MLOPS_VERTEX_MODEL: vertexModelName(spec) } : {}),
+  };
+}
+
+const OPERATOR: Record<QualityComparison, string> = {
+  'greater-than': '>',
+  'greater-than-or-equal': '>=',
+  'less-than': '<',
+  'less-than-or-equal': '<=',
+};
+
+/** A Workflows expression. */
+const expr = (body: string) => `\${${body}}`;
+/** A Workflows string literal inside an expression. */
+const lit = (value: string) => JSON.stringify(value);
+
+/** The gate as one Workflows boolean expression over the parsed metrics file (`report`). */
+export function gateExpression(spec: ResolvedMlPipeline): string {
+  const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
+  const value = `double(report.metrics[${lit(metric)}].value)`;
+  const parts: string[] = [];
+  if (threshold !== undefined) parts.push(`${value} ${OPERATOR[comparison]} ${threshold}`);
+  if (mustBeatApproved)
+    parts.push(
+      `${value} ${comparison.startsWith('greater') ? '>' : '<'} double(report.champion[${lit(metric)}].value)`,
+    );
+  return expr(parts.join(' and '));
+}
+
+/** Per-execution overrides of a job: its run's directories. */
+function runJob(spec: ResolvedMlPipeline, jobName: string, env: Record<string, string>, result: string) {
+  return {
+    call: 'googleapis.run.v2.projects.locations.jobs.run',
+    args: {
+      name: `projects/${spec.platform.project}/locations/${spec.platform.region}/jobs/${jobName}`,
+      body: {
+        overrides: {
+          containerOverrides: [{ env: Object.entries(env).map(([name, value]) => ({ name, value })) }],
+        },
+      },
+    },
+    result,
+  };
+}
+
+/** The whole pipeline: train, evaluate, gate, then register or fail. */
+export function workflowDefinition(spec: ResolvedMlPipeline, refs: PipelineGcpRefs) {
+  const { project, region } = spec.platform;
+  const runDir = (sub: string) => expr(`${lit(`${MOUNTS.artifacts}/runs/`)} + runId + ${lit(`/${sub}`)}`);
+  const approval = spec.registry.requireApproval ? 'pending' : 'approved';
+  const model = {
+    displayName: spec.registry.modelGroupName,
+    artifactUri: expr(`${lit(`gs://${refs.artifactBucketName}/runs/`)} + runId + ${lit('/model/')}`),
+    containerSpec: { imageUri: refs.servingImage },
+    encryptionSpec: { kmsKeyName: refs.keyId },
+    labels: { 'mlops-pipeline': spec.pipelineName, 'mlops-approval': approval },
+    versionDescription: expr(
+      `${lit(`${spec.qualityGate.metric} = `)} + string(report.metrics[${lit(spec.qualityGate.metric)}].value)`,
+    ),
+  };
+  const upload = (body: Record<string, unknown>) => ({
+    call: 'googleapis.aiplatform.v1.projects.locations.models.upload',
+    args: { parent: `projects/${project}/locations/${region}`, region, body: { ...body, model } },
+    result: 'registered',
+  });
+  const steps = [
+    {
+      [WORKFLOW_STEP.init]: {
+        assign: [{ runId: expr('sys.get_env("GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID")') }],
+      },
+    },
+    {
+      [WORKFLOW_STEP.train]: runJob(
+        spec,
+        refs.trainJobName,
+        {
+          MLOPS_RUN_ID: expr('runId'),
+          SM_MODEL_DIR: runDir('model'),
+          SM_CHECKPOINT_DIR: runDir('checkpoints'),
+        },
+        'training',
+      ),
+    },
+    {
+      [WORKFLOW_STEP.evaluate]: runJob(
+        spec,
+        refs.evaluateJobName,
+        {
+          MLOPS_RUN_ID: expr('runId'),
+          MLOPS_MODEL_DIR: runDir('model'),
+          MLOPS_EVALUATION_DIR: runDir('evaluation'),
+        },
+        'evaluation',
+      ),
+    },
+    {
+      // A JSON object is parsed into a map by the connector.
+      [WORKFLOW_STEP.readReport]: {
+        call: 'googleapis.storage.v1.objects.get',
+        args: {
+          bucket: refs.artifactBucketName,
+          object: expr(
+            `text.url_encode(${lit('runs/')} + runId + ${lit(`/evaluation/${spec.evaluation.metricsFile}`)})`,
+          ),
+          alt: 'media',
+        },
+        result: 'report',
+      },
+    },
+    {
+      [WORKFLOW_STEP.gate]: {
+        switch: [{ condition: gateExpression(spec), next: WORKFLOW_STEP.register }],
+        next: WORKFLOW_STEP.fail,
+      },
+    },
+    {
+      // A new version of the model when it exists; the first run creates it under a fixed id.
+      [WORKFLOW_STEP.register]: {
+        try: upload({ parentModel: vertexModelName(spec) }),
+        except: { as: 'e', steps: [{ registerFirstVersion: upload({ modelId: vertexModelId(spec) }) }] },
+      },
+    },
+    { [WORKFLOW_STEP.done]: { return: { runId: expr('runId'), model: expr('registered.response.model') } } },
+    {
+      [WORKFLOW_STEP.fail]: {
+        raise: expr(
+          `${lit(`the model did not pass the quality gate on ${spec.qualityGate.metric}; see gs://${refs.artifactBucketName}/runs/`)} + runId + ${lit(`/evaluation/${spec.evaluation.metricsFile}`)}`,
+        ),
+      },
+    },
+  ];
+  return { main: { steps } };
+}
+
+/** The Workflows executions API URL Cloud Scheduler posts to. */
+export function executionsUrl(workflowId: string): string {
+  return `https://workflowexecutions.googleapis.com/v1/${workflowId}/executions`;
+}
+
+/** The IAM condition that limits the scheduler's invoker role to this one workflow. */
+export function invokerCondition(spec: ResolvedMlPipeline) {
+  return {
+    title: 'only-this-pipeline',
+    description: `Start executions of the ${spec.pipelineName} workflow only.`,
+    expression: `resource.name == "projects/${spec.platform.project}/locations/${spec.platform.region}/workflows/${spec.pipelineName}"`,
+  };
+}
+
+/** Lifecycle of both buckets: replaced versions expire after the retention; stalled uploads after a week. */
+export function bucketLifecycleRules(spec: ResolvedMlPipeline) {
+  return [
+    {
+      action: { type: 'Delete' },
+      condition: { daysSinceNoncurrentTime: spec.retentionDays, withState: 'ARCHIVED' },
+    },
+    { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
+  ];
+}
+
+/** Artifact Registry clean-up: untagged images go after the retention. */
+export function repositoryCleanupPolicies(spec: ResolvedMlPipeline) {
+  return [
+    {
+      id: 'delete-untagged',
+      action: 'DELETE',
+      condition: { tagState: 'UNTAGGED', olderThan: `${spec.retentionDays * 86400}s` },
+    },
+  ];
+}

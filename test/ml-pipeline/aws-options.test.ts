@@ -1,0 +1,171 @@
+import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
+import { recordProgram, type Recording } from '../../lib/testing';
+import { AWS, pipelineArgs } from './fixtures';
+
+type Json = Record<string, any>;
+
+const PIPELINE = 'aws:sagemaker/pipeline:Pipeline';
+const definition = (rec: Recording): Json =>
+  JSON.parse(rec.one(PIPELINE).inputs.pipelineDefinition as string);
+const steps = (def: Json): Json[] => [
+  ...def.Steps,
+  ...def.Steps.flatMap((s: Json) => [...(s.Arguments.IfSteps ?? []), ...(s.Arguments.ElseSteps ?? [])]),
+];
+const step = (def: Json, name: string): Json => steps(def).find((s) => s.Name === name)!;
+
+describe('MlPipeline on aws: stage defaults and options', () => {
+  it('prod: on-demand training, manual approval, a year of retention, weekly schedule', async () => {
+    const rec = await recordProgram(() => new MlPipeline('churn', pipelineArgs({ ...AWS, stage: 'prod' })));
+    const def = definition(rec);
+    const train = step(def, 'Train').Arguments;
+    expect(train.EnableManagedSpotTraining).toBeUndefined();
+    expect(train.CheckpointConfig).toBeUndefined();
+    expect(train.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200 });
+    expect(def.Parameters.find((p: Json) => p.Name === 'ModelApprovalStatus').DefaultValue).toBe(
+      'PendingManualApproval',
+    );
+    const lifecycle = rec.one(
+      'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+      'churn-artifacts-lifecycle',
+    );
+    expect((lifecycle.inputs as Json).rules[0].noncurrentVersionExpiration.noncurrentDays).toBe(365);
+    expect(rec.one('aws:scheduler/schedule:Schedule').inputs.scheduleExpression).toBe('rate(7 days)');
+  });
+
+  it('dev: approves automatically and retrains only on demand (no schedule, no scheduler role)', async () => {
+    const rec = await recordProgram(() => new MlPipeline('churn', pipelineArgs(AWS)));
+    expect(definition(rec).Parameters.find((p: Json) => p.Name === 'ModelApprovalStatus').DefaultValue).toBe(
+      'Approved',
+    );
+    expect(rec.ofType('aws:scheduler/schedule:Schedule')).toHaveLength(0);
+    expect(
+      rec
+        .ofType('aws:iam/role:Role')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['churn-pipeline-role', 'churn-training-role']);
+  });
+
+  it('mustBeatApproved adds a strict comparison with the champion and lets the evaluation read the group', async () => {
+    const rec = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs(AWS, {
+            qualityGate: {
+              metric: 'rmse',
+              comparison: 'less-than-or-equal',
+              threshold: 4.5,
+              mustBeatApproved: true,
+            },
+          }),
+        ),
+    );
+    const def = definition(rec);
+    const report = { Get: 'Steps.Evaluate.PropertyFiles.EvaluationReport' };
+    expect(step(def, 'QualityGate').Arguments.Conditions).toEqual([
+      {
+        Type: 'LessThanOrEqualTo',
+        LeftValue: { 'Std:JsonGet': { PropertyFile: report, Path: 'metrics.rmse.value' } },
+        RightValue: { Get: 'Parameters.QualityThreshold' },
+      },
+      {
+        Type: 'LessThan',
+        LeftValue: { 'Std:JsonGet': { PropertyFile: report, Path: 'metrics.rmse.value' } },
+        RightValue: { 'Std:JsonGet': { PropertyFile: report, Path: 'champion.rmse.value' } },
+      },
+    ]);
+    expect(step(def, 'Evaluate').Arguments.NetworkConfig.EnableNetworkIsolation).toBe(false);
+    const training = JSON.parse(
+      rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-training-policy').inputs.policy as string,
+    );
+    expect(training.Statement.find((s: Json) => s.Sid === 'ReadApprovedModel')).toEqual({
+      Sid: 'ReadApprovedModel',
+      Effect: 'Allow',
+      Action: ['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage'],
+      Resource: [
+        'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn-dev',
+        'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn-dev/*',
+      ],
+    });
+  });
+
+  it('a gate without a threshold but with mustBeatApproved has no threshold parameter', async () => {
+    const rec = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs(AWS, { qualityGate: { metric: 'auc', mustBeatApproved: true } }),
+        ),
+    );
+    const def = definition(rec);
+    expect(def.Parameters.map((p: Json) => p.Name)).toEqual(['InputDataUrl', 'ModelApprovalStatus']);
+    expect(step(def, 'QualityGate').Arguments.Conditions.map((c: Json) => c.Type)).toEqual(['GreaterThan']);
+  });
+
+  it('uses an existing data bucket without managing it, and reads only its prefix', async () => {
+    const rec = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs(AWS, { data: { bucketName: 'corp-datalake', prefix: 'churn/v2/' } }),
+        ),
+    );
+    expect(
+      rec
+        .ofType('aws:s3/bucket:Bucket')
+        .map((b) => b.name)
+        .sort(),
+    ).toEqual(['churn-access-logs', 'churn-artifacts']);
+    expect(definition(rec).Parameters[0]).toEqual({
+      Name: 'InputDataUrl',
+      Type: 'String',
+      DefaultValue: 's3://corp-datalake/churn/v2/',
+    });
+    const doc = JSON.parse(
+      rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-training-policy').inputs.policy as string,
+    );
+    expect(doc.Statement.find((s: Json) => s.Sid === 'ReadTrainingData').Resource).toBe(
+      'arn:aws:s3:::corp-datalake/churn/v2/*',
+    );
+  });
+
+  it('retainOnDelete: false lets a throwaway stack delete buckets, repository and model group', async () => {
+    const rec = await recordProgram(
+      () => new MlPipeline('churn', pipelineArgs({ ...AWS, retainOnDelete: false })),
+    );
+    for (const type of [
+      'aws:s3/bucket:Bucket',
+      'aws:ecr/repository:Repository',
+      'aws:sagemaker/modelPackageGroup:ModelPackageGroup',
+      'aws:kms/key:Key',
+    ])
+      for (const r of rec.ofType(type)) expect([type, r.retainOnDelete]).toEqual([type, false]);
+  });
+
+  it('GPU training on NVMe instances names no volume key; several instances encrypt their traffic', async () => {
+    const rec = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs(AWS, {
+            training: { image: 'train:1', size: 'gpu-small', instanceCount: 2, spot: false },
+          }),
+        ),
+    );
+    const train = step(definition(rec), 'Train').Arguments;
+    expect(train.ResourceConfig).toEqual({
+      InstanceCount: 2,
+      InstanceType: 'ml.g5.xlarge',
+      VolumeSizeInGB: 30,
+    });
+    expect(train.EnableInterContainerTrafficEncryption).toBe(true);
+    // A public training image needs no ECR pull grant: only the evaluation image's repository is granted.
+    const doc = JSON.parse(
+      rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-training-policy').inputs.policy as string,
+    );
+    expect(doc.Statement.find((s: Json) => s.Sid === 'PullImages').Resource).toEqual([
+      'arn:aws:ecr:eu-west-1:123456789012:repository/churn-eval',
+    ]);
+  });
+});

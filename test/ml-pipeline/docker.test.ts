@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
+import { GATE_PROGRAM } from '../../lib/ml-pipeline/docker-facts';
+import { recordProgram, type Recording } from '../../lib/testing';
+import { DOCKER, EVAL_IMAGE, TRAIN_IMAGE, pipelineArgs } from './fixtures';
+
+type Json = Record<string, any>;
+
+const CONTAINER = 'docker:index/container:Container';
+const VOLUME = 'docker:index/volume:Volume';
+const labelsOf = (r: { inputs: Json }) =>
+  Object.fromEntries((r.inputs.labels as { label: string; value: string }[]).map((l) => [l.label, l.value]));
+
+describe('MlPipeline on docker', () => {
+  let rec: Recording;
+  const outputs: Record<string, string> = {};
+  beforeAll(async () => {
+    rec = await recordProgram(async () => {
+      const p = new MlPipeline(
+        'churn',
+        pipelineArgs(DOCKER, {
+          schedule: 'cron(0 3 * * *)',
+          qualityGate: { metric: 'auc', threshold: 0.8, mustBeatApproved: true },
+        }),
+      );
+      for (const key of [
+        'dataBucketUri',
+        'containerRegistryUrl',
+        'modelRegistry',
+        'retrainTrigger',
+        'baselineUri',
+      ] as const)
+        p[key].apply((v) => (outputs[key] = v));
+    });
+  });
+
+  it('keeps data, artifacts, models and registry storage in named volumes kept on delete', () => {
+    const volumes = rec.ofType(VOLUME);
+    expect(volumes.map((v) => v.inputs.name).sort()).toEqual([
+      'churn-dev-artifacts',
+      'churn-dev-data',
+      'churn-dev-models',
+      'churn-dev-registry',
+    ]);
+    for (const v of volumes) expect(v.retainOnDelete).toBe(true);
+  });
+
+  it('runs a local registry on 127.0.0.1 only', () => {
+    const registry = rec.one(CONTAINER, 'churn-registry').inputs as Json;
+    expect(registry.ports).toEqual([{ internal: 5000, external: 5000, ip: '127.0.0.1' }]);
+    expect(registry.volumes).toEqual([
+      { volumeName: 'churn-dev-registry', containerPath: '/var/lib/registry' },
+    ]);
+  });
+
+  it('runs the pipeline once as a one-shot runner: train, evaluate, gate, then register or fail', () => {
+    const runner = rec.one(CONTAINER, 'churn-runner').inputs as Json;
+    expect(runner).toMatchObject({
+      name: 'churn-dev-runner',
+      mustRun: false,
+      restart: 'no',
+      command: ['sh', '/pipeline/run.sh'],
+    });
+    const script = runner.uploads[0].content as string;
+    const lines = script.split('\n');
+    const order = [
+      'run $RUN_ID: training',
+      'run $RUN_ID: evaluating',
+      'run $RUN_ID: quality gate',
+      'registered in churn-dev',
+    ];
+    const positions = order.map((text) => lines.findIndex((l) => l.includes(text)));
+    expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]))).toBe(true);
+    expect(script).toContain(`--entrypoint python ${TRAIN_IMAGE} train.py`);
+    expect(script).toContain(`--entrypoint python ${EVAL_IMAGE} evaluate.py`);
+    expect(script).toContain(
+      '--mount "type=volume,source=churn-dev-data,target=/opt/ml/input/data/train,volume-subpath=training,readonly"',
+    );
+    expect(script).toContain(
+      '--mount "type=volume,source=churn-dev-artifacts,target=/opt/ml/model,volume-subpath=runs/$RUN_ID/model"',
+    );
+    // The gate's bar is data in its environment, not code.
+    expect(script).toContain(
+      '-e MLOPS_GATE_METRIC=auc -e MLOPS_GATE_COMPARISON=greater-than-or-equal -e MLOPS_GATE_THRESHOLD=0.8 -e MLOPS_GATE_BEAT_APPROVED=true',
+    );
+    expect(script).toContain(`python -c '${GATE_PROGRAM}'`);
+    expect(script).toContain('exit 1');
+    // dev approves automatically.
+    expect(script).toContain('echo "$RUN_ID" > "/models/churn-dev/approved"');
+    // The script parses as POSIX sh.
+    const file = join(mkdtempSync(join(tmpdir(), 'mlops-')), 'run.sh');
+    writeFileSync(file, script);
+    expect(() => execFileSync('sh', ['-n', file])).not.toThrow();
+  });
+
+  it('starts the runner on the schedule with Ofelia, never two runs at once', () => {
+    const scheduler = rec.one(CONTAINER, 'churn-scheduler');
+    expect(labelsOf(scheduler as { inputs: Json })).toMatchObject({
+      'ofelia.job-run.retrain.schedule': '0 0 3 * * *',
+      'ofelia.job-run.retrain.container': 'churn-dev-runner',
+      'ofelia.job-run.retrain.no-overlap': 'true',
+    });
+    expect((scheduler.inputs as Json).volumes).toEqual([
+      { hostPath: '/var/run/docker.sock', containerPath: '/var/run/docker.sock', readOnly: true },
+    ]);
+  });
+
+  it('exposes the same outputs as every cloud', () => {
+    expect(outputs).toEqual({
+      dataBucketUri: 'docker-volume://churn-dev-data/training/',
+      containerRegistryUrl: 'localhost:5000',
+      modelRegistry: 'docker-volume://churn-dev-models/churn-dev/',
+      retrainTrigger: 'churn-dev-runner',
+      baselineUri: 'docker-volume://churn-dev-artifacts/baseline/',
+    });
+  });
+});

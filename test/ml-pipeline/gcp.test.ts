@@ -1,0 +1,264 @@
+import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
+import { recordProgram, type Recording } from '../../lib/testing';
+import { EVAL_IMAGE, GCP, TRAIN_IMAGE, pipelineArgs } from './fixtures';
+
+type Json = Record<string, any>;
+
+const T = {
+  bucket: 'gcp:storage/bucket:Bucket',
+  bucketIam: 'gcp:storage/bucketIAMMember:BucketIAMMember',
+  projectIam: 'gcp:projects/iAMMember:IAMMember',
+  keyIam: 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember',
+  repo: 'gcp:artifactregistry/repository:Repository',
+  job: 'gcp:cloudrunv2/job:Job',
+  jobIam: 'gcp:cloudrunv2/jobIamMember:JobIamMember',
+  workflow: 'gcp:workflows/workflow:Workflow',
+  scheduler: 'gcp:cloudscheduler/job:Job',
+  account: 'gcp:serviceaccount/account:Account',
+};
+const KEY = 'projects/churn-prod-1/locations/europe-west4/keyRings/churn-staging/cryptoKeys/churn-staging';
+const workflowSteps = (rec: Recording): Json[] =>
+  JSON.parse(rec.one(T.workflow).inputs.sourceContents as string).main.steps;
+const stepNamed = (rec: Recording, name: string): Json => workflowSteps(rec).find((s) => name in s)![name];
+
+describe('MlPipeline on gcp', () => {
+  let rec: Recording;
+  const outputs: Record<string, string> = {};
+  beforeAll(async () => {
+    rec = await recordProgram(async () => {
+      const p = new MlPipeline(
+        'churn',
+        pipelineArgs({ ...GCP, stage: 'staging' }, { schedule: 'rate(1 day)' }),
+      );
+      for (const key of [
+        'dataBucketName',
+        'dataBucketUri',
+        'artifactBucketName',
+        'artifactBucketUri',
+        'containerRegistryUrl',
+        'modelRegistry',
+        'pipelineName',
+        'pipelineId',
+        'retrainTrigger',
+        'baselineUri',
+      ] as const)
+        p[key].apply((v) => (outputs[key] = v));
+    });
+  });
+
+  it('parents every child to the component', () => {
+    const component = rec.one('mlops:index:MlPipeline');
+    for (const r of rec.resources.filter((x) => x !== component)) expect(r.parent).toBe(component.urn);
+  });
+
+  it('makes CMEK, versioned, uniform, public-access-prevented buckets kept on delete, expiring old versions', () => {
+    const buckets = rec.ofType(T.bucket);
+    expect(buckets.map((b) => b.inputs.name).sort()).toEqual([
+      expect.stringMatching(/^churn-staging-artifacts-[0-9a-f]{6}$/),
+      expect.stringMatching(/^churn-staging-data-[0-9a-f]{6}$/),
+    ]);
+    for (const b of buckets) {
+      expect(b.retainOnDelete).toBe(true);
+      expect(b.inputs).toMatchObject({
+        location: 'europe-west4',
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: 'enforced',
+        versioning: { enabled: true },
+        encryption: { defaultKmsKeyName: KEY },
+      });
+      expect((b.inputs as Json).lifecycleRules[0]).toEqual({
+        action: { type: 'Delete' },
+        condition: { daysSinceNoncurrentTime: 90, withState: 'ARCHIVED' },
+      });
+      // The storage agent holds the key before the bucket is made.
+      const grant = rec.one(T.keyIam, 'churn-storage-agent-key');
+      expect(grant.inputs.member).toBe(
+        'serviceAccount:service-123456789@gs-project-accounts.iam.gserviceaccount.com',
+      );
+      expect(b.dependencies).toContain(grant.urn);
+    }
+  });
+
+  it('makes an immutable, CMEK Docker repository kept on delete', () => {
+    const repo = rec.one(T.repo);
+    expect(repo.retainOnDelete).toBe(true);
+    expect(repo.inputs).toMatchObject({
+      repositoryId: 'churn-staging',
+      format: 'DOCKER',
+      location: 'europe-west4',
+      kmsKeyName: KEY,
+      dockerConfig: { immutableTags: true },
+      cleanupPolicies: [
+        {
+          id: 'delete-untagged',
+          action: 'DELETE',
+          condition: { tagState: 'UNTAGGED', olderThan: '7776000s' },
+        },
+      ],
+    });
+  });
+
+  it('runs training and evaluation as Cloud Run jobs with a narrow identity and the buckets mounted', () => {
+    const train = rec.one(T.job, 'churn-train').inputs as Json;
+    expect(train.name).toBe('churn-staging-train');
+    const t = train.template.template;
+    expect(t.serviceAccount).toBe('churn-staging-train@churn-prod-1.iam.gserviceaccount.com');
+    expect(t.encryptionKey).toBe(KEY);
+    expect(t.timeout).toBe('7200s');
+    expect(t.maxRetries).toBe(0);
+    expect(t.containers[0]).toMatchObject({
+      image: TRAIN_IMAGE,
+      commands: ['python', 'train.py'],
+      resources: { limits: { cpu: '4', memory: '16Gi' } },
+    });
+    expect(t.containers[0].envs).toContainEqual({ name: 'MLOPS_HYPERPARAMETERS', value: '{"epochs":"10"}' });
+    expect(t.volumes).toEqual([
+      { name: 'data', gcs: { bucket: outputs.dataBucketName, readOnly: true } },
+      { name: 'artifacts', gcs: { bucket: outputs.artifactBucketName, readOnly: false } },
+    ]);
+    const evaluate = rec.one(T.job, 'churn-evaluate').inputs as Json;
+    expect(evaluate.template.template.containers[0]).toMatchObject({
+      image: EVAL_IMAGE,
+      commands: ['python', 'evaluate.py'],
+    });
+    const trainerGrants = rec
+      .ofType(T.bucketIam)
+      .filter(
+        (g) => g.inputs.member === 'serviceAccount:churn-staging-train@churn-prod-1.iam.gserviceaccount.com',
+      )
+      .map((g) => [g.inputs.bucket, g.inputs.role]);
+    expect(trainerGrants).toEqual([
+      [outputs.dataBucketName, 'roles/storage.objectViewer'],
+      [outputs.artifactBucketName, 'roles/storage.objectUser'],
+    ]);
+  });
+
+  it('gates on the metric inside the workflow and registers in Vertex AI only when it passes', () => {
+    const names = workflowSteps(rec).map((s) => Object.keys(s)[0]);
+    expect(names).toEqual([
+      'init',
+      'train',
+      'evaluate',
+      'readReport',
+      'qualityGate',
+      'registerModel',
+      'done',
+      'qualityGateFailed',
+    ]);
+    expect(stepNamed(rec, 'qualityGate')).toEqual({
+      switch: [{ condition: '${double(report.metrics["auc"].value) >= 0.8}', next: 'registerModel' }],
+      next: 'qualityGateFailed',
+    });
+    expect(stepNamed(rec, 'train').call).toBe('googleapis.run.v2.projects.locations.jobs.run');
+    expect(stepNamed(rec, 'train').args.name).toBe(
+      'projects/churn-prod-1/locations/europe-west4/jobs/churn-staging-train',
+    );
+    expect(stepNamed(rec, 'readReport').args).toEqual({
+      bucket: outputs.artifactBucketName,
+      object: '${text.url_encode("runs/" + runId + "/evaluation/evaluation.json")}',
+      alt: 'media',
+    });
+    const register = stepNamed(rec, 'registerModel');
+    expect(register.try.call).toBe('googleapis.aiplatform.v1.projects.locations.models.upload');
+    expect(register.try.args.body.parentModel).toBe(
+      'projects/churn-prod-1/locations/europe-west4/models/churn-staging',
+    );
+    expect(register.try.args.body.model).toMatchObject({
+      displayName: 'churn-staging',
+      containerSpec: { imageUri: TRAIN_IMAGE },
+      encryptionSpec: { kmsKeyName: KEY },
+      labels: { 'mlops-pipeline': 'churn-staging', 'mlops-approval': 'pending' },
+    });
+    expect(register.except.steps[0].registerFirstVersion.args.body.modelId).toBe('churn-staging');
+    expect(stepNamed(rec, 'qualityGateFailed').raise).toMatch(
+      /^\$\{"the model did not pass the quality gate on auc/,
+    );
+  });
+
+  it('runs the workflow as its own account, encrypted, allowed to run only its two jobs', () => {
+    const wf = rec.one(T.workflow).inputs as Json;
+    expect(wf).toMatchObject({
+      name: 'churn-staging',
+      region: 'europe-west4',
+      serviceAccount: 'churn-staging-pipe@churn-prod-1.iam.gserviceaccount.com',
+      cryptoKeyName: KEY,
+    });
+    expect(rec.ofType(T.jobIam).map((g) => [g.inputs.name, g.inputs.role, g.inputs.member])).toEqual([
+      [
+        'churn-staging-train',
+        'roles/run.jobsExecutorWithOverrides',
+        'serviceAccount:churn-staging-pipe@churn-prod-1.iam.gserviceaccount.com',
+      ],
+      [
+        'churn-staging-evaluate',
+        'roles/run.jobsExecutorWithOverrides',
+        'serviceAccount:churn-staging-pipe@churn-prod-1.iam.gserviceaccount.com',
+      ],
+    ]);
+    expect(rec.ofType(T.projectIam).map((g) => [g.name, g.inputs.role])).toEqual([
+      ['churn-pipeline-registers-models', 'roles/aiplatform.user'],
+      ['churn-pipeline-writes-logs', 'roles/logging.logWriter'],
+      ['churn-scheduler-invokes-pipeline', 'roles/workflows.invoker'],
+    ]);
+    expect(rec.one(T.keyIam, 'churn-workflows-agent-key').inputs.member).toBe(
+      'serviceAccount:service-123456789@gcp-sa-workflows.iam.gserviceaccount.com',
+    );
+  });
+
+  it('schedules retraining with Cloud Scheduler, its invoker role limited to this workflow', () => {
+    const job = rec.one(T.scheduler).inputs as Json;
+    expect(job).toMatchObject({
+      name: 'churn-staging-retrain',
+      region: 'europe-west4',
+      schedule: '0 0 * * *',
+      timeZone: 'Etc/UTC',
+      httpTarget: {
+        httpMethod: 'POST',
+        uri: 'https://workflowexecutions.googleapis.com/v1/projects/churn-prod-1/locations/europe-west4/workflows/churn-staging/executions',
+        oauthToken: {
+          serviceAccountEmail: 'churn-staging-sched@churn-prod-1.iam.gserviceaccount.com',
+          scope: 'https://www.googleapis.com/auth/cloud-platform',
+        },
+      },
+    });
+    expect(rec.one(T.projectIam, 'churn-scheduler-invokes-pipeline').inputs.condition).toEqual({
+      title: 'only-this-pipeline',
+      description: 'Start executions of the churn-staging workflow only.',
+      expression: 'resource.name == "projects/churn-prod-1/locations/europe-west4/workflows/churn-staging"',
+    });
+  });
+
+  it('exposes the same outputs as every cloud', () => {
+    expect(outputs).toEqual({
+      dataBucketName: expect.stringMatching(/^churn-staging-data-/),
+      dataBucketUri: `gs://${outputs.dataBucketName}/training/`,
+      artifactBucketName: expect.stringMatching(/^churn-staging-artifacts-/),
+      artifactBucketUri: `gs://${outputs.artifactBucketName}/`,
+      containerRegistryUrl: 'europe-west4-docker.pkg.dev/churn-prod-1/churn-staging',
+      modelRegistry: 'projects/churn-prod-1/locations/europe-west4/models/churn-staging',
+      pipelineName: 'churn-staging',
+      pipelineId: 'projects/churn-prod-1/locations/europe-west4/workflows/churn-staging',
+      retrainTrigger: 'projects/churn-prod-1/locations/europe-west4/workflows/churn-staging',
+      baselineUri: `gs://${outputs.artifactBucketName}/baseline/`,
+    });
+  });
+
+  it('mustBeatApproved adds the champion to the gate and lets the trainer read the registry', async () => {
+    const r = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs(GCP, {
+            qualityGate: { metric: 'rmse', comparison: 'less-than', threshold: 3, mustBeatApproved: true },
+          }),
+        ),
+    );
+    expect(stepNamed(r, 'qualityGate').switch[0].condition).toBe(
+      '${double(report.metrics["rmse"].value) < 3 and double(report.metrics["rmse"].value) < double(report.champion["rmse"].value)}',
+    );
+    expect(r.one(T.projectIam, 'churn-trainer-reads-models').inputs.role).toBe('roles/aiplatform.viewer');
+    // dev: no schedule, approved versions.
+    expect(r.ofType(T.scheduler)).toHaveLength(0);
+    expect(stepNamed(r, 'registerModel').try.args.body.model.labels['mlops-approval']).toBe('approved');
+  });
+});

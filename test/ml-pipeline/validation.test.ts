@@ -1,0 +1,188 @@
+import type { PlatformArgs } from '../../lib/core/platform';
+import { ValidationError } from '../../lib/core/validation';
+import type { MlPipelineArgs } from '../../lib/ml-pipeline/args';
+import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
+import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
+import { recordProgram } from '../../lib/testing';
+import { AWS, DOCKER, GCP, pipelineArgs } from './fixtures';
+
+/** The problems resolving these arguments reports, as `path: message`. */
+function problems(args: MlPipelineArgs, name = 'churn'): string[] {
+  try {
+    resolveMlPipeline(name, args, args.platform);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return (e as ValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  return [];
+}
+const on = (platform: PlatformArgs, overrides: Partial<MlPipelineArgs>) =>
+  problems(pipelineArgs(platform, overrides));
+
+describe('MlPipeline validation', () => {
+  it('accepts the fixture on every cloud', () => {
+    for (const platform of [AWS, GCP, DOCKER]) expect(problems(pipelineArgs(platform))).toEqual([]);
+  });
+
+  it('refuses a threshold without a metric', () => {
+    expect(on(AWS, { qualityGate: { threshold: 0.9 } })).toEqual([
+      'qualityGate.threshold: is given without a metric',
+    ]);
+  });
+
+  it('refuses a metric with no bar, and a metric that is not a JSON key', () => {
+    expect(on(AWS, { qualityGate: { metric: 'auc' } })).toEqual([
+      'qualityGate: has a metric but no bar: neither `threshold` nor `mustBeatApproved`',
+    ]);
+    expect(on(AWS, { qualityGate: { metric: 'eval.auc', threshold: 1 } })).toEqual([
+      'qualityGate.metric: "eval.auc" is not a metric key',
+    ]);
+  });
+
+  it('refuses an invalid cron or rate', () => {
+    expect(on(AWS, { schedule: 'cron(0 25 * * *)' })).toEqual([
+      'schedule: "cron(0 25 * * *)": the hour field "25" has 25, outside 0-23',
+    ]);
+    expect(on(AWS, { schedule: 'cron(0 3 * * ? *)' })).toEqual([
+      'schedule: "cron(0 3 * * ? *)" has 6 cron fields, not 5 (minute hour day-of-month month day-of-week)',
+    ]);
+    expect(on(AWS, { schedule: 'rate(1 days)' })).toEqual([
+      'schedule: "rate(1 days)" must use the singular unit',
+    ]);
+    expect(on(AWS, { schedule: 'every day' })).toEqual([
+      'schedule: "every day" is neither rate(...) nor cron(...)',
+    ]);
+  });
+
+  it('refuses a schedule a cloud cannot express', () => {
+    expect(on(AWS, { schedule: 'cron(0 3 1 * 1)' })).toEqual([
+      'schedule: "cron(0 3 1 * 1)" sets both day of month and day of week, which EventBridge Scheduler cannot combine',
+    ]);
+    expect(on(GCP, { schedule: 'rate(5 hours)' })).toEqual([
+      'schedule: Cloud Scheduler has no rate, and "rate(5 hours)" is not an even division of an hour, a day or a week',
+    ]);
+  });
+
+  it('refuses spot on a cloud that has none', () => {
+    expect(on(GCP, { training: { image: 'i', spot: true } })).toEqual([
+      'training.spot: Cloud Run jobs have no spot capacity',
+    ]);
+    expect(on(DOCKER, { training: { image: 'i', spot: true } })).toEqual([
+      'training.spot: docker runs on your own machine, which has no spot capacity',
+    ]);
+  });
+
+  it('refuses a size the cloud has none of, and a spot wait shorter than the run', () => {
+    expect(on(GCP, { training: { image: 'i', size: 'gpu-large' } })).toEqual([
+      'training.size: gpu-large has no Cloud Run job equivalent (at most one GPU per instance)',
+    ]);
+    expect(
+      on(AWS, { training: { image: 'i', spot: true, maxRuntimeMinutes: 60, maxWaitMinutes: 30 } }),
+    ).toEqual(['training.maxWaitMinutes: 30 is less than maxRuntimeMinutes (60)']);
+    expect(on(GCP, { training: { image: 'i', maxRuntimeMinutes: 20000 } })).toEqual([
+      'training.maxRuntimeMinutes: 20000 minutes is longer than a Cloud Run job task may run (7 days)',
+    ]);
+    expect(on(DOCKER, { training: { image: 'i', instanceCount: 2 } })).toEqual([
+      'training.instanceCount: docker runs training in a single container, not 2',
+    ]);
+  });
+
+  it('refuses retention shorter than the schedule interval', () => {
+    expect(on(AWS, { schedule: 'rate(14 days)', retentionDays: 7 })).toEqual([
+      "retentionDays: 7 days is shorter than the schedule's interval (up to 14 days): the previous run's artifacts would expire before the next run",
+    ]);
+    // A monthly cron may wait 31 days.
+    expect(on(AWS, { schedule: 'cron(0 3 1 * *)', retentionDays: 30 })).toHaveLength(1);
+    expect(on(AWS, { schedule: 'cron(0 3 1 * *)', retentionDays: 31 })).toEqual([]);
+  });
+
+  it('refuses bucket names each cloud would reject, by its own rules', () => {
+    expect(on(AWS, { data: { bucketName: 'corp_datalake' } })).toEqual([
+      'data.bucketName: "corp_datalake" may hold only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, for S3',
+    ]);
+    // Underscores are fine on GCS, but "google" is not.
+    expect(on(GCP, { data: { bucketName: 'corp_datalake' } })).toEqual([]);
+    expect(on(GCP, { data: { bucketName: 'my-google-data' } })).toEqual([
+      'data.bucketName: "my-google-data" contains "google" or a look-alike, which Cloud Storage refuses',
+    ]);
+    expect(on(AWS, { data: { bucketName: 'data--ol-s3' } })).toEqual([
+      'data.bucketName: "data--ol-s3" ends with the reserved suffix "--ol-s3"',
+    ]);
+    expect(on(AWS, { data: { bucketName: '192.168.1.10' } })).toEqual([
+      'data.bucketName: "192.168.1.10" looks like an IP address, which S3 refuses',
+    ]);
+  });
+
+  it('refuses a construct name S3 would reject in the bucket names derived from it', () => {
+    expect(problems(pipelineArgs(AWS, { pipelineName: 'churn' }), 'Churn_Model')).toEqual([
+      'name: "Churn_Model-access-logs-0000000" may hold only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, for S3 (buckets are auto-named after the construct)',
+    ]);
+  });
+
+  it('refuses a gcp pipeline name that would put "google" in its bucket names', () => {
+    const found = on(GCP, { pipelineName: 'my-google-churn' });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      /^pipelineName: "my-google-churn-artifacts-[0-9a-f]{6}" contains "google" or a look-alike, which Cloud Storage refuses \(the artifact bucket is named after the pipeline\)$/,
+    );
+  });
+
+  it('refuses pipeline and model group names the cloud would reject', () => {
+    expect(on(AWS, { pipelineName: 'churn_pipeline' })).toEqual([
+      'pipelineName: "churn_pipeline" is not a valid name here for a aws pipeline',
+    ]);
+    expect(on(GCP, { pipelineName: 'Churn' })).toEqual([
+      'pipelineName: "Churn" is not a valid name here for a gcp pipeline',
+    ]);
+    expect(on(AWS, { registry: { modelGroupName: 'x'.repeat(64) } })).toEqual([
+      `registry.modelGroupName: "${'x'.repeat(64)}" is 64 characters, more than 63 for a aws model group`,
+    ]);
+  });
+
+  it('refuses missing training, evaluation and gate', () => {
+    expect(problems({ platform: AWS } as MlPipelineArgs)).toEqual([
+      'training: is required',
+      'evaluation: is required',
+      'qualityGate: is required',
+    ]);
+  });
+
+  it('lists every problem at once, each with a fix', () => {
+    let error: ValidationError | undefined;
+    try {
+      resolveMlPipeline(
+        'churn',
+        pipelineArgs(GCP, {
+          training: { image: 'i', spot: true },
+          qualityGate: { threshold: 1 },
+          schedule: 'rate(30 days)',
+          retentionDays: 7,
+        }),
+        GCP,
+      );
+    } catch (e) {
+      error = e as ValidationError;
+    }
+    expect(error?.problems.map((p) => p.path)).toEqual([
+      'training.spot',
+      'qualityGate.threshold',
+      'retentionDays',
+      'schedule',
+    ]);
+    for (const p of error!.problems) expect(p.fix.length).toBeGreaterThan(10);
+    expect(error!.message).toMatch(/^MlPipeline "churn" has 4 problems in its arguments:/);
+  });
+
+  it('registers nothing, not even itself, when the arguments are bad', async () => {
+    let thrown: unknown;
+    const rec = await recordProgram(() => {
+      try {
+        new MlPipeline('churn', pipelineArgs(AWS, { qualityGate: { threshold: 0.5 } }));
+      } catch (e) {
+        thrown = e;
+      }
+    });
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect(rec.resources).toHaveLength(0);
+  });
+});
