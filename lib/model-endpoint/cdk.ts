@@ -3,7 +3,7 @@
  * inputs), built from the same AWS blueprint as the Pulumi AWS renderer. `node.defaultChild` is the endpoint.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,7 +11,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
+import type { AwsEnvironment } from '../blocks/aws-iam';
+import { acknowledgeWildcards, NAG_PLACEHOLDERS, nagArn, nagRef } from '../blocks/cdk-nag';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket } from '../blocks/cdk-aws';
 import { platformFromContext } from '../core/platform-context';
 import { knownString } from '../core/validation';
@@ -87,19 +88,11 @@ export class ModelEndpoint extends Construct {
     });
     // cdk-nag names each wildcard finding by the resource as written in the template: render the same
     // policy with its placeholders to acknowledge exactly those, and nothing else.
-    const stack = Stack.of(this);
-    const logicalId = (c: Construct | undefined) =>
-      c && `<${stack.resolve((c.node.defaultChild as CfnResource).logicalId)}>`;
-    const placeholders = {
-      partition: '<AWS::Partition>',
-      region: '<AWS::Region>',
-      account: '<AWS::AccountId>',
-    };
     acknowledgeWildcards(
       policy,
       blueprint.executionRolePolicy(
         spec,
-        refs(placeholders, `${logicalId(this.key) ?? this.key.keyArn}.Arn`, logicalId(this.captureBucket)),
+        refs(NAG_PLACEHOLDERS, nagArn(this.key), this.captureBucket && nagRef(this.captureBucket)),
       ),
     );
 
@@ -226,39 +219,3 @@ export class ModelEndpoint extends Construct {
     this.url = blueprint.invokeUrl(Aws.REGION, spec.endpointName);
   }
 }
-
-/** Acknowledges each wildcard resource of a blueprint policy, with the reason a reviewer would accept. */
-function acknowledgeWildcards(policy: iam.Policy, document: PolicyDocument): void {
-  const wildcards = new Set(
-    document.Statement.flatMap((st) =>
-      Array.isArray(st.Resource) ? st.Resource : st.Resource ? [st.Resource] : [],
-    ).filter((r) => r.includes('*')),
-  );
-  for (const resource of wildcards) {
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
-      reason:
-        WILDCARD_REASONS.find(([pattern]) => pattern.test(resource))?.[1] ??
-        "Scoped to this endpoint's own resources.",
-    });
-  }
-}
-
-const WILDCARD_REASONS: [RegExp, string][] = [
-  [
-    /^\*$/,
-    'ecr:GetAuthorizationToken, cloudwatch:PutMetricData and EC2 network-interface actions have no resource-level permissions; PutMetricData is limited by a namespace condition.',
-  ],
-  [
-    /:log-stream:\*$/,
-    "SageMaker names log streams after variant and instance at run time; the grant is limited to this endpoint's log group.",
-  ],
-  [
-    /\/capture\//,
-    "SageMaker writes capture files with generated names; the grant is limited to this endpoint's capture prefix.",
-  ],
-  [
-    /:repository\/\*$/,
-    "The serving image is known only at deploy time; the grant is limited to pulling from this account's repositories.",
-  ],
-];

@@ -1,0 +1,284 @@
+/**
+ * The CDK MlPipeline: the same arguments as the Pulumi construct (plain values instead of Pulumi inputs),
+ * built from the same AWS blueprint as the Pulumi AWS renderer: pipeline definition, IAM documents,
+ * schedule settings and retention. `node.defaultChild` is the SageMaker pipeline.
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import { Aws, Duration, Resource, Stack, TimeZone } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
+import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket, removalPolicy } from '../blocks/cdk-aws';
+import { acknowledgeWildcards, NAG_PLACEHOLDERS, nagArn, nagRef } from '../blocks/cdk-nag';
+import { platformFromContext } from '../core/platform-context';
+import type { MlPipelineArgs } from './args';
+import * as blueprint from './aws-blueprint';
+import { resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
+
+/** MlPipeline arguments for CDK: the Pulumi arguments with every input a plain value (tokens allowed). */
+export type MlPipelineProps = pulumi.Unwrap<MlPipelineArgs>;
+
+export class MlPipeline extends Construct {
+  /** Name of the training data bucket. */
+  readonly dataBucketName: string;
+  /** URI of the training data (`s3://bucket/prefix/`). */
+  readonly dataBucketUri: string;
+  readonly artifactBucketName: string;
+  readonly artifactBucketUri: string;
+  /** ECR repository URI to push training and serving images to. */
+  readonly containerRegistryUrl: string;
+  /** The model package group name. */
+  readonly modelRegistry: string;
+  readonly pipelineName: string;
+  /** Pipeline ARN. */
+  readonly pipelineId: string;
+  /** What monitoring fires to retrain: the pipeline ARN (an EventBridge or Scheduler target). */
+  readonly retrainTrigger: string;
+  /** Where drift monitoring finds the baseline of the latest evaluation. */
+  readonly baselineUri: string;
+  readonly spec: ResolvedMlPipeline;
+  readonly pipeline: sagemaker.CfnPipeline;
+  readonly modelPackageGroup: sagemaker.CfnModelPackageGroup;
+  readonly repository: ecr.Repository;
+  /** Undefined when `data.bucketName` brought an existing bucket. */
+  readonly dataBucket?: s3.Bucket;
+  readonly artifactBucket: s3.Bucket;
+  readonly pipelineRole: iam.Role;
+  readonly trainingRole: iam.Role;
+  readonly key: kms.IKey;
+  /** Undefined when retraining is on demand only. */
+  readonly schedule?: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: MlPipelineProps) {
+    super(scope, id);
+    const platformArgs = props?.platform ?? platformFromContext(this);
+    const spec = resolveMlPipeline(
+      id,
+      props,
+      platformArgs && { ...platformArgs, region: platformArgs.region ?? Stack.of(this).region },
+    );
+    if (spec.platform.cloud !== 'aws') {
+      throw new Error(
+        `MlPipeline "${id}": the CDK construct deploys to aws, but platform.cloud is ${spec.platform.cloud}. Fix: use the Pulumi construct from 'mlops-constructs' for ${spec.platform.cloud}.`,
+      );
+    }
+    this.spec = spec;
+    const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
+    const retain = removalPolicy(spec.platform);
+
+    this.key = cdkCustomerKey(
+      this,
+      'Key',
+      `Encrypts the ${spec.pipelineName} pipeline's data, artifacts, images and job volumes.`,
+      spec.platform,
+    );
+    const accessLogs = cdkAccessLogBucket(this, 'AccessLogs', spec.platform);
+    const bucketOptions = {
+      key: this.key,
+      accessLogs,
+      noncurrentVersionDays: blueprint.noncurrentVersionDays(spec),
+    };
+    this.dataBucket = spec.data.existingBucketName
+      ? undefined
+      : cdkSecureBucket(this, 'Data', bucketOptions, spec.platform);
+    this.artifactBucket = cdkSecureBucket(this, 'Artifacts', bucketOptions, spec.platform);
+    const dataBucketName = this.dataBucket?.bucketName ?? spec.data.existingBucketName!;
+
+    this.repository = new ecr.Repository(this, 'Images', {
+      repositoryName: spec.repositoryName,
+      imageTagMutability: ecr.TagMutability[blueprint.REPOSITORY_SETTINGS.imageTagMutability],
+      imageScanOnPush: blueprint.REPOSITORY_SETTINGS.scanOnPush,
+      encryption: ecr.RepositoryEncryption.KMS,
+      encryptionKey: this.key,
+      removalPolicy: retain,
+    });
+    // The lifecycle rules are the blueprint's document, exactly as the Pulumi renderer deploys them.
+    (this.repository.node.defaultChild as ecr.CfnRepository).lifecyclePolicy = {
+      lifecyclePolicyText: JSON.stringify(blueprint.repositoryLifecyclePolicy(spec)),
+    };
+
+    this.modelPackageGroup = new sagemaker.CfnModelPackageGroup(this, 'Models', {
+      modelPackageGroupName: spec.registry.modelGroupName,
+      modelPackageGroupDescription: `Models trained by the ${spec.pipelineName} pipeline that passed its quality gate.`,
+    });
+    this.modelPackageGroup.applyRemovalPolicy(retain);
+
+    this.trainingRole = sagemakerRole(
+      this,
+      'TrainingRole',
+      `Training and evaluation jobs of the ${spec.pipelineName} pipeline.`,
+    );
+    this.pipelineRole = sagemakerRole(
+      this,
+      'PipelineRole',
+      `Runs the ${spec.pipelineName} SageMaker pipeline.`,
+    );
+
+    const refs = (
+      environment: AwsEnvironment,
+      names: { key: string; data: string; artifacts: string; trainingRole: string },
+    ): blueprint.PipelineAwsRefs => ({
+      ...environment,
+      keyArn: names.key,
+      dataBucketName: names.data,
+      artifactBucketName: names.artifacts,
+      trainingRoleArn: names.trainingRole,
+      trainingImage: spec.training.image as string,
+      evaluationImage: spec.evaluation.image as string,
+      servingImage: spec.registry.servingImage as string,
+    });
+    const deployed = refs(env, {
+      key: this.key.keyArn,
+      data: dataBucketName,
+      artifacts: this.artifactBucket.bucketName,
+      trainingRole: this.trainingRole.roleArn,
+    });
+    // cdk-nag writes findings with placeholders for the environment and the resources it references.
+    const placeholders = refs(NAG_PLACEHOLDERS, {
+      key: nagArn(this.key),
+      data: this.dataBucket ? nagRef(this.dataBucket) : dataBucketName,
+      artifacts: nagRef(this.artifactBucket),
+      trainingRole: nagArn(this.trainingRole),
+    });
+    const trainingPolicy = attachPolicy(
+      this,
+      'TrainingPolicy',
+      this.trainingRole,
+      blueprint.trainingRolePolicy(spec, deployed),
+      blueprint.trainingRolePolicy(spec, placeholders),
+    );
+    const pipelinePolicy = attachPolicy(
+      this,
+      'PipelinePolicy',
+      this.pipelineRole,
+      blueprint.pipelineRolePolicy(spec, deployed),
+      blueprint.pipelineRolePolicy(spec, placeholders),
+    );
+
+    const stack = Stack.of(this);
+    this.pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
+      pipelineName: spec.pipelineName,
+      pipelineDisplayName: spec.pipelineName,
+      pipelineDescription: `Trains, evaluates and registers ${spec.registry.modelGroupName} when ${spec.qualityGate.metric} passes the quality gate.`,
+      roleArn: this.pipelineRole.roleArn,
+      // The definition is untyped in CloudFormation (PascalCase keys); toJsonString keeps its tokens.
+      pipelineDefinition: {
+        PipelineDefinitionBody: stack.toJsonString(blueprint.pipelineDefinition(spec, deployed)),
+      },
+    });
+    // A run may start as soon as the pipeline exists: its roles, group and buckets must be complete.
+    for (const dependency of [
+      trainingPolicy,
+      pipelinePolicy,
+      this.modelPackageGroup,
+      this.artifactBucket,
+      ...(this.dataBucket ? [this.dataBucket] : []),
+    ]) {
+      this.pipeline.node.addDependency(dependency);
+    }
+
+    const settings = blueprint.scheduleSettings(spec);
+    if (settings) {
+      const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+        assumedBy: new iam.ServicePrincipal(blueprint.SCHEDULER_SERVICE),
+        description: `Lets EventBridge Scheduler start the ${spec.pipelineName} pipeline.`,
+      });
+      (schedulerRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument =
+        blueprint.schedulerTrustPolicy(Aws.ACCOUNT_ID);
+      this.schedule = new scheduler.Schedule(this, 'Retrain', {
+        scheduleName: settings.name,
+        description: settings.description,
+        schedule: scheduler.ScheduleExpression.expression(
+          settings.scheduleExpression,
+          TimeZone.of(settings.scheduleExpressionTimezone),
+        ),
+        timeWindow: scheduler.TimeWindow.off(),
+        enabled: settings.state === 'ENABLED',
+        target: new targets.SageMakerStartPipelineExecution(
+          new BlueprintPipeline(this, 'StartTarget', spec, this.pipeline, env),
+          {
+            role: schedulerRole,
+            pipelineParameterList: blueprint.schedulePipelineParameters(spec, dataBucketName),
+            retryAttempts: settings.retryPolicy.maximumRetryAttempts,
+            maxEventAge: Duration.seconds(settings.retryPolicy.maximumEventAgeInSeconds),
+          },
+        ),
+      });
+    }
+
+    this.dataBucketName = dataBucketName;
+    this.dataBucketUri = blueprint.dataUri(spec, dataBucketName);
+    this.artifactBucketName = this.artifactBucket.bucketName;
+    this.artifactBucketUri = `s3://${this.artifactBucket.bucketName}/`;
+    this.containerRegistryUrl = this.repository.repositoryUri;
+    this.modelRegistry = spec.registry.modelGroupName;
+    this.pipelineName = spec.pipelineName;
+    this.pipelineId = blueprint.pipelineArn(env, spec.pipelineName);
+    this.retrainTrigger = this.pipelineId;
+    this.baselineUri = blueprint.baselineUri(this.artifactBucket.bucketName);
+  }
+}
+
+/** A SageMaker-assumed role whose trust policy is the blueprint's. */
+function sagemakerRole(scope: Construct, id: string, description: string): iam.Role {
+  return new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal(blueprint.SAGEMAKER_SERVICE),
+    description,
+  });
+}
+
+/** Attaches a blueprint policy and acknowledges exactly the wildcards it keeps. */
+function attachPolicy(
+  scope: Construct,
+  id: string,
+  role: iam.Role,
+  document: PolicyDocument,
+  asNagSeesIt: PolicyDocument,
+): iam.Policy {
+  const policy = new iam.Policy(scope, id, {
+    roles: [role],
+    document: iam.PolicyDocument.fromJson(document),
+  });
+  acknowledgeWildcards(policy, asNagSeesIt);
+  return policy;
+}
+
+/**
+ * The scheduler target wants an `IPipeline`, which CDK offers only for pipelines it models as L2; this
+ * adapter presents the L1 pipeline, and its grant is the blueprint's scheduler statement.
+ */
+class BlueprintPipeline extends Resource implements sagemaker.IPipeline {
+  readonly pipelineArn: string;
+  readonly pipelineName: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly spec: ResolvedMlPipeline,
+    pipeline: sagemaker.CfnPipeline,
+    private readonly awsEnv: AwsEnvironment,
+  ) {
+    super(scope, id);
+    this.pipelineName = pipeline.ref;
+    this.pipelineArn = blueprint.pipelineArn(awsEnv, spec.pipelineName);
+  }
+
+  get pipelineRef(): sagemaker.CfnPipeline['pipelineRef'] {
+    return { pipelineName: this.pipelineName };
+  }
+
+  grantStartPipelineExecution(grantee: iam.IGrantable): iam.Grant {
+    const [statement] = blueprint.schedulerRolePolicy(this.spec, this.awsEnv).Statement;
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [statement.Action].flat(),
+      resourceArns: [statement.Resource].flat() as string[],
+    });
+  }
+}
