@@ -2,6 +2,7 @@
 export { ModelEndpoint, MODEL_ENDPOINT_TYPE } from './model-endpoint/pulumi';
 export type {
   ModelEndpointArgs,
+  ModelAccessArgs,
   RolloutArgs,
   RolloutStrategy,
   StableReleaseArgs,

@@ -3,30 +3,24 @@
  * listed from the same document the construct deploys, each with the reason a reviewer would accept, so a
  * new wildcard fails the check until someone writes down why it is needed.
  */
-import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
-import type { Construct, IConstruct } from 'constructs';
-import type { AwsEnvironment, PolicyDocument } from './aws-iam';
-
-/** The environment as cdk-nag writes it in finding ids. */
-export const NAG_PLACEHOLDERS: AwsEnvironment = {
-  partition: '<AWS::Partition>',
-  region: '<AWS::Region>',
-  account: '<AWS::AccountId>',
-};
-
-/** A resource's logical id as cdk-nag writes a reference to it: `<LogicalId>`. */
-export function nagRef(resource: Construct): string {
-  const stack = Stack.of(resource);
-  return `<${stack.resolve((resource.node.defaultChild as CfnResource).logicalId)}>`;
-}
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { PolicyDocument } from './aws-iam';
 
 /**
- * `<LogicalId.Arn>`: how cdk-nag writes a `Fn::GetAtt` of the resource's ARN; an imported resource (no
- * CloudFormation resource of its own) appears as its ARN.
+ * A string as cdk-nag writes it in finding ids: tokens resolved, a `Ref` shown as `<LogicalId>` (or
+ * `<AWS::Region>`), a `Fn::GetAtt` as `<LogicalId.Attribute>`, joins concatenated.
  */
-export function nagArn(resource: Construct & { readonly keyArn?: string }): string {
-  if (!resource.node.defaultChild) return resource.keyArn ?? '';
-  return `${nagRef(resource).slice(0, -1)}.Arn>`;
+export function nagForm(scope: IConstruct, value: string): string {
+  const render = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    const cfn = part as { Ref?: string; 'Fn::GetAtt'?: string[]; 'Fn::Join'?: [string, unknown[]] };
+    if (cfn.Ref) return `<${cfn.Ref}>`;
+    if (cfn['Fn::GetAtt']) return `<${cfn['Fn::GetAtt'].join('.')}>`;
+    if (cfn['Fn::Join']) return cfn['Fn::Join'][1].map(render).join(cfn['Fn::Join'][0]);
+    return JSON.stringify(part);
+  };
+  return render(Stack.of(scope).resolve(value));
 }
 
 const WILDCARD_REASONS: [RegExp, string][] = [
@@ -56,7 +50,7 @@ const WILDCARD_REASONS: [RegExp, string][] = [
   ],
   [
     /:s3:::[^/]+\/.*\*$/,
-    "Objects are written per run with generated keys; the grant is limited to this pipeline's bucket and prefix.",
+    'Objects are written and read per run under generated keys; the grant is limited to one bucket and prefix.',
   ],
 ];
 
@@ -67,7 +61,8 @@ export function acknowledgeWildcards(scope: IConstruct, document: PolicyDocument
       Array.isArray(st.Resource) ? st.Resource : st.Resource ? [st.Resource] : [],
     ).filter((r) => r.includes('*')),
   );
-  for (const resource of wildcards) {
+  for (const deployed of wildcards) {
+    const resource = nagForm(scope, deployed);
     const reason = WILDCARD_REASONS.find(([pattern]) => pattern.test(resource))?.[1];
     if (!reason)
       throw new Error(

@@ -441,6 +441,11 @@ export function modelPackageGroupArn(env: AwsEnvironment, groupName: string): st
   return arn(env, 'sagemaker', `model-package-group/${groupName.toLowerCase()}`);
 }
 
+/** The ARN of one registered version of the group. */
+export function modelPackageVersionArn(env: AwsEnvironment, groupName: string, version: number): string {
+  return arn(env, 'sagemaker', `model-package/${groupName.toLowerCase()}/${version}`);
+}
+
 /** Versions of the group: `model-package/<group>/<version>`. */
 export function modelPackagesArn(env: AwsEnvironment, groupName: string): string {
   return arn(env, 'sagemaker', `model-package/${groupName.toLowerCase()}/*`);

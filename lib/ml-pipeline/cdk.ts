@@ -15,7 +15,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket, removalPolicy } from '../blocks/cdk-aws';
-import { acknowledgeWildcards, NAG_PLACEHOLDERS, nagArn, nagRef } from '../blocks/cdk-nag';
+import { acknowledgeWildcards } from '../blocks/cdk-nag';
 import { platformFromContext } from '../core/platform-context';
 import type { MlPipelineArgs } from './args';
 import * as blueprint from './aws-blueprint';
@@ -54,6 +54,7 @@ export class MlPipeline extends Construct {
   readonly key: kms.IKey;
   /** Undefined when retraining is on demand only. */
   readonly schedule?: scheduler.Schedule;
+  private readonly env: AwsEnvironment;
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
@@ -120,45 +121,27 @@ export class MlPipeline extends Construct {
       `Runs the ${spec.pipelineName} SageMaker pipeline.`,
     );
 
-    const refs = (
-      environment: AwsEnvironment,
-      names: { key: string; data: string; artifacts: string; trainingRole: string },
-    ): blueprint.PipelineAwsRefs => ({
-      ...environment,
-      keyArn: names.key,
-      dataBucketName: names.data,
-      artifactBucketName: names.artifacts,
-      trainingRoleArn: names.trainingRole,
+    const deployed: blueprint.PipelineAwsRefs = {
+      ...env,
+      keyArn: this.key.keyArn,
+      dataBucketName,
+      artifactBucketName: this.artifactBucket.bucketName,
+      trainingRoleArn: this.trainingRole.roleArn,
       trainingImage: spec.training.image as string,
       evaluationImage: spec.evaluation.image as string,
       servingImage: spec.registry.servingImage as string,
-    });
-    const deployed = refs(env, {
-      key: this.key.keyArn,
-      data: dataBucketName,
-      artifacts: this.artifactBucket.bucketName,
-      trainingRole: this.trainingRole.roleArn,
-    });
-    // cdk-nag writes findings with placeholders for the environment and the resources it references.
-    const placeholders = refs(NAG_PLACEHOLDERS, {
-      key: nagArn(this.key),
-      data: this.dataBucket ? nagRef(this.dataBucket) : dataBucketName,
-      artifacts: nagRef(this.artifactBucket),
-      trainingRole: nagArn(this.trainingRole),
-    });
+    };
     const trainingPolicy = attachPolicy(
       this,
       'TrainingPolicy',
       this.trainingRole,
       blueprint.trainingRolePolicy(spec, deployed),
-      blueprint.trainingRolePolicy(spec, placeholders),
     );
     const pipelinePolicy = attachPolicy(
       this,
       'PipelinePolicy',
       this.pipelineRole,
       blueprint.pipelineRolePolicy(spec, deployed),
-      blueprint.pipelineRolePolicy(spec, placeholders),
     );
 
     const stack = Stack.of(this);
@@ -222,6 +205,17 @@ export class MlPipeline extends Construct {
     this.pipelineId = blueprint.pipelineArn(env, spec.pipelineName);
     this.retrainTrigger = this.pipelineId;
     this.baselineUri = blueprint.baselineUri(this.artifactBucket.bucketName);
+    this.env = env;
+  }
+
+  /** The ARN of a registered model version, to serve with `ModelEndpoint`'s `aws.modelPackageArn`. */
+  registeredModelArn(version: number): string {
+    if (!Number.isInteger(version) || version < 1) {
+      throw new Error(
+        `MlPipeline "${this.spec.constructName}": registeredModelArn(${version}) is not a version number. Fix: use the whole number SageMaker gave the version (1, 2, ...).`,
+      );
+    }
+    return blueprint.modelPackageVersionArn(this.env, this.spec.registry.modelGroupName, version);
   }
 }
 
@@ -234,18 +228,12 @@ function sagemakerRole(scope: Construct, id: string, description: string): iam.R
 }
 
 /** Attaches a blueprint policy and acknowledges exactly the wildcards it keeps. */
-function attachPolicy(
-  scope: Construct,
-  id: string,
-  role: iam.Role,
-  document: PolicyDocument,
-  asNagSeesIt: PolicyDocument,
-): iam.Policy {
+function attachPolicy(scope: Construct, id: string, role: iam.Role, document: PolicyDocument): iam.Policy {
   const policy = new iam.Policy(scope, id, {
     roles: [role],
     document: iam.PolicyDocument.fromJson(document),
   });
-  acknowledgeWildcards(policy, asNagSeesIt);
+  acknowledgeWildcards(policy, document);
   return policy;
 }
 

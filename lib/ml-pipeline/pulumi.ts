@@ -5,6 +5,7 @@ import type { MlPipelineAwsChildren } from './pulumi-aws';
 import type { MlPipelineDockerChildren } from './pulumi-docker';
 import type { MlPipelineGcpChildren } from './pulumi-gcp';
 import type { RenderedPipeline } from './rendered';
+import { modelPackageVersionArn } from './aws-blueprint';
 import { resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
 
 /** Pulumi type token. Public API: changing it replaces every user's pipeline unless an alias comes with it. */
@@ -109,6 +110,29 @@ export class MlPipeline extends pulumi.ComponentResource {
       pipelineId: this.pipelineId,
       retrainTrigger: this.retrainTrigger,
       baselineUri: this.baselineUri,
+    });
+  }
+
+  /**
+   * The ARN of a registered model version on aws (a SageMaker model package), to serve it with
+   * `ModelEndpoint`'s `aws.modelPackageArn`. Other clouds have no such id: their releases name the
+   * artifact in `artifactBucketUri` instead, so this throws there.
+   */
+  registeredModelArn(version: number): pulumi.Output<string> {
+    if (!this.aws) {
+      throw new Error(
+        `MlPipeline "${this.spec.constructName}": registeredModelArn needs aws, but the pipeline runs on ${this.spec.platform.cloud}. Fix: serve the artifact under artifactBucketUri with modelDataUrl.`,
+      );
+    }
+    if (!Number.isInteger(version) || version < 1) {
+      throw new Error(
+        `MlPipeline "${this.spec.constructName}": registeredModelArn(${version}) is not a version number. Fix: use the whole number SageMaker gave the version (1, 2, ...).`,
+      );
+    }
+    const group = this.spec.registry.modelGroupName;
+    return this.aws.modelPackageGroup.arn.apply((groupArn) => {
+      const [, partition, , region, account] = groupArn.split(':');
+      return modelPackageVersionArn({ partition, region, account }, group, version);
     });
   }
 }

@@ -39,6 +39,16 @@ export interface ModelEndpointArgs {
    */
   readonly modelDataUrl?: pulumi.Input<string>;
 
+  /**
+   * Where the model artifacts live when the endpoint cannot tell from `modelDataUrl` (a registry version on
+   * aws, an artifact URL known only at deploy time, or artifacts encrypted with another construct's key):
+   * the endpoint's identity may read objects under `prefix` in this bucket and decrypt with `kmsKeyId`.
+   * aws: S3 read + KMS decrypt on the execution role; gcp: object viewer on the bucket for the runtime
+   * account; docker: `bucketName` names a volume, mounted read-only at `/mnt/model-access` in every serving
+   * container. Default: derived from `modelDataUrl` when it is a known URL; no extra key.
+   */
+  readonly modelAccess?: ModelAccessArgs;
+
   /** Portable compute size of each instance. Default: `cpu-small` in dev, `cpu-medium` in staging and prod. */
   readonly size?: ComputeSize;
 
@@ -106,6 +116,16 @@ export interface ModelEndpointArgs {
   readonly gcp?: ModelEndpointGcpArgs;
   /** docker-only settings. */
   readonly docker?: ModelEndpointDockerArgs;
+}
+
+/** Read access to model artifacts kept elsewhere (such as an MlPipeline's artifact bucket). */
+export interface ModelAccessArgs {
+  /** Bucket holding the artifacts (S3 on aws, GCS on gcp; a volume on docker). Required. */
+  readonly bucketName: pulumi.Input<string>;
+  /** Key prefix of the artifacts, ending in `/`. Default: the whole bucket. */
+  readonly prefix?: string;
+  /** The key the artifacts are encrypted with (aws: KMS key ARN). Default: none beyond the endpoint's own key. */
+  readonly kmsKeyId?: pulumi.Input<string>;
 }
 
 /** Rollout settings. On aws they drive SageMaker's blue/green deployment guardrails. */

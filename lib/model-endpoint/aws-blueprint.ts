@@ -29,6 +29,8 @@ export interface EndpointAwsRefs extends AwsEnvironment {
   readonly images: readonly string[];
   /** The model artifact URLs, as far as they are known. */
   readonly modelDataUrls: readonly string[];
+  /** Artifacts kept elsewhere (`modelAccess`): their bucket, prefix and key. */
+  readonly modelAccess?: { readonly bucketName: string; readonly prefix: string; readonly keyArn?: string };
 }
 
 export interface RollbackAlarm {
@@ -233,7 +235,11 @@ export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointA
       Resource: unknownImages ? arn(refs, 'ecr', 'repository/*') : repositories,
     });
   }
-  const artifacts = unique(refs.modelDataUrls.map((url) => s3ObjectArn(refs.partition, url)));
+  const artifacts = unique([
+    ...refs.modelDataUrls.map((url) => s3ObjectArn(refs.partition, url)),
+    refs.modelAccess &&
+      `arn:${refs.partition}:s3:::${refs.modelAccess.bucketName}/${refs.modelAccess.prefix}*`,
+  ]);
   if (artifacts.length > 0) {
     statements.push({
       Sid: 'ReadModelArtifacts',
@@ -243,6 +249,14 @@ export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointA
     });
   }
   statements.push(kmsUseStatement(refs.keyArn, 'UseEndpointKey'));
+  if (refs.modelAccess?.keyArn) {
+    statements.push({
+      Sid: 'DecryptModelArtifacts',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Resource: refs.modelAccess.keyArn,
+    });
+  }
   if (refs.captureBucketName && spec.capturePercent > 0) {
     statements.push({
       Sid: 'WriteRequestCapture',

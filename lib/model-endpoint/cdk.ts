@@ -12,7 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import type { AwsEnvironment } from '../blocks/aws-iam';
-import { acknowledgeWildcards, NAG_PLACEHOLDERS, nagArn, nagRef } from '../blocks/cdk-nag';
+import { acknowledgeWildcards } from '../blocks/cdk-nag';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket } from '../blocks/cdk-aws';
 import { platformFromContext } from '../core/platform-context';
 import { knownString } from '../core/validation';
@@ -71,30 +71,26 @@ export class ModelEndpoint extends Construct {
       assumedBy: new iam.ServicePrincipal(blueprint.SAGEMAKER_SERVICE),
       description: `SageMaker execution role of the ${spec.endpointName} endpoint.`,
     });
-    const refs = (environment: AwsEnvironment, keyArn: string, captureBucketName?: string) => ({
-      ...environment,
-      keyArn,
-      captureBucketName,
+    const access = spec.modelAccess;
+    const document = blueprint.executionRolePolicy(spec, {
+      ...env,
+      keyArn: this.key.keyArn,
+      captureBucketName: this.captureBucket?.bucketName,
       images: spec.models.map((m) => knownString(m.image)).filter((i): i is string => i !== undefined),
       modelDataUrls: spec.models
         .map((m) => knownString(m.modelDataUrl))
         .filter((u): u is string => u !== undefined),
+      modelAccess: access && {
+        bucketName: access.bucketName as string,
+        prefix: access.prefix,
+        keyArn: access.kmsKeyId as string | undefined,
+      },
     });
     const policy = new iam.Policy(this, 'ExecutionPolicy', {
       roles: [this.executionRole],
-      document: iam.PolicyDocument.fromJson(
-        blueprint.executionRolePolicy(spec, refs(env, this.key.keyArn, this.captureBucket?.bucketName)),
-      ),
+      document: iam.PolicyDocument.fromJson(document),
     });
-    // cdk-nag names each wildcard finding by the resource as written in the template: render the same
-    // policy with its placeholders to acknowledge exactly those, and nothing else.
-    acknowledgeWildcards(
-      policy,
-      blueprint.executionRolePolicy(
-        spec,
-        refs(NAG_PLACEHOLDERS, nagArn(this.key), this.captureBucket && nagRef(this.captureBucket)),
-      ),
-    );
+    acknowledgeWildcards(policy, document);
 
     const subnets = spec.platform.network.subnetIds ?? [];
     this.models = spec.models.map((model) => {

@@ -4,6 +4,8 @@ import type { ResolvedModelEndpoint } from './resolve';
 /** Pinned gateway image: a tag that moves would change the gateway under a running stack. */
 export const GATEWAY_IMAGE = 'nginx:1.27.5-alpine';
 export const GATEWAY_PORT = 8080;
+/** Where the `modelAccess` volume is mounted, read-only, in every serving container. */
+export const MODEL_ACCESS_DIR = '/mnt/model-access';
 /** Where the gateway writes captured requests, one JSON line each. */
 export const CAPTURE_DIR = '/var/log/mlops';
 

@@ -77,8 +77,15 @@ export function renderAws(
     {
       role: role.name,
       policy: pulumi
-        .all([account, keyArn, capture?.bucket.bucket, pulumi.all(images), pulumi.all(modelDataUrls)])
-        .apply(([acct, key, captureBucketName, imageList, urlList]) =>
+        .all([
+          account,
+          keyArn,
+          capture?.bucket.bucket,
+          pulumi.all(images),
+          pulumi.all(modelDataUrls),
+          spec.modelAccess && pulumi.all([spec.modelAccess.bucketName, spec.modelAccess.kmsKeyId]),
+        ])
+        .apply(([acct, key, captureBucketName, imageList, urlList, access]) =>
           JSON.stringify(
             blueprint.executionRolePolicy(spec, {
               partition,
@@ -88,6 +95,11 @@ export function renderAws(
               captureBucketName,
               images: imageList,
               modelDataUrls: urlList,
+              modelAccess: access && {
+                bucketName: access[0],
+                prefix: spec.modelAccess!.prefix,
+                keyArn: access[1],
+              },
             }),
           ),
         ),

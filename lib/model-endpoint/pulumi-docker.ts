@@ -1,7 +1,14 @@
 /** Renders a resolved ModelEndpoint to local Docker containers behind a weighted nginx gateway. */
 import * as pulumi from '@pulumi/pulumi';
 import * as docker from '@pulumi/docker';
-import { CAPTURE_DIR, GATEWAY_IMAGE, GATEWAY_PORT, gatewayConfig, servingContainers } from './docker-facts';
+import {
+  CAPTURE_DIR,
+  GATEWAY_IMAGE,
+  GATEWAY_PORT,
+  MODEL_ACCESS_DIR,
+  gatewayConfig,
+  servingContainers,
+} from './docker-facts';
 import type { RenderedEndpoint } from './rendered';
 import type { ResolvedModelEndpoint } from './resolve';
 
@@ -46,6 +53,10 @@ export function renderDocker(
           `MLOPS_MODEL_VERSION=${serving.version}`,
         ],
         networksAdvanced: [{ name: network.name, aliases: [serving.containerName] }],
+        // On docker, `modelAccess.bucketName` names a volume (such as an MlPipeline's models volume).
+        volumes: spec.modelAccess
+          ? [{ volumeName: spec.modelAccess.bucketName, containerPath: MODEL_ACCESS_DIR, readOnly: true }]
+          : [],
         healthcheck: {
           tests: [...spec.docker.healthCheck],
           interval: '10s',

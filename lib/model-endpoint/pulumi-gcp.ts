@@ -69,6 +69,17 @@ export function renderGcp(
       );
   });
 
+  if (spec.modelAccess) {
+    // GCS decrypts CMEK objects itself: the reader needs only object access.
+    grants.push(
+      new storage.BucketIAMMember(
+        `${name}-read-model-access`,
+        { bucket: spec.modelAccess.bucketName, role: 'roles/storage.objectViewer', member },
+        opts,
+      ),
+    );
+  }
+
   let captureTopic: pubsub.Topic | undefined;
   const captureEnv: { name: string; value: pulumi.Input<string> }[] = [];
   if (spec.capturePercent > 0) {

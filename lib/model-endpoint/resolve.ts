@@ -54,6 +54,12 @@ export interface ResolvedModelEndpoint {
   readonly environment: Readonly<Record<string, string>>;
   readonly port: number;
   readonly invokers: readonly string[];
+  /** Read access to artifacts kept elsewhere; undefined when none was asked for. */
+  readonly modelAccess?: {
+    readonly bucketName: pulumi.Input<string>;
+    readonly prefix: string;
+    readonly kmsKeyId?: pulumi.Input<string>;
+  };
   readonly aws: {
     readonly modelPackageArn?: pulumi.Input<string>;
     readonly instanceType: string;
@@ -297,6 +303,19 @@ export function resolveModelEndpoint(
   const invokers = args.invokers ?? [];
   invokers.forEach((member, i) => checkInvoker(cloud, member, `invokers[${i}]`, problems));
 
+  const access = args.modelAccess;
+  if (access) {
+    if (!access.bucketName)
+      problems.add('modelAccess.bucketName', 'is required', 'name the bucket holding the model artifacts');
+    if (access.prefix !== undefined && (access.prefix.startsWith('/') || !access.prefix.endsWith('/'))) {
+      problems.add(
+        'modelAccess.prefix',
+        `"${access.prefix}" is not a key prefix`,
+        'use a prefix such as `models/` (no leading `/`, ending in `/`)',
+      );
+    }
+  }
+
   checkInteger(problems, 'aws.serverlessMaxConcurrency', args.aws?.serverlessMaxConcurrency, 1, 200);
   if (args.gcp?.cpu !== undefined && !/^(\d+|\d+m)$/.test(args.gcp.cpu))
     problems.add(
@@ -333,6 +352,11 @@ export function resolveModelEndpoint(
     environment,
     port,
     invokers,
+    modelAccess: access && {
+      bucketName: access.bucketName,
+      prefix: access.prefix ?? '',
+      kmsKeyId: access.kmsKeyId,
+    },
     aws: {
       modelPackageArn,
       instanceType,

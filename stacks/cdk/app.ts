@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readProject, readStackConfig } from '../../lib/cli/stack-config';
-import type { Release } from '../pulumi/system';
+import type { Release, TrainingConfig } from '../pulumi/system';
 import { ChurnStack } from './churn-stack';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -14,6 +14,7 @@ const prod = readStackConfig(readProject(projectRoot), 'prod');
 const app = new App();
 new ChurnStack(app, 'churn-prod', {
   release: prod['churn:release'] as Release,
+  training: prod['churn:training'] as TrainingConfig,
   invokers: prod['churn:invokers'] as string[] | undefined,
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

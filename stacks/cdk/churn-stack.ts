@@ -1,28 +1,56 @@
 /** The reference ML system for AWS CDK: the same churn classifier as the Pulumi program's prod stack. */
-import { Stack, type StackProps, CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ModelEndpoint } from '../../lib/cdk';
-import type { Release } from '../pulumi/system';
+import { MlPipeline, ModelEndpoint } from '../../lib/cdk';
+import {
+  EVALUATION_COMMAND,
+  HYPERPARAMETERS,
+  TRAINING_COMMAND,
+  type Release,
+  type TrainingConfig,
+} from '../pulumi/system';
 
 export interface ChurnStackProps extends StackProps {
   /** The release to serve (read from `Pulumi.prod.yaml` by the app, so both engines serve the same one). */
   readonly release: Release;
+  /** The training image and quality bar (from the same file). */
+  readonly training: TrainingConfig;
   /** IAM role names allowed to invoke the endpoint. */
   readonly invokers?: string[];
 }
 
 export class ChurnStack extends Stack {
+  readonly pipeline: MlPipeline;
   readonly endpoint: ModelEndpoint;
 
   constructor(scope: Construct, id: string, props: ChurnStackProps) {
     super(scope, id, props);
+    const { release, training } = props;
+    if (release.modelPackageVersion === undefined) {
+      throw new Error('release.modelPackageVersion is required: give the registered model version to serve');
+    }
+    this.pipeline = new MlPipeline(this, 'churn-training', {
+      training: { image: training.image, command: TRAINING_COMMAND, hyperparameters: HYPERPARAMETERS },
+      evaluation: { command: EVALUATION_COMMAND },
+      qualityGate: { metric: 'auc', threshold: training.minAuc, mustBeatApproved: true },
+      registry: { servingImage: release.image },
+    });
     this.endpoint = new ModelEndpoint(this, 'churn', {
-      version: props.release.version,
-      image: props.release.image,
-      modelDataUrl: props.release.modelDataUrl,
+      version: release.version,
+      aws: { modelPackageArn: this.pipeline.registeredModelArn(release.modelPackageVersion) },
+      modelAccess: {
+        bucketName: this.pipeline.artifactBucketName,
+        prefix: 'models/',
+        kmsKeyId: this.pipeline.key.keyArn,
+      },
       invokers: props.invokers,
     });
+    // The endpoint serves a version the pipeline registered: the group must exist first.
+    this.endpoint.node.addDependency(this.pipeline.modelPackageGroup);
     new CfnOutput(this, 'EndpointName', { value: this.endpoint.endpointName });
     new CfnOutput(this, 'EndpointUrl', { value: this.endpoint.url });
+    new CfnOutput(this, 'PipelineName', { value: this.pipeline.pipelineName });
+    new CfnOutput(this, 'ContainerRegistryUrl', { value: this.pipeline.containerRegistryUrl });
+    new CfnOutput(this, 'RetrainTrigger', { value: this.pipeline.retrainTrigger });
   }
 }

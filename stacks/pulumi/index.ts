@@ -4,3 +4,8 @@ import { churnSystem } from './system';
 const outputs = churnSystem();
 export const endpointName = outputs.endpointName;
 export const endpointUrl = outputs.endpointUrl;
+export const pipelineName = outputs.pipelineName;
+export const containerRegistryUrl = outputs.containerRegistryUrl;
+export const dataBucketUri = outputs.dataBucketUri;
+export const retrainTrigger = outputs.retrainTrigger;
+export const baselineUri = outputs.baselineUri;

@@ -35,7 +35,7 @@ describe('mlops synth', () => {
     const result = run('synth', '--stack', 'dev');
     expect(result.status).toBe(0);
     expect(result.stdout.split('\n').slice(0, 3)).toEqual([
-      'stack dev: 6 resources',
+      'stack dev: 19 resources',
       '  churn  (mlops:index:ModelEndpoint)',
       '    churn-gateway  (docker:index/container:Container)',
     ]);

@@ -184,6 +184,23 @@ describe('CDK MlPipeline', () => {
     expect(rec.one('aws:scheduler/schedule:Schedule').inputs.scheduleExpression).toBe('rate(7 days)');
   });
 
+  test('registeredModelArn names a version of the group, for ModelEndpoint aws.modelPackageArn', () => {
+    expect(stack.resolve(pipeline.registeredModelArn(3))).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':sagemaker:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':model-package/churn-training-staging/3',
+        ],
+      ],
+    });
+  });
+
   test('refuses a non-aws platform with the fix', () => {
     expect(() => build(pipelineArgs({ cloud: 'docker', stage: 'dev' }) as MlPipelineProps)).toThrow(
       "the CDK construct deploys to aws, but platform.cloud is docker. Fix: use the Pulumi construct from 'mlops-constructs' for docker.",

@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { readProject, readStackConfig } from '../../lib/cli/stack-config';
 import { recordProgram } from '../../lib/testing';
 import { ChurnStack } from '../../stacks/cdk/churn-stack';
-import type { Release } from '../../stacks/pulumi/system';
+import type { Release, TrainingConfig } from '../../stacks/pulumi/system';
 import { churnSystem } from '../../stacks/pulumi/system';
 import { CDK_TEST_CONTEXT } from '../helpers';
 
@@ -43,6 +43,7 @@ test('CloudFormation logical ids of the CDK stack are unchanged', () => {
   });
   const stack = new ChurnStack(app, 'churn-prod', {
     release: prod['churn:release'] as Release,
+    training: prod['churn:training'] as TrainingConfig,
     invokers: prod['churn:invokers'] as string[],
   });
   const template = app.synth().getStackArtifact(stack.artifactId).template as {
