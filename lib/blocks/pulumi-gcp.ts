@@ -2,6 +2,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as kms from '@pulumi/gcp/kms';
 import { getProjectOutput } from '@pulumi/gcp/organizations/getProject';
+import * as projects from '@pulumi/gcp/projects';
+import { getProjectServiceAccountOutput } from '@pulumi/gcp/storage/getProjectServiceAccount';
 import type { Platform } from '../core/platform';
 
 export interface GcpChildContext {
@@ -45,23 +47,39 @@ export function gcpCustomerKey(name: string, ctx: GcpChildContext): GcpKey {
   return { keyId: key.id, keyRing, key };
 }
 
-/** Google-managed service agents that encrypt with a customer key on a service's behalf. */
-export const SERVICE_AGENT_DOMAINS = {
-  run: 'serverless-robot-prod.iam.gserviceaccount.com',
-  pubsub: 'gcp-sa-pubsub.iam.gserviceaccount.com',
-  storage: 'gs-project-accounts.iam.gserviceaccount.com',
-  artifactRegistry: 'gcp-sa-artifactregistry.iam.gserviceaccount.com',
-} as const;
+/**
+ * The Google-managed service agents that use a customer key on a service's behalf. An agent named after
+ * the project number may not exist yet in a fresh project, so agents are created (or looked up) through the
+ * API: `projects.ServiceIdentity` for services that support it, the storage lookup for Cloud Storage. Cloud
+ * Run's agent exists as soon as its API is enabled and is not exposed through that API, so it alone is
+ * named after the project number.
+ */
+export type ServiceAgent = 'run' | 'pubsub' | 'storage' | 'artifactregistry' | 'workflows' | 'aiplatform';
 
-/** The IAM member of a service agent; agents are named after the project number, looked up once. */
+/** The IAM member of a service agent. */
 export function serviceAgentMember(
-  projectNumber: pulumi.Output<string>,
-  agent: keyof typeof SERVICE_AGENT_DOMAINS,
+  name: string,
+  agent: ServiceAgent,
+  ctx: GcpChildContext,
 ): pulumi.Output<string> {
-  return projectNumber.apply((n) => `serviceAccount:service-${n}@${SERVICE_AGENT_DOMAINS[agent]}`);
+  const project = ctx.platform.project;
+  switch (agent) {
+    case 'run':
+      return projectNumber(ctx).apply(
+        (n) => `serviceAccount:service-${n}@serverless-robot-prod.iam.gserviceaccount.com`,
+      );
+    case 'storage':
+      return getProjectServiceAccountOutput({ project }, { parent: ctx.parent }).member;
+    default:
+      return new projects.ServiceIdentity(
+        `${name}-${agent}-agent`,
+        { service: `${agent}.googleapis.com`, project },
+        { parent: ctx.parent },
+      ).member;
+  }
 }
 
-/** The project's number (service agents are named after it). */
+/** The project's number (the Cloud Run service agent is named after it). */
 export function projectNumber(ctx: GcpChildContext): pulumi.Output<string> {
   return getProjectOutput({ projectId: ctx.platform.project }, { parent: ctx.parent }).apply((p) => p.number);
 }

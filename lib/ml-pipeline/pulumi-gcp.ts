@@ -12,12 +12,7 @@ import * as projects from '@pulumi/gcp/projects';
 import * as serviceaccount from '@pulumi/gcp/serviceaccount';
 import * as storage from '@pulumi/gcp/storage';
 import * as workflows from '@pulumi/gcp/workflows';
-import {
-  gcpCustomerKey,
-  projectNumber,
-  serviceAgentMember,
-  type GcpChildContext,
-} from '../blocks/pulumi-gcp';
+import { gcpCustomerKey, serviceAgentMember, type GcpChildContext } from '../blocks/pulumi-gcp';
 import {
   MOUNTS,
   bucketLifecycleRules,
@@ -52,11 +47,6 @@ export interface MlPipelineGcpChildren {
 }
 
 const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
-/** Service agents this construct needs beyond the shared list. */
-const AGENT_DOMAINS = {
-  workflows: 'gcp-sa-workflows.iam.gserviceaccount.com',
-  aiplatform: 'gcp-sa-aiplatform.iam.gserviceaccount.com',
-} as const;
 
 export function renderGcp(
   spec: ResolvedMlPipeline,
@@ -67,21 +57,19 @@ export function renderGcp(
   const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags } };
   const opts = { parent };
   const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
-  const number = projectNumber(ctx);
   const { keyId, key } = gcpCustomerKey(name, ctx);
-  const agent = (id: keyof typeof AGENT_DOMAINS) =>
-    number.apply((n) => `serviceAccount:service-${n}@${AGENT_DOMAINS[id]}`);
   const keyGrant = (id: string, member: pulumi.Input<string>) =>
     new kms.CryptoKeyIAMMember(
       `${name}-${id}-agent-key`,
       { cryptoKeyId: keyId, role: ENCRYPTER, member },
       opts,
     );
-  const storageKey = keyGrant('storage', serviceAgentMember(number, 'storage'));
-  const registryKey = keyGrant('artifact-registry', serviceAgentMember(number, 'artifactRegistry'));
-  const runKey = keyGrant('run', serviceAgentMember(number, 'run'));
-  const workflowsKey = keyGrant('workflows', agent('workflows'));
-  const vertexKey = keyGrant('aiplatform', agent('aiplatform'));
+  const vertexAgent = serviceAgentMember(name, 'aiplatform', ctx);
+  const storageKey = keyGrant('storage', serviceAgentMember(name, 'storage', ctx));
+  const registryKey = keyGrant('artifact-registry', serviceAgentMember(name, 'artifactregistry', ctx));
+  const runKey = keyGrant('run', serviceAgentMember(name, 'run', ctx));
+  const workflowsKey = keyGrant('workflows', serviceAgentMember(name, 'workflows', ctx));
+  const vertexKey = keyGrant('aiplatform', vertexAgent);
 
   const bucket = (role: string, bucketName: string) =>
     new storage.Bucket(
@@ -256,7 +244,7 @@ export function renderGcp(
     // Vertex AI uploads the model from the artifact bucket as its service agent.
     new storage.BucketIAMMember(
       `${name}-vertex-reads-models`,
-      { bucket: artifactBucket.name, role: 'roles/storage.objectViewer', member: agent('aiplatform') },
+      { bucket: artifactBucket.name, role: 'roles/storage.objectViewer', member: vertexAgent },
       opts,
     ),
     // Vertex AI models have no resource-level IAM: uploading a version needs the project role.

@@ -22,7 +22,9 @@ export interface ModelEndpointArgs {
 
   /**
    * Release label of what is being deployed, such as `v7` or a model registry version. It names the
-   * Cloud Run revision and the docker containers, so a new version is a new revision. Required.
+   * Cloud Run revision and the docker containers, so a new version is a new revision. On gcp change it
+   * with every change to the container, its environment, size or scaling: Cloud Run refuses to reuse a
+   * revision name for a different template. Required.
    */
   readonly version: string;
 
@@ -198,8 +200,8 @@ export interface ModelEndpointGcpArgs {
   /** Refuse deletion of the Cloud Run service. Default: `true` in prod, `false` elsewhere. */
   readonly deletionProtection?: boolean;
   /**
-   * Who can reach the service's URL: `all` (IAM still applies), `internal` (VPC and internal load
-   * balancers only). Default `all`.
+   * Who can reach the service's URL: `all` (IAM still applies), `internal` (only from VPC networks and
+   * Shared VPC of the project, `INGRESS_TRAFFIC_INTERNAL_ONLY`). Default `all`.
    */
   readonly ingress?: 'all' | 'internal';
 }

@@ -5,12 +5,7 @@ import * as kms from '@pulumi/gcp/kms';
 import * as pubsub from '@pulumi/gcp/pubsub';
 import * as serviceaccount from '@pulumi/gcp/serviceaccount';
 import * as storage from '@pulumi/gcp/storage';
-import {
-  gcpCustomerKey,
-  projectNumber,
-  serviceAgentMember,
-  type GcpChildContext,
-} from '../blocks/pulumi-gcp';
+import { gcpCustomerKey, serviceAgentMember, type GcpChildContext } from '../blocks/pulumi-gcp';
 import { knownString } from '../core/validation';
 import { probes, revisionName, trafficSplit } from './gcp-facts';
 import type { RenderedEndpoint } from './rendered';
@@ -36,12 +31,11 @@ export function renderGcp(
   const { project, region } = spec.platform;
   const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags } };
   const opts = { parent };
-  const number = projectNumber(ctx);
   const { keyId, key } = gcpCustomerKey(name, ctx);
 
   const runAgentGrant = new kms.CryptoKeyIAMMember(
     `${name}-run-agent-key`,
-    { cryptoKeyId: keyId, role: ENCRYPTER, member: serviceAgentMember(number, 'run') },
+    { cryptoKeyId: keyId, role: ENCRYPTER, member: serviceAgentMember(name, 'run', ctx) },
     opts,
   );
 
@@ -85,7 +79,7 @@ export function renderGcp(
   if (spec.capturePercent > 0) {
     const pubsubAgentGrant = new kms.CryptoKeyIAMMember(
       `${name}-pubsub-agent-key`,
-      { cryptoKeyId: keyId, role: ENCRYPTER, member: serviceAgentMember(number, 'pubsub') },
+      { cryptoKeyId: keyId, role: ENCRYPTER, member: serviceAgentMember(name, 'pubsub', ctx) },
       opts,
     );
     captureTopic = new pubsub.Topic(
@@ -132,7 +126,7 @@ export function renderGcp(
       location: region,
       project,
       ingress:
-        spec.gcp.ingress === 'internal' ? 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER' : 'INGRESS_TRAFFIC_ALL',
+        spec.gcp.ingress === 'internal' ? 'INGRESS_TRAFFIC_INTERNAL_ONLY' : 'INGRESS_TRAFFIC_ALL',
       deletionProtection: spec.gcp.deletionProtection,
       labels: ctx.labels,
       template: {

@@ -173,6 +173,14 @@ export function mockResourceOutputs(type: string, name: string, inputs: State): 
       const id = `projects/${inputs.project}/topics/${physical()}`;
       return { id, state: { ...inputs, id } };
     }
+    case 'gcp:projects/serviceIdentity:ServiceIdentity': {
+      const agent = String(inputs.service).replace('.googleapis.com', '');
+      const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gcp-sa-${agent}.iam.gserviceaccount.com`;
+      return {
+        id: `projects/${inputs.project}/services/${inputs.service}`,
+        state: { ...inputs, email, member: `serviceAccount:${email}` },
+      };
+    }
     case 'gcp:storage/bucket:Bucket': {
       const bucket = physical();
       return {
@@ -222,6 +230,10 @@ export function mockCallResult(token: string, inputs: State): State {
         name: inputs.projectId,
         id: `projects/${inputs.projectId}`,
       };
+    case 'gcp:storage/getProjectServiceAccount:getProjectServiceAccount': {
+      const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`;
+      return { project: inputs.project, emailAddress: email, member: `serviceAccount:${email}`, id: email };
+    }
     default:
       throw new Error(
         `mlops-constructs mocks: unexpected provider call ${token}; add it to mockCallResult with the outputs the real provider returns`,

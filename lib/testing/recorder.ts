@@ -55,8 +55,18 @@ class RecordingMonitor extends MockMonitor {
     });
   }
 
+  /** Provider calls and registrations the mocks refused: the program failed. */
+  readonly failures: unknown[] = [];
+
   get busy(): boolean {
     return this.pending > 0;
+  }
+
+  override async invoke(req: unknown, callback: (err: unknown, response: unknown) => void): Promise<void> {
+    await super.invoke(req, (err, response) => {
+      if (err) this.failures.push(err);
+      callback(err, response);
+    });
   }
 
   override async registerResource(
@@ -65,6 +75,7 @@ class RecordingMonitor extends MockMonitor {
   ): Promise<void> {
     this.pending++;
     const done = (err: unknown, response: unknown) => {
+      if (err) this.failures.push(err);
       if (!err && response) this.record(req, response as { getUrn(): string });
       this.pending--;
       callback(err, response);
@@ -137,8 +148,23 @@ export async function recordProgram(program: () => unknown, options: RecordOptio
   );
   const monitor = new RecordingMonitor();
   pulumi.runtime.setMockOptions(monitor, project, stack, true);
-  await program();
-  await settle(monitor);
+  // A refused call also rejects the outputs built on it; those rejections are this failure, reported below.
+  const absorb = (reason: unknown) => monitor.failures.push(reason);
+  process.on('unhandledRejection', absorb);
+  try {
+    await program();
+    await settle(monitor);
+    // Rejections are reported a macrotask after the promise rejects.
+    if (monitor.failures.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    process.off('unhandledRejection', absorb);
+  }
+  if (monitor.failures.length > 0) {
+    const first = monitor.failures[0];
+    throw new Error(
+      `the program failed under mocks: ${first instanceof Error ? first.message : String(first)}`,
+    );
+  }
   return new Recording(monitor.records);
 }
 

@@ -114,7 +114,7 @@ describe('ModelEndpoint options on gcp and docker', () => {
         ),
     );
     const service = rec.one('gcp:cloudrunv2/service:Service').inputs as any;
-    expect(service.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER');
+    expect(service.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
     expect(service.template.vpcAccess).toEqual({
       egress: 'PRIVATE_RANGES_ONLY',
       networkInterfaces: [

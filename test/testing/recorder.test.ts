@@ -2,6 +2,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { MockMonitor } from '@pulumi/pulumi/runtime/mocks';
 import { getCallerIdentityOutput } from '@pulumi/aws/getCallerIdentity';
 import * as s3 from '@pulumi/aws/s3';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { recordProgram } from '../../lib/testing';
 
 describe('recordProgram', () => {
@@ -67,5 +69,23 @@ describe('recordProgram', () => {
       getCallerIdentityOutput({}).apply((id) => new s3.Bucket(`b-${id.accountId}`, {})),
     );
     expect(rec.one('aws:s3/bucket:Bucket').name).toBe('b-123456789012');
+  });
+
+  test('a program whose provider call the mocks refuse fails with that reason, instead of hanging or passing', () => {
+    // Run outside Jest, which reports the rejected outputs itself: this is what users' programs see.
+    const script = `
+      const { recordProgram } = require('./dist/lib/testing');
+      const { getVpcOutput } = require('@pulumi/aws/ec2/getVpc');
+      const s3 = require('@pulumi/aws/s3');
+      recordProgram(() => { getVpcOutput({ default: true }).apply((v) => new s3.Bucket('b-' + v.id, {})); })
+        .then(() => console.log('passed'), (err) => console.log(err.message));`;
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(run.stdout.trim()).toBe(
+      'the program failed under mocks: mlops-constructs mocks: unexpected provider call aws:ec2/getVpc:getVpc; add it to mockCallResult with the outputs the real provider returns',
+    );
   });
 });
