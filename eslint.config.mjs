@@ -11,6 +11,11 @@ export default tseslint.config(
     },
   },
   {
+    // The policy pack's entry point is plain CommonJS, loaded by the Pulumi CLI.
+    files: ['policy-pack/**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests read untyped JSON documents (templates, policies) and assert on their shape.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -16,6 +16,8 @@ export interface RecordedResource {
   readonly parent: string | null;
   /** URNs this resource waits for (explicit `dependsOn` and inputs' dependencies). */
   readonly dependencies: string[];
+  /** For each input, the URNs its value came from. */
+  readonly propertyDependencies: Record<string, string[]>;
   /** Resolved inputs. */
   readonly inputs: Record<string, unknown>;
   /** False for components. */
@@ -39,7 +41,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
-  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }) => void): void };
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getRetainondelete?(): boolean;
   getObject(): unknown;
 }
@@ -85,7 +87,11 @@ class RecordingMonitor extends MockMonitor {
 
   private record(req: RegisterRequest, response: { getUrn(): string }): void {
     const deps = new Set(req.getDependenciesList());
-    req.getPropertydependenciesMap().forEach((value) => value.getUrnsList().forEach((urn) => deps.add(urn)));
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = [...value.getUrnsList()].sort();
+      value.getUrnsList().forEach((urn) => deps.add(urn));
+    });
     const urn = response.getUrn();
     this.records.push({
       urn,
@@ -93,6 +99,7 @@ class RecordingMonitor extends MockMonitor {
       name: req.getName(),
       parent: req.getParent() || null,
       dependencies: [...deps].filter((d) => d !== '').sort(),
+      propertyDependencies,
       inputs: pulumi.runtime.deserializeProperties(
         req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0],
       ) as Record<string, unknown>,
