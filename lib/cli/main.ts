@@ -4,7 +4,7 @@
  * Bad input exits non-zero with a one-line reason and prints nothing on stdout.
  */
 import { parseArgs } from 'node:util';
-import { ValidationError } from '../core/validation';
+import type { ValidationError } from '../core/validation';
 import { CliError } from './stack-config';
 import { formatTree, synthStack } from './synth';
 
@@ -54,9 +54,14 @@ async function main(argv: string[]): Promise<number> {
 
 function reason(err: unknown): string {
   if (err instanceof CliError) return err.message;
-  if (err instanceof ValidationError) return err.message;
+  // The program may load its own copy of the library (TypeScript sources), so match by shape, not class.
+  const invalid = err as Partial<ValidationError>;
+  if (invalid?.name === 'ValidationError' && Array.isArray(invalid.problems)) {
+    const problems = invalid.problems.map((p) => `${p.path}: ${p.message} (fix: ${p.fix})`);
+    return `${invalid.construct} "${invalid.resourceName}" has invalid arguments: ${problems.join('; ')}`;
+  }
   const message = err instanceof Error ? err.message : String(err);
-  return `the program failed: ${message}`;
+  return `the program failed: ${message.split('\n')[0]}`;
 }
 
 function fail(message: string): number {
