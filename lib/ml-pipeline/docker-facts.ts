@@ -13,6 +13,14 @@ export const SCHEDULER_IMAGE = 'mcuadros/ofelia:v0.3.18';
 export const REGISTRY_PORT = 5000;
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
+/**
+ * An image in the pipeline's own local registry: it is empty on the first deploy (you push after it), so the
+ * image cannot be pulled at deploy time; the engine pulls it from the registry when a step runs.
+ */
+export function isLocalRegistryImage(ref: string, registryPort: number): boolean {
+  return ref.startsWith(`localhost:${registryPort}/`) || ref.startsWith(`127.0.0.1:${registryPort}/`);
+}
+
 /** Where the runner mounts the volumes it manages. */
 export const RUNNER_PATHS = {
   script: '/pipeline/run.sh',
@@ -173,11 +181,17 @@ export function runnerScript(spec: ResolvedMlPipeline, images: PipelineImages, n
   ].join('\n');
 }
 
-/** Ofelia's labels: start the runner container on the schedule, never two runs at once. */
+/**
+ * Ofelia's labels, placed on the scheduler container itself: start the runner container on the schedule,
+ * never two runs at once. `ofelia --docker` lists only containers labelled `ofelia.enabled=true`, and reads
+ * `job-run` jobs only from a container labelled `ofelia.service=true`: without both the job never runs.
+ */
 export function schedulerLabels(spec: ResolvedMlPipeline): Record<string, string> {
   if (!spec.docker.schedule) return {};
   const job = 'ofelia.job-run.retrain';
   return {
+    'ofelia.enabled': 'true',
+    'ofelia.service': 'true',
     [`${job}.schedule`]: spec.docker.schedule,
     [`${job}.container`]: containerNames(spec).runner,
     [`${job}.no-overlap`]: 'true',

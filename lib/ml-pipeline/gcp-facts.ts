@@ -16,6 +16,7 @@ export const WORKFLOW_STEP = {
   train: 'train',
   evaluate: 'evaluate',
   readReport: 'readReport',
+  parseReport: 'parseReport',
   gate: 'qualityGate',
   register: 'registerModel',
   done: 'done',
@@ -82,6 +83,11 @@ const expr = (body: string) => `\${${body}}`;
 /** A Workflows string literal inside an expression. */
 const lit = (value: string) => JSON.stringify(value);
 
+/** The upload failed because the parent model does not exist: HTTP 404, or gRPC NOT_FOUND in the operation. */
+export const MODEL_NOT_FOUND = expr(
+  'map.get(e, "code") == 404 or map.get(e, ["operation", "error", "code"]) == 5',
+);
+
 /** The gate as one Workflows boolean expression over the parsed metrics file (`report`). */
 export function gateExpression(spec: ResolvedMlPipeline): string {
   const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
@@ -95,7 +101,30 @@ export function gateExpression(spec: ResolvedMlPipeline): string {
   return expr(parts.join(' and '));
 }
 
-/** Per-execution overrides of a job: its run's directories. */
+/** Workflows' documented ceiling for a long-running connector call's `timeout` (one year). */
+export const WORKFLOWS_CONNECTOR_MAX_TIMEOUT_SECONDS = 31_536_000;
+/** Time a job execution may spend beyond its task timeout: scheduling, image pull, start-up and polling lag. */
+export const JOB_RUN_MARGIN_SECONDS = 600;
+/**
+ * Polling of a job run: first look after 10 s, then back off by 1.5 up to every 5 minutes (the default stops
+ * at 60 s). Each poll is a billable step: a run of hours needs no tighter watch, and the end of a short run is
+ * still seen within a few minutes.
+ */
+export const JOB_RUN_POLLING_POLICY = { initial_delay: 10, multiplier: 1.5, max_delay: 300 } as const;
+
+/**
+ * How long the workflow waits on one job run. A connector call gives up after 1800 s unless told otherwise,
+ * while the job may run for `maxRuntimeSeconds` (its task timeout; resolve caps it at 7 days, far below the
+ * connector's one-year ceiling).
+ */
+export function jobRunTimeoutSeconds(spec: ResolvedMlPipeline): number {
+  return Math.min(
+    spec.training.maxRuntimeSeconds + JOB_RUN_MARGIN_SECONDS,
+    WORKFLOWS_CONNECTOR_MAX_TIMEOUT_SECONDS,
+  );
+}
+
+/** Runs a job to completion with per-execution overrides (its run's directories). */
 function runJob(spec: ResolvedMlPipeline, jobName: string, env: Record<string, string>, result: string) {
   return {
     call: 'googleapis.run.v2.projects.locations.jobs.run',
@@ -105,6 +134,10 @@ function runJob(spec: ResolvedMlPipeline, jobName: string, env: Record<string, s
         overrides: {
           containerOverrides: [{ env: Object.entries(env).map(([name, value]) => ({ name, value })) }],
         },
+      },
+      connector_params: {
+        timeout: jobRunTimeoutSeconds(spec),
+        polling_policy: { ...JOB_RUN_POLLING_POLICY },
       },
     },
     result,
@@ -162,7 +195,6 @@ export function workflowDefinition(spec: ResolvedMlPipeline, refs: PipelineGcpRe
       ),
     },
     {
-      // A JSON object is parsed into a map by the connector.
       [WORKFLOW_STEP.readReport]: {
         call: 'googleapis.storage.v1.objects.get',
         args: {
@@ -176,19 +208,53 @@ export function workflowDefinition(spec: ResolvedMlPipeline, refs: PipelineGcpRe
       },
     },
     {
+      // The connector parses the object into a map only when it is served as application/json; an evaluator
+      // that uploads it with another content type (a client library's application/octet-stream) yields bytes.
+      [WORKFLOW_STEP.parseReport]: {
+        switch: [
+          {
+            condition: expr('get_type(report) != "map"'),
+            steps: [{ decodeReport: { assign: [{ report: expr('json.decode(report)') }] } }],
+          },
+        ],
+      },
+    },
+    {
       [WORKFLOW_STEP.gate]: {
         switch: [{ condition: gateExpression(spec), next: WORKFLOW_STEP.register }],
         next: WORKFLOW_STEP.fail,
       },
     },
     {
-      // A new version of the model when it exists; the first run creates it under a fixed id.
+      // A new version of the model when it exists; the first run creates it under a fixed id. Only "the model
+      // does not exist" leads there (404 on the request, or NOT_FOUND = 5 in a failed operation): any other
+      // error (403, 400, a timeout) is raised as it is, so its cause is not hidden behind a failed creation.
       [WORKFLOW_STEP.register]: {
         try: upload({ parentModel: vertexModelName(spec) }),
-        except: { as: 'e', steps: [{ registerFirstVersion: upload({ modelId: vertexModelId(spec) }) }] },
+        except: {
+          as: 'e',
+          steps: [
+            {
+              modelMissing: {
+                switch: [{ condition: MODEL_NOT_FOUND, next: 'registerFirstVersion' }],
+              },
+            },
+            { registerFailed: { raise: expr('e') } },
+            { registerFirstVersion: upload({ modelId: vertexModelId(spec) }) },
+          ],
+        },
       },
     },
-    { [WORKFLOW_STEP.done]: { return: { runId: expr('runId'), model: expr('registered.response.model') } } },
+    {
+      // The upload connector waits for the operation and returns its UploadModelResponse, not the operation.
+      [WORKFLOW_STEP.done]: {
+        return: {
+          runId: expr('runId'),
+          model: expr('registered.model'),
+          modelVersionId: expr('registered.modelVersionId'),
+        },
+      },
+    },
     {
       [WORKFLOW_STEP.fail]: {
         raise: expr(
@@ -203,15 +269,6 @@ export function workflowDefinition(spec: ResolvedMlPipeline, refs: PipelineGcpRe
 /** The Workflows executions API URL Cloud Scheduler posts to. */
 export function executionsUrl(workflowId: string): string {
   return `https://workflowexecutions.googleapis.com/v1/${workflowId}/executions`;
-}
-
-/** The IAM condition that limits the scheduler's invoker role to this one workflow. */
-export function invokerCondition(spec: ResolvedMlPipeline) {
-  return {
-    title: 'only-this-pipeline',
-    description: `Start executions of the ${spec.pipelineName} workflow only.`,
-    expression: `resource.name == "projects/${spec.platform.project}/locations/${spec.platform.region}/workflows/${spec.pipelineName}"`,
-  };
 }
 
 /** Lifecycle of both buckets: replaced versions expire after the retention; stalled uploads after a week. */

@@ -1,10 +1,12 @@
 /**
  * Renders a resolved MlPipeline to local Docker: volumes for data, artifacts and registered models, a local
- * image registry, a one-shot pipeline runner (train, evaluate, gate, register or fail) and a scheduler that
- * starts the runner again on the retraining schedule. Needs Docker Engine 26 or later (volume sub-path
- * mounts). Limits of the local target, by design: volumes are not versioned and runs under `runs/` are kept
- * until you remove them (`retentionDays` does not apply), `maxRuntimeMinutes` is not enforced, and the
- * runner and scheduler hold the Docker socket (they start containers on the host's engine).
+ * image registry, a one-shot pipeline runner (train, evaluate, gate, register or fail), created stopped, and
+ * a scheduler that starts it on the retraining schedule; `docker start <pipeline>-runner` runs it on demand.
+ * Needs Docker Engine 26 or later (volume sub-path mounts). Limits of the local target, by design: volumes
+ * are not versioned and runs under `runs/` are kept until you remove them (`retentionDays` does not apply),
+ * `maxRuntimeMinutes` is not enforced, and the runner and scheduler hold the Docker socket: they start
+ * containers on the host's engine, which amounts to root on the host, so whoever can change the stack's
+ * arguments (images, commands, environment) can run anything there.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as docker from '@pulumi/docker';
@@ -17,6 +19,7 @@ import {
   RUNNER_PATHS,
   SCHEDULER_IMAGE,
   containerNames,
+  isLocalRegistryImage,
   runnerScript,
   schedulerLabels,
   volumeNames,
@@ -31,7 +34,7 @@ export interface MlPipelineDockerChildren {
   /** The local model registry: one directory per model group, one per registered run. */
   readonly modelVolume: docker.Volume;
   readonly registry: docker.Container;
-  /** The one-shot pipeline runner; `docker start` it to retrain. */
+  /** The one-shot pipeline runner, created stopped; `docker start` it to retrain. */
   readonly runner: docker.Container;
   /** Starts the runner on the schedule; undefined when retraining is on demand only. */
   readonly scheduler?: docker.Container;
@@ -78,9 +81,14 @@ export function renderDocker(
     opts,
   );
 
-  // The step images are pulled at deploy time, so a run never waits on (or fails at) a pull.
-  const trainingImage = image('training', spec.training.image);
-  const evaluationImage = image('evaluation', spec.evaluation.image);
+  // The step images are pulled at deploy time, so a run never waits on (or fails at) a pull. Images in the
+  // pipeline's own registry are the exception: it starts empty, so they are pulled when a step runs.
+  const stepImage = (role: string, ref: pulumi.Input<string>): pulumi.Output<string> =>
+    typeof ref === 'string' && isLocalRegistryImage(ref, spec.docker.registryPort)
+      ? pulumi.output(ref)
+      : image(role, ref).name;
+  const trainingImage = stepImage('training', spec.training.image);
+  const evaluationImage = stepImage('evaluation', spec.evaluation.image);
   const gateImage = image('gate', GATE_IMAGE);
   const runner = new docker.Container(
     `${name}-runner`,
@@ -93,7 +101,7 @@ export function renderDocker(
           file: RUNNER_PATHS.script,
           executable: true,
           content: pulumi
-            .all([trainingImage.name, evaluationImage.name, network.name])
+            .all([trainingImage, evaluationImage, network.name])
             .apply(([training, evaluation, net]) => runnerScript(spec, { training, evaluation }, net)),
         },
       ],
@@ -104,8 +112,10 @@ export function renderDocker(
         { volumeName: modelVolume.name, containerPath: RUNNER_PATHS.models },
       ],
       networksAdvanced: [{ name: network.name }],
-      // One shot: it runs once when created, then on every schedule or `docker start`. Without this every
-      // `pulumi up` would see the stopped runner as drift and start it again.
+      // One shot, created but not started: at creation the data volume is still empty, so a run would fail
+      // and look like a broken deploy. It runs on every schedule or `docker start`. `mustRun: false` keeps
+      // `pulumi up` from seeing the stopped runner as drift and starting it.
+      start: false,
       mustRun: false,
       restart: 'no',
       labels,
@@ -121,7 +131,9 @@ export function renderDocker(
         name: containers.scheduler,
         image: image('scheduler', SCHEDULER_IMAGE).imageId,
         command: ['daemon', '--docker'],
-        volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true }],
+        // No `readOnly`: a read-only bind of a UNIX socket still allows connect() and the whole Engine API,
+        // so the flag would suggest a restriction that does not exist. Ofelia holds the engine, like the runner.
+        volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
         // Ofelia reads its jobs from its own labels, at start: a new schedule replaces the container.
         labels: [
           ...labels,

@@ -18,7 +18,6 @@ import {
   bucketLifecycleRules,
   evaluationEnvironment,
   executionsUrl,
-  invokerCondition,
   jobNames,
   repositoryCleanupPolicies,
   serviceAccountIds,
@@ -172,6 +171,8 @@ export function renderGcp(
             serviceAccount: trainerAccount.email,
             encryptionKey: keyId,
             executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+            // Both jobs get the training run time as their task timeout (evaluation has no limit of its own);
+            // the workflow waits on either for this plus a margin (jobRunTimeoutSeconds).
             timeout: `${spec.training.maxRuntimeSeconds}s`,
             // The workflow decides about retries: a failed run fails the pipeline.
             maxRetries: 0,
@@ -295,13 +296,17 @@ export function renderGcp(
   let schedulerAccount: serviceaccount.Account | undefined;
   if (spec.gcp.cron) {
     schedulerAccount = account('scheduler', `Starts the ${spec.pipelineName} pipeline on schedule`);
+    // Project-level and unconditional on purpose. Workflows has no per-workflow IAM (the provider exposes
+    // no workflow IAM resource) and does not evaluate IAM conditions on `resource.name`, so a condition
+    // would deny every tick. The scope is acceptable because this account is dedicated to this one
+    // scheduler job: it holds no other role and nothing else runs as it, so all it can do is start
+    // executions of the project's workflows, which run as their own accounts.
     const invoker = new projects.IAMMember(
       `${name}-scheduler-invokes-pipeline`,
       {
         project,
         role: 'roles/workflows.invoker',
         member: pulumi.interpolate`serviceAccount:${schedulerAccount.email}`,
-        condition: invokerCondition(spec),
       },
       opts,
     );

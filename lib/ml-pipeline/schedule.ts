@@ -60,12 +60,18 @@ export function parseSchedule(text: string): ParsedSchedule | { readonly problem
     if (problem) return { problem: `"${text}": ${problem}` };
   }
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
-  return { kind: 'cron', minute, hour, dayOfMonth, month, dayOfWeek };
+  const parsed: ParsedSchedule = { kind: 'cron', minute, hour, dayOfMonth, month, dayOfWeek };
+  const problem = calendarProblem(parsed);
+  if (problem) return { problem: `"${text}" ${problem}` };
+  return parsed;
 }
+
+/** One comma-separated part of a cron field: `*`, `a`, `a-b`, each with an optional `/step`. */
+const PART = /^(\*|([A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?)(?:\/(\d+))?$/;
 
 function fieldProblem(field: string, rule: FieldRule): string | undefined {
   for (const part of field.split(',')) {
-    const m = /^(\*|([A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?)(?:\/(\d+))?$/.exec(part);
+    const m = PART.exec(part);
     if (!m) return `the ${rule.name} field "${field}" is not a cron field`;
     for (const value of [m[2], m[3]]) {
       if (value === undefined) continue;
@@ -73,9 +79,29 @@ function fieldProblem(field: string, rule: FieldRule): string | undefined {
       if (n === undefined || n < rule.min || n > rule.max)
         return `the ${rule.name} field "${field}" has ${value}, outside ${rule.min}-${rule.max}`;
     }
+    if (m[3] !== undefined && fieldValue(m[3], rule)! < fieldValue(m[2], rule)!)
+      return `the ${rule.name} field "${field}" has the range ${m[2]}-${m[3]}, which ends before it starts`;
     if (m[4] !== undefined && Number(m[4]) < 1) return `the ${rule.name} field "${field}" has a step of 0`;
   }
   return undefined;
+}
+
+/** The values a checked field matches (`a/step` runs from a to the field's maximum, as in Vixie and Go cron). */
+function fieldValues(field: string, rule: FieldRule): ReadonlySet<number> {
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = PART.exec(part)!;
+    const step = m[4] === undefined ? 1 : Number(m[4]);
+    const from = m[1] === '*' ? rule.min : fieldValue(m[2], rule)!;
+    const to =
+      m[1] === '*' || (m[3] === undefined && m[4] !== undefined)
+        ? rule.max
+        : m[3] === undefined
+          ? from
+          : fieldValue(m[3], rule)!;
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return values;
 }
 
 function fieldValue(value: string, rule: FieldRule): number | undefined {
@@ -85,19 +111,137 @@ function fieldValue(value: string, rule: FieldRule): number | undefined {
   return rule === FIELDS[3] ? index + 1 : index;
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+/** The most days each month can have (February: 29, in leap years). */
+const MONTH_MAX_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** The Gregorian calendar repeats, weekdays included, every 400 years: 146097 days, 20871 weeks. */
+const CALENDAR_CYCLE_DAYS = 146097;
+const DAY_MINUTES = 1440;
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** Which of a field's values match, indexed by value. */
+function matches(field: string, rule: FieldRule): Uint8Array {
+  const table = new Uint8Array(rule.max + 1);
+  for (const v of fieldValues(field, rule)) table[v] = 1;
+  return table;
+}
+
+let calendar: { month: Uint8Array; day: Uint8Array; weekday: Uint8Array } | undefined;
+/** Month, day of month and day of week of every day of the 400-year cycle from 2000-01-01 (a Saturday). */
+function calendarCycle() {
+  if (calendar) return calendar;
+  const month = new Uint8Array(CALENDAR_CYCLE_DAYS);
+  const day = new Uint8Array(CALENDAR_CYCLE_DAYS);
+  const weekday = new Uint8Array(CALENDAR_CYCLE_DAYS);
+  let n = 0;
+  for (let y = 2000; y < 2400; y++)
+    for (let m = 1; m <= 12; m++) {
+      const length = m === 2 ? (isLeapYear(y) ? 29 : 28) : MONTH_MAX_DAYS[m - 1];
+      for (let d = 1; d <= length; d++, n++) [month[n], day[n], weekday[n]] = [m, d, (n + 6) % 7];
+    }
+  return (calendar = { month, day, weekday });
+}
+
 /**
- * The longest gap between two runs, in minutes: exact for a rate, an upper bound for a cron (the coarsest
- * field that is not `*` decides: a month field a year, a day-of-week field a week, a day-of-month field a
- * month, an hour field a day).
+ * The longest gap, in days, between consecutive days a cron runs on, over the 400-year calendar cycle
+ * (wrapping around); undefined when it runs on no day. Unix cron (Vixie, as Cloud Scheduler runs it) and Go
+ * cron (Ofelia) match a day when its month matches and: both day fields, when either of them starts with
+ * `*`; either of them otherwise.
+ */
+function cronDayGap(s: Extract<ParsedSchedule, { kind: 'cron' }>): number | undefined {
+  const doms = matches(s.dayOfMonth, FIELDS[2]);
+  const months = matches(s.month, FIELDS[3]);
+  const dows = matches(s.dayOfWeek, FIELDS[4]);
+  const both = s.dayOfMonth.startsWith('*') || s.dayOfWeek.startsWith('*');
+  const { month, day, weekday } = calendarCycle();
+  let firstRun = -1;
+  let lastRun = -1;
+  let gap = 0;
+  for (let n = 0; n < CALENDAR_CYCLE_DAYS; n++) {
+    if (!months[month[n]]) continue;
+    const runs = both ? doms[day[n]] & dows[weekday[n]] : doms[day[n]] | dows[weekday[n]];
+    if (!runs) continue;
+    if (firstRun < 0) firstRun = n;
+    else if (n - lastRun > gap) gap = n - lastRun;
+    lastRun = n;
+  }
+  if (firstRun < 0) return undefined;
+  return Math.max(gap, firstRun + CALENDAR_CYCLE_DAYS - lastRun);
+}
+
+/** The times of day a cron runs at, in minutes after midnight, ascending. */
+function cronTimesOfDay(s: Extract<ParsedSchedule, { kind: 'cron' }>): number[] {
+  const minutes = [...fieldValues(s.minute, FIELDS[0])];
+  return [...fieldValues(s.hour, FIELDS[1])]
+    .flatMap((h) => minutes.map((m) => h * 60 + m))
+    .sort((a, b) => a - b);
+}
+
+/** The longest gap between consecutive runs of a cron, in minutes; undefined when it never runs. */
+function cronGapMinutes(s: Extract<ParsedSchedule, { kind: 'cron' }>): number | undefined {
+  const dayGap = cronDayGap(s);
+  if (dayGap === undefined) return undefined;
+  const times = cronTimesOfDay(s);
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+  // From the last run of one day to the first run of the next day that runs.
+  return Math.max(gap, dayGap * DAY_MINUTES - times[times.length - 1] + times[0]);
+}
+
+/**
+ * Why a cron can never run, or runs far less often than it reads: a day of month that a listed month does
+ * not have (31 April, 30 February), or a schedule that only leap years reach (29 February).
+ */
+function calendarProblem(s: Extract<ParsedSchedule, { kind: 'cron' }>): string | undefined {
+  // Only when the day of month alone picks the days: with a day of week too, the other field still runs.
+  if (s.dayOfWeek === '*' && s.dayOfMonth !== '*' && s.month !== '*') {
+    const doms = [...fieldValues(s.dayOfMonth, FIELDS[2])];
+    const missing = [...fieldValues(s.month, FIELDS[3])].filter((m) =>
+      doms.every((d) => d > MONTH_MAX_DAYS[m - 1]),
+    );
+    if (missing.length > 0)
+      return `never runs in ${missing.map((m) => MONTH_NAMES[m - 1]).join(', ')}: ${missing.length > 1 ? 'they have' : 'it has'} no day ${doms.join(', ')}`;
+  }
+  const gap = cronGapMinutes(s);
+  if (gap === undefined) return 'never runs: no date matches all its fields';
+  if (gap > 366 * DAY_MINUTES) {
+    const days = Math.ceil(gap / DAY_MINUTES);
+    const leapDayOnly =
+      s.dayOfWeek === '*' &&
+      [...fieldValues(s.month, FIELDS[3])].every((m) => m === 2) &&
+      [...fieldValues(s.dayOfMonth, FIELDS[2])].every((d) => d >= 29);
+    return leapDayOnly
+      ? `runs only on 29 February, in leap years: up to ${days} days apart`
+      : `waits up to ${days} days between runs, more than a year`;
+  }
+  return undefined;
+}
+
+/**
+ * The longest gap between two runs, in minutes: exact for a rate, and for a cron the longest gap over the
+ * 400-year calendar cycle (a monthly cron on day 31 waits 61 days across February, a monthly one on day 1
+ * up to 31 days).
  */
 export function scheduleIntervalMinutes(s: ParsedSchedule): number {
-  if (s.kind === 'rate') return s.value * { minutes: 1, hours: 60, days: 1440 }[s.unit];
-  if (s.month !== '*') return 366 * 1440;
-  // Unix cron runs when either day field matches: a day-of-week field bounds the gap to a week.
-  if (s.dayOfWeek !== '*') return 7 * 1440;
-  if (s.dayOfMonth !== '*') return 31 * 1440;
-  if (s.hour !== '*') return 1440;
-  return 60;
+  if (s.kind === 'rate') return s.value * { minutes: 1, hours: 60, days: DAY_MINUTES }[s.unit];
+  // parseSchedule refuses a cron that never runs.
+  return cronGapMinutes(s) ?? Number.POSITIVE_INFINITY;
 }
 
 /**

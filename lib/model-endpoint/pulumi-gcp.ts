@@ -125,8 +125,7 @@ export function renderGcp(
       name: spec.endpointName,
       location: region,
       project,
-      ingress:
-        spec.gcp.ingress === 'internal' ? 'INGRESS_TRAFFIC_INTERNAL_ONLY' : 'INGRESS_TRAFFIC_ALL',
+      ingress: spec.gcp.ingress === 'internal' ? 'INGRESS_TRAFFIC_INTERNAL_ONLY' : 'INGRESS_TRAFFIC_ALL',
       deletionProtection: spec.gcp.deletionProtection,
       labels: ctx.labels,
       template: {

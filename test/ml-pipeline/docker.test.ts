@@ -56,10 +56,18 @@ describe('MlPipeline on docker', () => {
     ]);
   });
 
-  it('runs the pipeline once as a one-shot runner: train, evaluate, gate, then register or fail', () => {
+  it('creates the one-shot runner stopped: the volumes are empty until data arrives', () => {
+    const runner = rec.one(CONTAINER, 'churn-runner').inputs as Json;
+    expect(runner.start).toBe(false);
+    expect(runner.mustRun).toBe(false);
+    expect(runner.restart).toBe('no');
+  });
+
+  it('runs the pipeline as a one-shot runner: train, evaluate, gate, then register or fail', () => {
     const runner = rec.one(CONTAINER, 'churn-runner').inputs as Json;
     expect(runner).toMatchObject({
       name: 'churn-dev-runner',
+      start: false,
       mustRun: false,
       restart: 'no',
       command: ['sh', '/pipeline/run.sh'],
@@ -98,14 +106,43 @@ describe('MlPipeline on docker', () => {
 
   it('starts the runner on the schedule with Ofelia, never two runs at once', () => {
     const scheduler = rec.one(CONTAINER, 'churn-scheduler');
-    expect(labelsOf(scheduler as { inputs: Json })).toMatchObject({
+    const labels = labelsOf(scheduler as { inputs: Json });
+    // Ofelia --docker lists only containers labelled ofelia.enabled=true, and reads job-run jobs only from
+    // the one labelled ofelia.service=true: both sit on the scheduler container itself.
+    expect(labels['ofelia.enabled']).toBe('true');
+    expect(labels['ofelia.service']).toBe('true');
+    expect(Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith('ofelia.')))).toEqual({
+      'ofelia.enabled': 'true',
+      'ofelia.service': 'true',
       'ofelia.job-run.retrain.schedule': '0 0 3 * * *',
       'ofelia.job-run.retrain.container': 'churn-dev-runner',
       'ofelia.job-run.retrain.no-overlap': 'true',
     });
+    expect((scheduler.inputs as Json).command).toEqual(['daemon', '--docker']);
+    // A read-only bind of the socket would restrict nothing: it is not pretended.
     expect((scheduler.inputs as Json).volumes).toEqual([
-      { hostPath: '/var/run/docker.sock', containerPath: '/var/run/docker.sock', readOnly: true },
+      { hostPath: '/var/run/docker.sock', containerPath: '/var/run/docker.sock' },
     ]);
+  });
+
+  it('does not pull images from its own registry at deploy time: it is empty until you push', async () => {
+    const local = 'localhost:5000/churn-train:1';
+    const r = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs(DOCKER, { training: { image: local, command: ['python', 'train.py'] } }),
+        ),
+    );
+    const pulled = r.ofType('docker:index/remoteImage:RemoteImage').map((i) => i.inputs.name);
+    expect(pulled).not.toContain(local);
+    expect(pulled).toContain(EVAL_IMAGE);
+    const script = (r.one(CONTAINER, 'churn-runner').inputs as Json).uploads[0].content as string;
+    expect(script).toContain(`--entrypoint python ${local} train.py`);
+    // Remote images are still pulled at deploy time.
+    expect(rec.ofType('docker:index/remoteImage:RemoteImage').map((i) => i.inputs.name)).toContain(
+      TRAIN_IMAGE,
+    );
   });
 
   it('exposes the same outputs as every cloud', () => {

@@ -140,6 +140,7 @@ describe('MlPipeline on gcp', () => {
       'train',
       'evaluate',
       'readReport',
+      'parseReport',
       'qualityGate',
       'registerModel',
       'done',
@@ -169,10 +170,77 @@ describe('MlPipeline on gcp', () => {
       encryptionSpec: { kmsKeyName: KEY },
       labels: { 'mlops-pipeline': 'churn-staging', 'mlops-approval': 'pending' },
     });
-    expect(register.except.steps[0].registerFirstVersion.args.body.modelId).toBe('churn-staging');
     expect(stepNamed(rec, 'qualityGateFailed').raise).toMatch(
       /^\$\{"the model did not pass the quality gate on auc/,
     );
+  });
+
+  it('waits on each job run for its whole run time plus a margin, polling with back-off', () => {
+    // staging: 120 minutes of training; the connector default (1800 s) would give up after 30.
+    for (const step of ['train', 'evaluate'])
+      expect(stepNamed(rec, step).args.connector_params).toEqual({
+        timeout: 7800,
+        polling_policy: { initial_delay: 10, multiplier: 1.5, max_delay: 300 },
+      });
+    expect(stepNamed(rec, 'evaluate').args.name).toBe(
+      'projects/churn-prod-1/locations/europe-west4/jobs/churn-staging-evaluate',
+    );
+  });
+
+  it('parses the metrics file itself when the connector returns it unparsed', () => {
+    expect(stepNamed(rec, 'parseReport')).toEqual({
+      switch: [
+        {
+          condition: '${get_type(report) != "map"}',
+          steps: [{ decodeReport: { assign: [{ report: '${json.decode(report)}' }] } }],
+        },
+      ],
+    });
+    const names = workflowSteps(rec).map((s) => Object.keys(s)[0]);
+    expect(names.indexOf('parseReport')).toBe(names.indexOf('readReport') + 1);
+    expect(names.indexOf('qualityGate')).toBe(names.indexOf('parseReport') + 1);
+  });
+
+  it('creates the model only when it does not exist yet, and raises every other upload error', () => {
+    const register = stepNamed(rec, 'registerModel');
+    expect(register.except).toEqual({
+      as: 'e',
+      steps: [
+        {
+          modelMissing: {
+            switch: [
+              {
+                condition: '${map.get(e, "code") == 404 or map.get(e, ["operation", "error", "code"]) == 5}',
+                next: 'registerFirstVersion',
+              },
+            ],
+          },
+        },
+        { registerFailed: { raise: '${e}' } },
+        {
+          registerFirstVersion: {
+            call: 'googleapis.aiplatform.v1.projects.locations.models.upload',
+            args: {
+              parent: 'projects/churn-prod-1/locations/europe-west4',
+              region: 'europe-west4',
+              body: { modelId: 'churn-staging', model: register.try.args.body.model },
+            },
+            result: 'registered',
+          },
+        },
+      ],
+    });
+    expect(register.try.result).toBe('registered');
+  });
+
+  it('returns the registered model from the upload response, which the connector unwraps', () => {
+    expect(stepNamed(rec, 'done')).toEqual({
+      return: {
+        runId: '${runId}',
+        model: '${registered.model}',
+        modelVersionId: '${registered.modelVersionId}',
+      },
+    });
   });
 
   it('runs the workflow as its own account, encrypted, allowed to run only its two jobs', () => {
@@ -205,7 +273,7 @@ describe('MlPipeline on gcp', () => {
     );
   });
 
-  it('schedules retraining with Cloud Scheduler, its invoker role limited to this workflow', () => {
+  it('schedules retraining with Cloud Scheduler, as a dedicated account that may only start workflows', () => {
     const job = rec.one(T.scheduler).inputs as Json;
     expect(job).toMatchObject({
       name: 'churn-staging-retrain',
@@ -221,11 +289,37 @@ describe('MlPipeline on gcp', () => {
         },
       },
     });
-    expect(rec.one(T.projectIam, 'churn-scheduler-invokes-pipeline').inputs.condition).toEqual({
-      title: 'only-this-pipeline',
-      description: 'Start executions of the churn-staging workflow only.',
-      expression: 'resource.name == "projects/churn-prod-1/locations/europe-west4/workflows/churn-staging"',
+    // Workflows does not evaluate IAM conditions on resource.name: a condition would deny every tick.
+    const invoker = rec.one(T.projectIam, 'churn-scheduler-invokes-pipeline');
+    expect(invoker.inputs).toEqual({
+      project: 'churn-prod-1',
+      role: 'roles/workflows.invoker',
+      member: 'serviceAccount:churn-staging-sched@churn-prod-1.iam.gserviceaccount.com',
     });
+    expect(rec.one(T.scheduler).dependencies).toContain(invoker.urn);
+    // The scheduler account holds that one role and nothing else.
+    const grants = [...rec.ofType(T.projectIam), ...rec.ofType(T.bucketIam), ...rec.ofType(T.jobIam)];
+    expect(
+      grants
+        .filter(
+          (g) =>
+            g.inputs.member === 'serviceAccount:churn-staging-sched@churn-prod-1.iam.gserviceaccount.com',
+        )
+        .map((g) => g.name),
+    ).toEqual(['churn-scheduler-invokes-pipeline']);
+  });
+
+  it('gives a long run the time it needs, within the connector maximum', async () => {
+    const r = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs(GCP, { training: { image: TRAIN_IMAGE, maxRuntimeMinutes: 10080 } }),
+        ),
+    );
+    expect(r.one(T.job, 'churn-train').inputs.template).toMatchObject({ template: { timeout: '604800s' } });
+    for (const step of ['train', 'evaluate'])
+      expect(stepNamed(r, step).args.connector_params.timeout).toBe(605400);
   });
 
   it('exposes the same outputs as every cloud', () => {

@@ -96,6 +96,32 @@ describe('MlPipeline validation', () => {
     expect(on(AWS, { schedule: 'cron(0 3 1 * *)', retentionDays: 31 })).toEqual([]);
   });
 
+  it('measures retention against the real worst gap of a cron that skips months', () => {
+    // Day 31 skips February and the 30-day months: up to 61 days between runs, not 31.
+    expect(on(GCP, { schedule: 'cron(0 3 31 * *)', retentionDays: 60 })).toEqual([
+      "retentionDays: 60 days is shorter than the schedule's interval (up to 61 days): the previous run's artifacts would expire before the next run",
+    ]);
+    expect(on(GCP, { schedule: 'cron(0 3 31 * *)', retentionDays: 61 })).toEqual([]);
+    expect(on(DOCKER, { schedule: 'cron(0 3 30 * *)', retentionDays: 59 })).toHaveLength(1);
+    expect(on(DOCKER, { schedule: 'cron(0 3 30 * *)', retentionDays: 60 })).toEqual([]);
+    // A quarterly cron waits 92 days at most, not a year.
+    expect(on(AWS, { schedule: 'cron(0 4 1 */3 *)', retentionDays: 92 })).toEqual([]);
+  });
+
+  it('refuses a cron whose day of month never occurs in its months, on every cloud', () => {
+    for (const platform of [AWS, GCP, DOCKER]) {
+      expect(on(platform, { schedule: 'cron(0 0 31 2 *)', retentionDays: 3650 })).toEqual([
+        'schedule: "cron(0 0 31 2 *)" never runs in February: it has no day 31',
+      ]);
+      expect(on(platform, { schedule: 'cron(0 0 31 4,6,9,11 *)' })).toEqual([
+        'schedule: "cron(0 0 31 4,6,9,11 *)" never runs in April, June, September, November: they have no day 31',
+      ]);
+      expect(on(platform, { schedule: 'cron(0 0 29 2 *)', retentionDays: 3650 })).toEqual([
+        'schedule: "cron(0 0 29 2 *)" runs only on 29 February, in leap years: up to 2921 days apart',
+      ]);
+    }
+  });
+
   it('refuses bucket names each cloud would reject, by its own rules', () => {
     expect(on(AWS, { data: { bucketName: 'corp_datalake' } })).toEqual([
       'data.bucketName: "corp_datalake" may hold only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, for S3',
