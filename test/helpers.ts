@@ -43,3 +43,15 @@ export const CDK_TEST_CONTEXT = {
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
   '@aws-cdk/core:validateAgainstDefaultRules': true,
 };
+
+/** Adds the security validators the reference app runs: cdk-nag AwsSolutions and AWS Control Tower rules (cfn-guard). */
+export function addSecurityValidators(app: import('aws-cdk-lib').App): void {
+  // Loaded here so tests that do not synthesize CDK do not pay for them.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Validations } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
+  const { CfnGuardValidator } =
+    require('@cdklabs/cdk-validator-cfnguard') as typeof import('@cdklabs/cdk-validator-cfnguard');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardValidator());
+}

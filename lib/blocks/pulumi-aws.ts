@@ -10,9 +10,12 @@ import {
   ABORT_MULTIPART_DAYS,
   accessLogDeliveryStatement,
   ACCESS_LOG_DAYS,
+  ACCESS_LOG_NONCURRENT_DAYS,
+  BUCKET_EVENTS_TO_EVENTBRIDGE,
   BUCKET_PUBLIC_ACCESS_BLOCK,
   DEFAULT_NONCURRENT_VERSION_DAYS,
   KEY_ROTATION_ENABLED,
+  keyPolicy,
   tlsOnlyStatement,
 } from './aws-storage';
 
@@ -37,14 +40,21 @@ export interface AwsKey {
 }
 
 /** The platform's key when it brings one, otherwise a new rotating key kept on delete. */
-export function customerKey(name: string, description: string, ctx: AwsChildContext): AwsKey {
+export function customerKey(
+  name: string,
+  description: string,
+  ctx: AwsChildContext,
+  account: pulumi.Input<string>,
+): AwsKey {
   if (ctx.platform.kmsKeyId) return { keyArn: pulumi.output(ctx.platform.kmsKeyId) };
+  const partition = awsPartition(ctx.platform.region);
   const key = new kms.Key(
     `${name}-key`,
     {
       description,
       enableKeyRotation: KEY_ROTATION_ENABLED,
       deletionWindowInDays: 30,
+      policy: pulumi.output(account).apply((acct) => JSON.stringify(keyPolicy({ partition, account: acct }))),
       region: ctx.platform.region,
       tags: ctx.tags,
     },
@@ -122,6 +132,11 @@ export function secureBucket(name: string, options: SecureBucketOptions, ctx: Aw
       },
       opts,
     ),
+    new s3.BucketNotification(
+      `${name}-events`,
+      { bucket: bucket.id, region, eventbridge: BUCKET_EVENTS_TO_EVENTBRIDGE },
+      opts,
+    ),
     new s3.BucketLogging(
       `${name}-access-logging`,
       { bucket: bucket.id, region, targetBucket: options.accessLogBucket, targetPrefix: `${name}/` },
@@ -169,6 +184,11 @@ export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
     },
     opts,
   );
+  new s3.BucketVersioning(
+    `${name}-versioning`,
+    { bucket: bucket.id, region, versioningConfiguration: { status: 'Enabled' } },
+    opts,
+  );
   new s3.BucketLifecycleConfiguration(
     `${name}-lifecycle`,
     {
@@ -180,6 +200,7 @@ export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
           status: 'Enabled',
           filter: { prefix: '' },
           expiration: { days: ACCESS_LOG_DAYS },
+          noncurrentVersionExpiration: { noncurrentDays: ACCESS_LOG_NONCURRENT_DAYS },
         },
       ],
     },

@@ -52,6 +52,7 @@ export function renderAws(
     name,
     `Encrypts the ${spec.pipelineName} pipeline's data, artifacts, images and job volumes.`,
     ctx,
+    account,
   );
   const logs = accessLogBucket(`${name}-access-logs`, ctx);
   const bucketOptions = {

@@ -171,6 +171,13 @@ export class ModelEndpoint extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
     );
+    for (const alarm of this.rollbackAlarms) {
+      Validations.of(alarm).acknowledge({
+        id: 'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
+        reason:
+          'SageMaker deployment guardrails read this alarm directly to roll back; notifications belong to the monitoring stack.',
+      });
+    }
 
     const scaling = blueprint.autoscaling(spec);
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {

@@ -50,6 +50,7 @@ export function renderAws(
     name,
     `Encrypts the ${spec.endpointName} endpoint's volumes and request capture.`,
     ctx,
+    account,
   );
 
   let capture: { bucket: s3.Bucket; ready: pulumi.Resource[] } | undefined;

@@ -59,11 +59,10 @@ export const AWS_RULES: readonly PolicyRule[] = [
   }),
   perResource({
     id: 'aws-s3-versioned',
-    description: 'Every data bucket keeps object versions (access-log buckets excepted).',
+    description: 'Every bucket keeps object versions.',
     enforcement: 'mandatory',
     types: [BUCKET],
     problem: (bucket, all) => {
-      if (accessLogTargets(all).has(bucket.urn)) return undefined;
       const versioning = companions(all, bucket, 'aws:s3/bucketVersioning:BucketVersioning')[0];
       return at(versioning?.inputs, 'versioningConfiguration', 'status') === 'Enabled'
         ? undefined
@@ -78,7 +77,7 @@ export const AWS_RULES: readonly PolicyRule[] = [
     problem: (bucket, all) => {
       const policy = companions(all, bucket, 'aws:s3/bucketPolicy:BucketPolicy')[0];
       const denies = policyStatements(policy?.inputs.policy).some(
-        (s) => s.Effect === 'Deny' && at(s, 'Condition', 'Bool', 'aws:SecureTransport') === false,
+        (s) => s.Effect === 'Deny' && String(at(s, 'Condition', 'Bool', 'aws:SecureTransport')) === 'false',
       );
       return denies ? undefined : 'does not deny requests without TLS';
     },

@@ -1,7 +1,9 @@
-// The CDK app (`cdk.json` runs it): synthesizes the reference system with cdk-nag's AwsSolutions checks on.
+// The CDK app (`cdk.json` runs it): synthesizes the reference system with cdk-nag's AwsSolutions checks and
+// the AWS Control Tower rules (cfn-guard) on, beside CDK's built-in CloudFormation validation.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readProject, readStackConfig } from '../../lib/cli/stack-config';
 import type { Release, TrainingConfig } from '../pulumi/system';
@@ -17,5 +19,5 @@ new ChurnStack(app, 'churn-prod', {
   training: prod['churn:training'] as TrainingConfig,
   invokers: prod['churn:invokers'] as string[] | undefined,
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardValidator());
 app.synth();

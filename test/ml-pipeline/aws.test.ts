@@ -98,7 +98,7 @@ describe('MlPipeline on aws', () => {
       expect(rule.noncurrentVersionExpiration.noncurrentDays).toBe(90);
       const tls = JSON.parse(rec.one(T.bucketPolicy, `${bucket}-policy`).inputs.policy as string)
         .Statement[0];
-      expect(tls).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': false } } });
+      expect(tls).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
     }
     expect(rec.one(T.key).inputs).toMatchObject({ enableKeyRotation: true, region: 'eu-west-1' });
     expect(rec.one(T.key).retainOnDelete).toBe(true);

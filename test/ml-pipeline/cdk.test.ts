@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { MlPipeline as PulumiMlPipeline } from '../../lib';
 import { MlPipeline, type MlPipelineProps } from '../../lib/cdk';
 import { recordProgram } from '../../lib/testing';
-import { CDK_TEST_CONTEXT } from '../helpers';
+import { CDK_TEST_CONTEXT, addSecurityValidators } from '../helpers';
 import { pipelineArgs } from './fixtures';
 
 const PROD = { cloud: 'aws' as const, region: 'eu-west-1', stage: 'prod' as const };
@@ -137,13 +136,14 @@ describe('CDK MlPipeline', () => {
     });
   });
 
-  test('passes the built-in CloudFormation validator and cdk-nag AwsSolutions, every acknowledgement justified', () => {
+  test('passes the CloudFormation validator, cdk-nag AwsSolutions and the Control Tower rules, every acknowledgement justified', () => {
     const checked = build(pipelineArgs(PROD) as MlPipelineProps);
-    Validations.of(checked.app).addPlugins(new AwsSolutionsChecks(checked.app));
+    addSecurityValidators(checked.app);
     const assembly = checked.app.synth();
     const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports.map((r: any) => [r.pluginName, r.conclusion])).toEqual([
       ['AwsSolutions', 'success'],
+      ['cdk-validator-cfnguard', 'success'],
     ]);
   });
 

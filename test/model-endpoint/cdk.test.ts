@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { ModelEndpoint } from '../../lib/cdk';
 import * as blueprint from '../../lib/model-endpoint/aws-blueprint';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
 import { recordProgram } from '../../lib/testing';
 import { ModelEndpoint as PulumiModelEndpoint } from '../../lib';
-import { AWS_PROD, CDK_TEST_CONTEXT, endpointArgs } from '../helpers';
+import { AWS_PROD, CDK_TEST_CONTEXT, addSecurityValidators, endpointArgs } from '../helpers';
 
 function build(props = endpointArgs(AWS_PROD, { invokers: ['churn-api'] })) {
   const app = new App({ context: CDK_TEST_CONTEXT });
@@ -80,9 +79,9 @@ describe('CDK ModelEndpoint', () => {
     });
   });
 
-  test('passes the built-in CloudFormation validator and cdk-nag AwsSolutions, every acknowledgement justified', () => {
+  test('passes the CloudFormation validator, cdk-nag AwsSolutions and the Control Tower rules, every acknowledgement justified', () => {
     const checked = build();
-    Validations.of(checked.app).addPlugins(new AwsSolutionsChecks(checked.app));
+    addSecurityValidators(checked.app);
     const assembly = checked.app.synth();
     const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
     // Plugins report only when they have findings; acknowledged ones leave a successful AwsSolutions entry.
@@ -91,7 +90,10 @@ describe('CDK ModelEndpoint', () => {
         r.pluginName,
         r.conclusion,
       ]),
-    ).toEqual([['AwsSolutions', 'success']]);
+    ).toEqual([
+      ['AwsSolutions', 'success'],
+      ['cdk-validator-cfnguard', 'success'],
+    ]);
   });
 
   test('the CloudFormation validator is really on in these tests: an unknown property fails synth', () => {

@@ -95,6 +95,25 @@ describe('ModelEndpoint on aws, prod', () => {
     });
     expect(capture.destinationS3Uri).toMatch(/^s3:\/\/churn-capture-[0-9a-f]{7}\/capture\/churn-prod$/);
     expect(key.inputs).toMatchObject({ enableKeyRotation: true, region: 'eu-west-1' });
+    expect(JSON.parse(key.inputs.policy as string).Statement).toEqual([
+      {
+        Sid: 'AccountAdministersKeyThroughIam',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Sid: 'GrantsOnlyForAwsServices',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      },
+    ]);
     expect(key.retainOnDelete).toBe(true);
   });
 
@@ -108,7 +127,10 @@ describe('ModelEndpoint on aws, prod', () => {
       sseAlgorithm: 'aws:kms',
       kmsMasterKeyId: rec.one(T.config).inputs.kmsKeyArn,
     });
-    expect(rec.one('aws:s3/bucketVersioning:BucketVersioning').inputs.versioningConfiguration).toEqual({
+    expect(
+      rec.one('aws:s3/bucketVersioning:BucketVersioning', 'churn-capture-versioning').inputs
+        .versioningConfiguration,
+    ).toEqual({
       status: 'Enabled',
     });
     expect(
@@ -124,7 +146,7 @@ describe('ModelEndpoint on aws, prod', () => {
     );
     expect(policy.Statement[0]).toMatchObject({
       Effect: 'Deny',
-      Condition: { Bool: { 'aws:SecureTransport': false } },
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     });
   });
 

@@ -221,7 +221,7 @@ describe('each rule catches what it is for', () => {
     expect(rule.check(graph).map((v) => v.message)).toEqual([message]);
   });
 
-  test('access-log buckets may use S3-managed keys and skip versioning', () => {
+  test('access-log buckets may use S3-managed keys, but keep versions like any other', () => {
     const logs = resource('aws:s3/bucket:Bucket', 'logs', {});
     const graph = [
       bucket,
@@ -249,7 +249,7 @@ describe('each rule catches what it is for', () => {
       rule('aws-s3-versioned')
         .check(graph)
         .map((v) => v.urn),
-    ).toEqual([bucket.urn]);
+    ).toEqual([bucket.urn, logs.urn]);
   });
 
   test('the policy pack reports the same violations from what the engine sends', () => {
