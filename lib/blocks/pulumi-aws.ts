@@ -6,6 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as kms from '@pulumi/aws/kms';
 import * as s3 from '@pulumi/aws/s3';
 import type { Platform } from '../core/platform';
+import type { PolicyStatement } from './aws-iam';
 import {
   ABORT_MULTIPART_DAYS,
   accessLogDeliveryStatement,
@@ -79,90 +80,23 @@ export interface SecureBucketOptions {
   readonly noncurrentVersionDays?: number;
 }
 
-/** A bucket that is versioned, KMS-encrypted, private, TLS-only, access-logged and kept on delete. */
-export function secureBucket(name: string, options: SecureBucketOptions, ctx: AwsChildContext): SecureBucket {
-  const opts = { parent: ctx.parent };
-  const region = ctx.platform.region;
-  const bucket = new s3.Bucket(
-    name,
-    { region, tags: ctx.tags },
-    { ...opts, retainOnDelete: ctx.platform.retainOnDelete },
-  );
-  const ready = [
-    new s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      { bucket: bucket.id, region, ...BUCKET_PUBLIC_ACCESS_BLOCK },
-      opts,
-    ),
-    new s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.id, region, versioningConfiguration: { status: 'Enabled' } },
-      opts,
-    ),
-    new s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      {
-        bucket: bucket.id,
-        region,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: options.keyArn },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      opts,
-    ),
-    new s3.BucketLifecycleConfiguration(
-      `${name}-lifecycle`,
-      {
-        bucket: bucket.id,
-        region,
-        rules: [
-          {
-            id: 'expire-noncurrent-versions',
-            status: 'Enabled',
-            filter: { prefix: '' },
-            noncurrentVersionExpiration: {
-              noncurrentDays: options.noncurrentVersionDays ?? DEFAULT_NONCURRENT_VERSION_DAYS,
-            },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
-          },
-        ],
-      },
-      opts,
-    ),
-    new s3.BucketNotification(
-      `${name}-events`,
-      { bucket: bucket.id, region, eventbridge: BUCKET_EVENTS_TO_EVENTBRIDGE },
-      opts,
-    ),
-    new s3.BucketLogging(
-      `${name}-access-logging`,
-      { bucket: bucket.id, region, targetBucket: options.accessLogBucket, targetPrefix: `${name}/` },
-      opts,
-    ),
-  ];
-  const policy = new s3.BucketPolicy(
-    `${name}-policy`,
-    {
-      bucket: bucket.id,
-      region,
-      policy: bucket.arn.apply((arn) =>
-        JSON.stringify({ Version: '2012-10-17', Statement: [tlsOnlyStatement(arn)] }),
-      ),
-    },
-    // The public access block goes first: a policy put before it can briefly be evaluated without it.
-    { ...opts, dependsOn: [ready[0]] },
-  );
-  return { bucket, bucketName: bucket.bucket, bucketArn: bucket.arn, ready: [...ready, policy] };
+/** What differs between the constructs' data buckets and their access-log buckets. */
+interface BucketSettings {
+  readonly encryption: s3.BucketServerSideEncryptionConfigurationArgs['rules'];
+  readonly lifecycle: s3.BucketLifecycleConfigurationArgs['rules'];
+  /** Policy statements beyond TLS-only, given the bucket's ARN. */
+  readonly statements: (bucketArn: string) => PolicyStatement[];
 }
 
 /**
- * The bucket S3 server access logs go to. S3 delivers logs only to buckets encrypted with S3-managed keys,
- * so this one uses SSE-S3; it is private, TLS-only and keeps logs for a year.
+ * A private, versioned, encrypted, TLS-only bucket kept on delete, and its companions. Returns the bucket and
+ * everything that must be in place before anything writes to it.
  */
-export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
+function privateBucket(
+  name: string,
+  settings: BucketSettings,
+  ctx: AwsChildContext,
+): { bucket: s3.Bucket; ready: pulumi.Resource[] } {
   const opts = { parent: ctx.parent };
   const region = ctx.platform.region;
   const bucket = new s3.Bucket(
@@ -175,26 +109,95 @@ export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
     { bucket: bucket.id, region, ...BUCKET_PUBLIC_ACCESS_BLOCK },
     opts,
   );
-  new s3.BucketServerSideEncryptionConfiguration(
-    `${name}-encryption`,
+  const ready: pulumi.Resource[] = [
+    publicAccess,
+    new s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: bucket.id, region, versioningConfiguration: { status: 'Enabled' } },
+      opts,
+    ),
+    new s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket: bucket.id, region, rules: settings.encryption },
+      opts,
+    ),
+    new s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      { bucket: bucket.id, region, rules: settings.lifecycle },
+      opts,
+    ),
+    new s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket: bucket.id,
+        region,
+        policy: bucket.arn.apply((arn) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [tlsOnlyStatement(arn), ...settings.statements(arn)],
+          }),
+        ),
+      },
+      // The public access block goes first: a policy put before it can briefly be evaluated without it.
+      { ...opts, dependsOn: [publicAccess] },
+    ),
+  ];
+  return { bucket, ready };
+}
+
+/** A bucket that is versioned, KMS-encrypted, private, TLS-only, access-logged, publishes events and is kept on delete. */
+export function secureBucket(name: string, options: SecureBucketOptions, ctx: AwsChildContext): SecureBucket {
+  const opts = { parent: ctx.parent };
+  const region = ctx.platform.region;
+  const { bucket, ready } = privateBucket(
+    name,
     {
-      bucket: bucket.id,
-      region,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+      encryption: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: options.keyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+      lifecycle: [
+        {
+          id: 'expire-noncurrent-versions',
+          status: 'Enabled',
+          filter: { prefix: '' },
+          noncurrentVersionExpiration: {
+            noncurrentDays: options.noncurrentVersionDays ?? DEFAULT_NONCURRENT_VERSION_DAYS,
+          },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
+        },
+      ],
+      statements: () => [],
     },
-    opts,
+    ctx,
   );
-  new s3.BucketVersioning(
-    `${name}-versioning`,
-    { bucket: bucket.id, region, versioningConfiguration: { status: 'Enabled' } },
-    opts,
+  ready.push(
+    new s3.BucketNotification(
+      `${name}-events`,
+      { bucket: bucket.id, region, eventbridge: BUCKET_EVENTS_TO_EVENTBRIDGE },
+      opts,
+    ),
+    new s3.BucketLogging(
+      `${name}-access-logging`,
+      { bucket: bucket.id, region, targetBucket: options.accessLogBucket, targetPrefix: `${name}/` },
+      opts,
+    ),
   );
-  new s3.BucketLifecycleConfiguration(
-    `${name}-lifecycle`,
+  return { bucket, bucketName: bucket.bucket, bucketArn: bucket.arn, ready };
+}
+
+/**
+ * The bucket S3 server access logs go to. S3 delivers logs only to buckets encrypted with S3-managed keys,
+ * so this one uses SSE-S3; it is private, versioned, TLS-only and keeps logs for a year.
+ */
+export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
+  return privateBucket(
+    name,
     {
-      bucket: bucket.id,
-      region,
-      rules: [
+      encryption: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+      lifecycle: [
         {
           id: 'expire-access-logs',
           status: 'Enabled',
@@ -203,22 +206,8 @@ export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
           noncurrentVersionExpiration: { noncurrentDays: ACCESS_LOG_NONCURRENT_DAYS },
         },
       ],
+      statements: (arn) => [accessLogDeliveryStatement(arn)],
     },
-    opts,
-  );
-  new s3.BucketPolicy(
-    `${name}-policy`,
-    {
-      bucket: bucket.id,
-      region,
-      policy: bucket.arn.apply((arn) =>
-        JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [tlsOnlyStatement(arn), accessLogDeliveryStatement(arn)],
-        }),
-      ),
-    },
-    { ...opts, dependsOn: [publicAccess] },
-  );
-  return bucket;
+    ctx,
+  ).bucket;
 }

@@ -13,6 +13,13 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from '../blocks/aws-iam';
+import {
+  ecrPullStatements,
+  publishMetricsStatement,
+  regionalArn,
+  vpcAttachStatement,
+  writeLogsStatement,
+} from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
 import type { QualityComparison } from './args';
 import type { ResolvedMlPipeline } from './resolve';
@@ -428,9 +435,7 @@ export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRe
 
 // ---- ARNs. ----
 
-function arn(env: AwsEnvironment, service: string, resource: string): string {
-  return `arn:${env.partition}:${service}:${env.region}:${env.account}:${resource}`;
-}
+const arn = regionalArn;
 
 /** ARN of the pipeline (SageMaker lowercases names in ARNs). */
 export function pipelineArn(env: AwsEnvironment, pipelineName: string): string {
@@ -547,31 +552,14 @@ export function trainingRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRe
     },
     kmsUseStatement(refs.keyArn, 'UsePipelineKey'),
   ];
-  if (repositories.length > 0) {
-    // GetAuthorizationToken has no resource-level permissions.
-    statements.push({ Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
-    statements.push({
-      Sid: 'PullImages',
-      Effect: 'Allow',
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-      Resource: repositories,
-    });
-  }
-  const logGroups = ['TrainingJobs', 'ProcessingJobs'].map((kind) => `log-group:/aws/sagemaker/${kind}`);
-  statements.push({
-    Sid: 'WriteJobLogs',
-    Effect: 'Allow',
-    Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-    Resource: logGroups.flatMap((g) => [arn(refs, 'logs', g), arn(refs, 'logs', `${g}:log-stream:*`)]),
-  });
-  // PutMetricData has no resource-level permissions; the namespace condition keeps it to SageMaker's.
-  statements.push({
-    Sid: 'PublishJobMetrics',
-    Effect: 'Allow',
-    Action: 'cloudwatch:PutMetricData',
-    Resource: '*',
-    Condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } },
-  });
+  if (repositories.length > 0) statements.push(...ecrPullStatements('PullImages', repositories));
+  statements.push(
+    writeLogsStatement('WriteJobLogs', refs, [
+      '/aws/sagemaker/TrainingJobs',
+      '/aws/sagemaker/ProcessingJobs',
+    ]),
+  );
+  statements.push(publishMetricsStatement('PublishJobMetrics'));
   if (spec.qualityGate.mustBeatApproved) {
     statements.push({
       Sid: 'ReadApprovedModel',
@@ -583,25 +571,7 @@ export function trainingRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRe
       ],
     });
   }
-  if ((spec.platform.network.subnetIds?.length ?? 0) > 0) {
-    statements.push({
-      Sid: 'AttachToVpc',
-      Effect: 'Allow',
-      Action: [
-        'ec2:CreateNetworkInterface',
-        'ec2:CreateNetworkInterfacePermission',
-        'ec2:DeleteNetworkInterface',
-        'ec2:DeleteNetworkInterfacePermission',
-        'ec2:DescribeDhcpOptions',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSecurityGroups',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeVpcs',
-      ],
-      // EC2 network-interface and Describe actions take no resource-level restriction.
-      Resource: '*',
-    });
-  }
+  if ((spec.platform.network.subnetIds?.length ?? 0) > 0) statements.push(vpcAttachStatement());
   return policyDocument(statements);
 }
 

@@ -13,6 +13,13 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from '../blocks/aws-iam';
+import {
+  ecrPullStatements,
+  publishMetricsStatement,
+  regionalArn,
+  vpcAttachStatement,
+  writeLogsStatement,
+} from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
 import type { ResolvedModelEndpoint } from './resolve';
 
@@ -207,9 +214,7 @@ export function autoscaling(spec: ResolvedModelEndpoint) {
   };
 }
 
-function arn(env: AwsEnvironment, service: string, resource: string): string {
-  return `arn:${env.partition}:${service}:${env.region}:${env.account}:${resource}`;
-}
+const arn = regionalArn;
 
 /** ARN of the endpoint (SageMaker lowercases names in ARNs). */
 export function endpointArn(env: AwsEnvironment, endpointName: string): string {
@@ -225,15 +230,13 @@ export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointA
   const repositories = unique(refs.images.map((image) => ecrRepositoryArn(refs.partition, image)));
   const unknownImages = refs.images.length < spec.models.length;
   if (repositories.length > 0 || unknownImages) {
-    // GetAuthorizationToken has no resource-level permissions.
-    statements.push({ Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
-    statements.push({
-      Sid: 'PullServingImages',
-      Effect: 'Allow',
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-      // An image known only at deploy time may live in any repository of this account.
-      Resource: unknownImages ? arn(refs, 'ecr', 'repository/*') : repositories,
-    });
+    // An image known only at deploy time may live in any repository of this account.
+    statements.push(
+      ...ecrPullStatements(
+        'PullServingImages',
+        unknownImages ? arn(refs, 'ecr', 'repository/*') : repositories,
+      ),
+    );
   }
   const artifacts = unique([
     ...refs.modelDataUrls.map((url) => s3ObjectArn(refs.partition, url)),
@@ -265,21 +268,10 @@ export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointA
       Resource: `arn:${refs.partition}:s3:::${refs.captureBucketName}/${capturePrefix(spec)}/*`,
     });
   }
-  const logGroup = `log-group:/aws/sagemaker/Endpoints/${spec.endpointName}`;
-  statements.push({
-    Sid: 'WriteEndpointLogs',
-    Effect: 'Allow',
-    Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-    Resource: [arn(refs, 'logs', logGroup), arn(refs, 'logs', `${logGroup}:log-stream:*`)],
-  });
-  // PutMetricData has no resource-level permissions; the namespace condition keeps it to SageMaker's.
-  statements.push({
-    Sid: 'PublishEndpointMetrics',
-    Effect: 'Allow',
-    Action: 'cloudwatch:PutMetricData',
-    Resource: '*',
-    Condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'AWS/SageMaker'] } },
-  });
+  statements.push(
+    writeLogsStatement('WriteEndpointLogs', refs, [`/aws/sagemaker/Endpoints/${spec.endpointName}`]),
+  );
+  statements.push(publishMetricsStatement('PublishEndpointMetrics'));
   const alarms = rollbackAlarms(spec);
   if (alarms.length > 0) {
     statements.push({
@@ -289,25 +281,7 @@ export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointA
       Resource: alarms.map((a) => arn(refs, 'cloudwatch', `alarm:${a.name}`)),
     });
   }
-  if ((spec.platform.network.subnetIds?.length ?? 0) > 0) {
-    statements.push({
-      Sid: 'AttachToVpc',
-      Effect: 'Allow',
-      Action: [
-        'ec2:CreateNetworkInterface',
-        'ec2:CreateNetworkInterfacePermission',
-        'ec2:DeleteNetworkInterface',
-        'ec2:DeleteNetworkInterfacePermission',
-        'ec2:DescribeDhcpOptions',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSecurityGroups',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeVpcs',
-      ],
-      // EC2 network-interface and Describe actions take no resource-level restriction.
-      Resource: '*',
-    });
-  }
+  if ((spec.platform.network.subnetIds?.length ?? 0) > 0) statements.push(vpcAttachStatement());
   return policyDocument(statements);
 }
 
