@@ -1,0 +1,79 @@
+/** The training template honours the MlPipeline container contract: run it as the pipeline would. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const TEMPLATE = path.resolve(__dirname, '..', '..', 'templates', 'training');
+
+function dataset(rows: number): string {
+  const lines = ['label,tenure,monthly_charges'];
+  for (let i = 0; i < rows; i++) {
+    // Deterministic, mostly separable: churn when short tenure meets high charges.
+    const tenure = ((i * 37) % 100) / 100;
+    const charges = ((i * 61) % 100) / 100;
+    const label = charges - tenure + (i % 7 === 0 ? 0.3 : 0) > 0 ? 1 : 0;
+    lines.push(`${label},${tenure},${charges}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function run(script: string, env: Record<string, string>) {
+  return spawnSync('python3', [script], { cwd: TEMPLATE, encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+describe('training template', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'mlops-train-'));
+  const dirs = Object.fromEntries(
+    ['data', 'model', 'evaluation', 'baseline'].map((d) => [d, path.join(root, d)]),
+  );
+  mkdirSync(dirs.data);
+  writeFileSync(path.join(dirs.data, 'churn.csv'), dataset(200));
+
+  test('train.py writes the model where SM_MODEL_DIR says, with the hyperparameters given', () => {
+    const result = run('train.py', {
+      SM_CHANNEL_TRAIN: dirs.data,
+      SM_MODEL_DIR: dirs.model,
+      MLOPS_HYPERPARAMETERS: JSON.stringify({ epochs: '30', 'learning-rate': '0.5' }),
+    });
+    expect([result.status, result.stdout.trim()]).toEqual([0, 'trained on 160 rows, 2 features']);
+    const model = JSON.parse(readFileSync(path.join(dirs.model, 'model.json'), 'utf8'));
+    expect(model.features).toEqual(['tenure', 'monthly_charges']);
+    // Churn rises with charges and falls with tenure.
+    expect(model.weights.monthly_charges).toBeGreaterThan(0);
+    expect(model.weights.tenure).toBeLessThan(0);
+  });
+
+  test('evaluate.py writes the metrics file the gate reads, a champion any candidate beats, and the drift baseline', () => {
+    // SageMaker hands the evaluation a model.tar.gz: the template must unpack it.
+    const packed = path.join(root, 'packed');
+    mkdirSync(packed);
+    execFileSync('tar', ['-czf', path.join(packed, 'model.tar.gz'), '-C', dirs.model, 'model.json']);
+    const result = run('evaluate.py', {
+      MLOPS_MODEL_DIR: packed,
+      MLOPS_DATA_DIR: dirs.data,
+      MLOPS_EVALUATION_DIR: dirs.evaluation,
+      MLOPS_BASELINE_DIR: dirs.baseline,
+      MLOPS_METRICS_FILE: 'evaluation.json',
+    });
+    expect(result.status).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dirs.evaluation, 'evaluation.json'), 'utf8'));
+    expect(Object.keys(report)).toEqual(['metrics', 'champion']);
+    expect(report.metrics.auc.value).toBeGreaterThan(0.9);
+    expect(report.metrics.auc.value).toBeLessThanOrEqual(1);
+    expect(report.champion).toEqual({ auc: { value: 0 } });
+    expect(result.stdout.trim()).toBe(`auc=${report.metrics.auc.value.toFixed(4)} on 40 held-out rows`);
+    const stats = JSON.parse(readFileSync(path.join(dirs.baseline, 'statistics.json'), 'utf8'));
+    expect(stats.dataset).toEqual({ item_count: 200 });
+    expect(stats.features.map((f: { name: string }) => f.name)).toEqual(['tenure', 'monthly_charges']);
+    const constraints = JSON.parse(readFileSync(path.join(dirs.baseline, 'constraints.json'), 'utf8'));
+    expect(constraints.features[0]).toEqual({ name: 'tenure', inferred_type: 'Fractional', completeness: 1 });
+  });
+
+  test('no data is a clear failure, not a crash', () => {
+    const empty = path.join(root, 'empty');
+    mkdirSync(empty);
+    const result = run('train.py', { SM_CHANNEL_TRAIN: empty, SM_MODEL_DIR: dirs.model });
+    expect([result.status, result.stderr.trim()]).toEqual([1, `no CSV data under ${empty}`]);
+  });
+});
