@@ -71,13 +71,15 @@ export function keyPolicy(env: { partition: string; account: string }): PolicyDo
   ]);
 }
 
-/** Lets S3 deliver server access logs into the log bucket. */
-export function accessLogDeliveryStatement(logBucketArn: string): PolicyStatement {
+/** Lets S3 deliver server access logs into the log bucket, for buckets of this account only. */
+export function accessLogDeliveryStatement(logBucketArn: string, account: string): PolicyStatement {
   return {
     Sid: 'AllowS3ServerAccessLogs',
     Effect: 'Allow',
     Principal: { Service: 'logging.s3.amazonaws.com' },
     Action: 's3:PutObject',
     Resource: `${logBucketArn}/*`,
+    // Without it, any account's bucket could be configured to log into this one.
+    Condition: { StringEquals: { 'aws:SourceAccount': account } },
   };
 }

@@ -26,7 +26,7 @@ export function nagForm(scope: IConstruct, value: string): string {
 const WILDCARD_REASONS: [RegExp, string][] = [
   [
     /^\*$/,
-    'ecr:GetAuthorizationToken, cloudwatch:PutMetricData and EC2 network-interface actions have no resource-level permissions; PutMetricData is limited by a namespace condition.',
+    'ecr:GetAuthorizationToken, cloudwatch:PutMetricData, sagemaker:ListModelPackages and EC2 network-interface actions have no resource-level permissions; PutMetricData is limited by a namespace condition.',
   ],
   [
     /:log-stream:\*$/,

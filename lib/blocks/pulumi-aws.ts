@@ -84,8 +84,8 @@ export interface SecureBucketOptions {
 interface BucketSettings {
   readonly encryption: s3.BucketServerSideEncryptionConfigurationArgs['rules'];
   readonly lifecycle: s3.BucketLifecycleConfigurationArgs['rules'];
-  /** Policy statements beyond TLS-only, given the bucket's ARN. */
-  readonly statements: (bucketArn: string) => PolicyStatement[];
+  /** Policy statements beyond TLS-only, given the bucket's ARN and the account. */
+  readonly statements: (bucketArn: string, account: string) => PolicyStatement[];
 }
 
 /**
@@ -96,6 +96,7 @@ function privateBucket(
   name: string,
   settings: BucketSettings,
   ctx: AwsChildContext,
+  account: pulumi.Input<string>,
 ): { bucket: s3.Bucket; ready: pulumi.Resource[] } {
   const opts = { parent: ctx.parent };
   const region = ctx.platform.region;
@@ -131,10 +132,10 @@ function privateBucket(
       {
         bucket: bucket.id,
         region,
-        policy: bucket.arn.apply((arn) =>
+        policy: pulumi.all([bucket.arn, account]).apply(([arn, acct]) =>
           JSON.stringify({
             Version: '2012-10-17',
-            Statement: [tlsOnlyStatement(arn), ...settings.statements(arn)],
+            Statement: [tlsOnlyStatement(arn), ...settings.statements(arn, acct)],
           }),
         ),
       },
@@ -146,7 +147,12 @@ function privateBucket(
 }
 
 /** A bucket that is versioned, KMS-encrypted, private, TLS-only, access-logged, publishes events and is kept on delete. */
-export function secureBucket(name: string, options: SecureBucketOptions, ctx: AwsChildContext): SecureBucket {
+export function secureBucket(
+  name: string,
+  options: SecureBucketOptions,
+  ctx: AwsChildContext,
+  account: pulumi.Input<string>,
+): SecureBucket {
   const opts = { parent: ctx.parent };
   const region = ctx.platform.region;
   const { bucket, ready } = privateBucket(
@@ -172,6 +178,7 @@ export function secureBucket(name: string, options: SecureBucketOptions, ctx: Aw
       statements: () => [],
     },
     ctx,
+    account,
   );
   ready.push(
     new s3.BucketNotification(
@@ -192,7 +199,11 @@ export function secureBucket(name: string, options: SecureBucketOptions, ctx: Aw
  * The bucket S3 server access logs go to. S3 delivers logs only to buckets encrypted with S3-managed keys,
  * so this one uses SSE-S3; it is private, versioned, TLS-only and keeps logs for a year.
  */
-export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
+export function accessLogBucket(
+  name: string,
+  ctx: AwsChildContext,
+  account: pulumi.Input<string>,
+): s3.Bucket {
   return privateBucket(
     name,
     {
@@ -206,8 +217,9 @@ export function accessLogBucket(name: string, ctx: AwsChildContext): s3.Bucket {
           noncurrentVersionExpiration: { noncurrentDays: ACCESS_LOG_NONCURRENT_DAYS },
         },
       ],
-      statements: (arn) => [accessLogDeliveryStatement(arn)],
+      statements: (arn, acct) => [accessLogDeliveryStatement(arn, acct)],
     },
     ctx,
+    account,
   ).bucket;
 }

@@ -99,7 +99,8 @@ export const SIZE_FACTS: Readonly<Record<ComputeSize, SizeFacts>> = {
 };
 
 /** SageMaker instance families whose instances carry local NVMe storage (no KMS key on the volume). */
-const NVME_FAMILIES = /^ml\.(g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|m5d|c5d|r5d|inf2|trn1)\./;
+const NVME_FAMILIES =
+  /^ml\.(g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|p5en|m5d|c5d|r5d|c6id|m6id|r6id|trn1|trn2)\./;
 
 /** True when a SageMaker instance type has local NVMe storage. */
 export function hasLocalNvme(instanceType: string): boolean {

@@ -21,6 +21,7 @@ import {
   writeLogsStatement,
 } from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
+import { isKnown } from '../core/validation';
 import type { QualityComparison } from './args';
 import type { ResolvedMlPipeline } from './resolve';
 
@@ -120,7 +121,6 @@ export interface PipelineDefinition {
   readonly Version: '2020-12-01';
   readonly Metadata: Record<string, never>;
   readonly Parameters: readonly PipelineParameter[];
-  readonly PipelineExperimentConfig: { readonly ExperimentName: GetExpr; readonly TrialName: GetExpr };
   readonly Steps: readonly PipelineStep[];
 }
 
@@ -412,10 +412,8 @@ export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRe
     Version: '2020-12-01',
     Metadata: {},
     Parameters: parameters,
-    PipelineExperimentConfig: {
-      ExperimentName: get('Execution.PipelineName'),
-      TrialName: executionId,
-    },
+    // No PipelineExperimentConfig: SageMaker Experiments tracking would need the pipeline role to create
+    // experiments and trials on every run; execution history already records each run.
     Steps: [
       trainingStep(spec, refs),
       evaluationStep(spec, refs),
@@ -531,9 +529,11 @@ export function trainingRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRe
   const data = bucketArns(refs, refs.dataBucketName, spec.data.prefix);
   const artifacts = bucketArns(refs, refs.artifactBucketName);
   const images = [refs.trainingImage, refs.evaluationImage];
-  const repositories = [...new Set(images.map((image) => ecrRepositoryArn(refs.partition, image)))]
+  const known = [...new Set(images.map((image) => ecrRepositoryArn(refs.partition, image)))]
     .filter((r): r is string => r !== undefined)
     .sort();
+  // An image known only at deploy time (a CDK token) may live in any repository of this account.
+  const repositories = images.some((image) => !isKnown(image)) ? [arn(refs, 'ecr', 'repository/*')] : known;
   const statements: PolicyStatement[] = [
     {
       Sid: 'ListTrainingData',
@@ -564,11 +564,18 @@ export function trainingRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRe
     statements.push({
       Sid: 'ReadApprovedModel',
       Effect: 'Allow',
-      Action: ['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage'],
+      Action: 'sagemaker:DescribeModelPackage',
       Resource: [
         modelPackageGroupArn(refs, spec.registry.modelGroupName),
         modelPackagesArn(refs, spec.registry.modelGroupName),
       ],
+    });
+    // ListModelPackages has no resource-level permissions: it only lists, it reads no model.
+    statements.push({
+      Sid: 'FindApprovedModel',
+      Effect: 'Allow',
+      Action: 'sagemaker:ListModelPackages',
+      Resource: '*',
     });
   }
   if ((spec.platform.network.subnetIds?.length ?? 0) > 0) statements.push(vpcAttachStatement());

@@ -54,15 +54,17 @@ export function renderAws(
     ctx,
     account,
   );
-  const logs = accessLogBucket(`${name}-access-logs`, ctx);
+  const logs = accessLogBucket(`${name}-access-logs`, ctx, account);
   const bucketOptions = {
     keyArn,
     accessLogBucket: logs.bucket,
     noncurrentVersionDays: blueprint.noncurrentVersionDays(spec),
   };
-  const data = spec.data.existingBucketName ? undefined : secureBucket(`${name}-data`, bucketOptions, ctx);
+  const data = spec.data.existingBucketName
+    ? undefined
+    : secureBucket(`${name}-data`, bucketOptions, ctx, account);
   const dataBucketName = data ? data.bucketName : pulumi.output(spec.data.existingBucketName!);
-  const artifacts = secureBucket(`${name}-artifacts`, bucketOptions, ctx);
+  const artifacts = secureBucket(`${name}-artifacts`, bucketOptions, ctx, account);
 
   const repository = new ecr.Repository(
     `${name}-images`,

@@ -21,7 +21,7 @@ import {
   writeLogsStatement,
 } from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
-import type { ResolvedModelEndpoint } from './resolve';
+import type { ResolvedModelEndpoint, ServedModel } from './resolve';
 
 export const SAGEMAKER_SERVICE = 'sagemaker.amazonaws.com';
 /** The variant name the primary model serves under; a blue/green update must keep variant names stable. */
@@ -152,6 +152,17 @@ export interface VariantPlan {
   readonly instanceType?: string;
   readonly initialInstanceCount?: number;
   readonly serverlessConfig?: { readonly memorySizeInMb: number; readonly maxConcurrency: number };
+}
+
+/**
+ * The container of one served model: the primary serves the registry version when one is given (it carries
+ * its image and artifact); challengers always serve their own image.
+ */
+export function modelContainer(spec: ResolvedModelEndpoint, model: ServedModel) {
+  const environment = { ...spec.environment };
+  return model.variant === PRIMARY_VARIANT && spec.aws.modelPackageArn !== undefined
+    ? { modelPackageName: spec.aws.modelPackageArn, environment }
+    : { image: model.image, modelDataUrl: model.modelDataUrl, environment };
 }
 
 /** One production variant per served model, weighted by its traffic share. */

@@ -96,13 +96,11 @@ export class ModelEndpoint extends Construct {
     this.models = spec.models.map((model) => {
       const cfnModel = new sagemaker.CfnModel(this, `Model-${model.variant}`, {
         executionRoleArn: this.executionRole.roleArn,
-        primaryContainer: spec.aws.modelPackageArn
-          ? { modelPackageName: spec.aws.modelPackageArn as string, environment: { ...spec.environment } }
-          : {
-              image: model.image as string,
-              modelDataUrl: model.modelDataUrl as string | undefined,
-              environment: { ...spec.environment },
-            },
+        // Plain values in CDK: the props are the unwrapped Pulumi arguments.
+        primaryContainer: blueprint.modelContainer(
+          spec,
+          model,
+        ) as sagemaker.CfnModel.ContainerDefinitionProperty,
         enableNetworkIsolation: spec.aws.networkIsolation,
         vpcConfig:
           subnets.length > 0

@@ -55,8 +55,8 @@ export function renderAws(
 
   let capture: { bucket: s3.Bucket; ready: pulumi.Resource[] } | undefined;
   if (spec.capturePercent > 0) {
-    const logs = accessLogBucket(`${name}-access-logs`, ctx);
-    const captured = secureBucket(`${name}-capture`, { keyArn, accessLogBucket: logs.bucket }, ctx);
+    const logs = accessLogBucket(`${name}-access-logs`, ctx, account);
+    const captured = secureBucket(`${name}-capture`, { keyArn, accessLogBucket: logs.bucket }, ctx, account);
     capture = { bucket: captured.bucket, ready: captured.ready };
   }
 
@@ -121,9 +121,7 @@ export function renderAws(
         `${name}-${model.variant}-model`,
         {
           executionRoleArn: role.arn,
-          primaryContainer: spec.aws.modelPackageArn
-            ? { modelPackageName: spec.aws.modelPackageArn, environment: { ...spec.environment } }
-            : { image: model.image, modelDataUrl: model.modelDataUrl, environment: { ...spec.environment } },
+          primaryContainer: blueprint.modelContainer(spec, model),
           enableNetworkIsolation: spec.aws.networkIsolation,
           vpcConfig,
           region,

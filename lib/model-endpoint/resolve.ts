@@ -123,6 +123,13 @@ export function resolveModelEndpoint(
 
   const modelPackageArn = args.aws?.modelPackageArn;
   if (cloud === 'aws' && modelPackageArn !== undefined) {
+    if (!args.modelAccess) {
+      problems.add(
+        'modelAccess',
+        "is required with aws.modelPackageArn: the endpoint's role must read the package's artifacts and decrypt them",
+        "give `modelAccess: { bucketName, prefix, kmsKeyId }` of the bucket the versions live in (an MlPipeline's `artifactBucketName`, `models/` and its key)",
+      );
+    }
     if (args.image !== undefined || args.modelDataUrl !== undefined) {
       problems.add(
         'aws.modelPackageArn',
@@ -182,6 +189,18 @@ export function resolveModelEndpoint(
   checkInteger(problems, 'targetConcurrency', args.targetConcurrency, 1, 1000);
 
   const rollout = resolveRollout(args, stageDefaults, problems);
+  if (
+    cloud === 'aws' &&
+    rollout.autoRollback &&
+    rollout.strategy !== 'all-at-once' &&
+    rollout.bakeMinutes < 3
+  ) {
+    problems.add(
+      'rollout.bakeMinutes',
+      `${rollout.bakeMinutes} minutes is too short for the rollback alarms, which need about 3 minutes of metrics to fire`,
+      'bake at least 3 minutes per step, or set `rollout.autoRollback: false`',
+    );
+  }
   if (cloud === 'aws') checkAwsRolloutTime(rollout, problems);
 
   const challengers = args.challengers ?? [];

@@ -1,4 +1,6 @@
+import { trainingRolePolicy } from '../../lib/ml-pipeline/aws-blueprint';
 import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
+import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
 import { recordProgram, type Recording } from '../../lib/testing';
 import { AWS, pipelineArgs } from './fixtures';
 
@@ -82,11 +84,18 @@ describe('MlPipeline on aws: stage defaults and options', () => {
     expect(training.Statement.find((s: Json) => s.Sid === 'ReadApprovedModel')).toEqual({
       Sid: 'ReadApprovedModel',
       Effect: 'Allow',
-      Action: ['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage'],
+      Action: 'sagemaker:DescribeModelPackage',
       Resource: [
         'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn-dev',
         'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn-dev/*',
       ],
+    });
+    // ListModelPackages takes no resource-level permission: scoped to a group it is always denied.
+    expect(training.Statement.find((s: Json) => s.Sid === 'FindApprovedModel')).toEqual({
+      Sid: 'FindApprovedModel',
+      Effect: 'Allow',
+      Action: 'sagemaker:ListModelPackages',
+      Resource: '*',
     });
   });
 
@@ -166,6 +175,32 @@ describe('MlPipeline on aws: stage defaults and options', () => {
     );
     expect(doc.Statement.find((s: Json) => s.Sid === 'PullImages').Resource).toEqual([
       'arn:aws:ecr:eu-west-1:123456789012:repository/churn-eval',
+    ]);
+  });
+});
+
+describe('training role when images are known only at deploy time', () => {
+  it('may pull from any repository of the account instead of none', () => {
+    const token = '${Token[TOKEN.42]}';
+    const args = pipelineArgs(AWS, {
+      training: { image: token },
+      evaluation: { command: ['python', 'evaluate.py'] },
+    });
+    const spec = resolveMlPipeline('churn', args, args.platform);
+    const doc = trainingRolePolicy(spec, {
+      partition: 'aws',
+      region: 'eu-west-1',
+      account: '123456789012',
+      keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k',
+      dataBucketName: 'data',
+      artifactBucketName: 'artifacts',
+      trainingRoleArn: 'arn:aws:iam::123456789012:role/t',
+      trainingImage: token,
+      evaluationImage: token,
+      servingImage: token,
+    });
+    expect(doc.Statement.find((s) => s.Sid === 'PullImages')?.Resource).toEqual([
+      'arn:aws:ecr:eu-west-1:123456789012:repository/*',
     ]);
   });
 });

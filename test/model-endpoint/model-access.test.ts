@@ -34,6 +34,35 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
     });
   });
 
+  test('aws: a challenger beside a registry version serves its own image', async () => {
+    const rec = await recordProgram(
+      () =>
+        new ModelEndpoint('churn', {
+          platform: AWS_PROD,
+          version: 'v3',
+          aws: { modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3' },
+          modelAccess: { bucketName: 'churn-artifacts', prefix: 'models/' },
+          challengers: [
+            {
+              name: 'b',
+              image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-b:1',
+              trafficPercent: 10,
+            },
+          ],
+        }),
+    );
+    const containers = Object.fromEntries(
+      rec.ofType('aws:sagemaker/model:Model').map((m) => [m.name, m.inputs.primaryContainer]),
+    );
+    expect(containers).toEqual({
+      'churn-primary-model': {
+        modelPackageName: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
+        environment: {},
+      },
+      'churn-b-model': { image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-b:1', environment: {} },
+    });
+  });
+
   test('gcp: the runtime account may view the bucket', async () => {
     const rec = await recordProgram(
       () =>

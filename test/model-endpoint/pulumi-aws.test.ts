@@ -150,6 +150,20 @@ describe('ModelEndpoint on aws, prod', () => {
     });
   });
 
+  test('only S3 logging for buckets of this account may write into the access-log bucket', () => {
+    const policy = JSON.parse(
+      rec.one('aws:s3/bucketPolicy:BucketPolicy', 'churn-access-logs-policy').inputs.policy as string,
+    );
+    expect(policy.Statement[1]).toEqual({
+      Sid: 'AllowS3ServerAccessLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'logging.s3.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: expect.stringMatching(/^arn:aws:s3:::churn-access-logs-[0-9a-f]{7}\/\*$/),
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+    });
+  });
+
   test('the execution role may pull its image, read its artifact, write capture and read its alarms, nothing more', () => {
     const doc = JSON.parse(rec.one(T.rolePolicy, 'churn-execution-policy').inputs.policy as string);
     const bySid = Object.fromEntries(doc.Statement.map((s: { Sid: string }) => [s.Sid, s]));
