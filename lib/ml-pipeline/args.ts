@@ -74,8 +74,17 @@ export interface MlPipelineArgs {
 }
 
 export interface TrainingArgs {
-  /** Training image, by digest (`repo@sha256:...`, preferred) or tag. Required. */
-  readonly image: pulumi.Input<string>;
+  /**
+   * Training image, by digest (`repo@sha256:...`, preferred) or tag. Required unless `build` is given.
+   */
+  readonly image?: pulumi.Input<string>;
+  /**
+   * Build the training image from a Dockerfile in your repository and push it to the pipeline's registry
+   * (ECR, Artifact Registry, the local registry), tagged with a digest of the build context. It is also the
+   * evaluation and serving image unless those are given. Needs a Docker engine where `pulumi up` runs (CDK:
+   * where `cdk deploy` runs). Give either `image` or `build`. Default: none.
+   */
+  readonly build?: ImageBuildArgs;
   /**
    * Command run in the training container, replacing the image's entrypoint (SageMaker's
    * `ContainerEntrypoint` on aws). Default: the image's own entrypoint (SageMaker runs it with `train`).
@@ -105,6 +114,18 @@ export interface TrainingArgs {
    * Default: twice `maxRuntimeMinutes`.
    */
   readonly maxWaitMinutes?: number;
+}
+
+/** A Docker build of the training image. */
+export interface ImageBuildArgs {
+  /** Build context folder, relative to the working directory. Required. */
+  readonly context: string;
+  /** Dockerfile path, relative to the context. Default `Dockerfile`. */
+  readonly dockerfile?: string;
+  /** Multi-stage build target. Default: the last stage. */
+  readonly target?: string;
+  /** Build arguments. Default: none. */
+  readonly buildArgs?: Record<string, string>;
 }
 
 export interface DataArgs {

@@ -5,7 +5,9 @@
  */
 import type * as pulumi from '@pulumi/pulumi';
 import { Aws, Duration, Resource, Stack, TimeZone } from 'aws-cdk-lib';
+import * as path from 'node:path';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -19,7 +21,7 @@ import { acknowledgeWildcards } from '../blocks/cdk-nag';
 import { platformFromContext } from '../core/platform-context';
 import type { MlPipelineArgs } from './args';
 import * as blueprint from './aws-blueprint';
-import { resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
+import { pipelineImages, resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
 
 /** MlPipeline arguments for CDK: the Pulumi arguments with every input a plain value (tokens allowed). */
 export type MlPipelineProps = pulumi.Unwrap<MlPipelineArgs>;
@@ -121,15 +123,28 @@ export class MlPipeline extends Construct {
       `Runs the ${spec.pipelineName} SageMaker pipeline.`,
     );
 
+    // A Dockerfile build becomes a CDK image asset, which `cdk deploy` builds and pushes to the bootstrap
+    // asset repository (the training role may pull from the account's repositories).
+    const build = spec.training.build;
+    const built =
+      build &&
+      new ecrAssets.DockerImageAsset(this, 'TrainingImage', {
+        directory: path.resolve(build.contextPath),
+        file: build.dockerfilePath,
+        platform: ecrAssets.Platform.LINUX_AMD64,
+        target: build.target,
+        buildArgs: { ...build.buildArgs },
+      });
+    const images = pipelineImages(spec, built?.imageUri);
     const deployed: blueprint.PipelineAwsRefs = {
       ...env,
       keyArn: this.key.keyArn,
       dataBucketName,
       artifactBucketName: this.artifactBucket.bucketName,
       trainingRoleArn: this.trainingRole.roleArn,
-      trainingImage: spec.training.image as string,
-      evaluationImage: spec.evaluation.image as string,
-      servingImage: spec.registry.servingImage as string,
+      trainingImage: images.training as string,
+      evaluationImage: images.evaluation as string,
+      servingImage: images.serving as string,
     };
     const trainingPolicy = attachPolicy(
       this,

@@ -1,6 +1,7 @@
 /** Renders a resolved MlPipeline to SageMaker Pipelines through Pulumi, from the shared AWS blueprint. */
 import * as pulumi from '@pulumi/pulumi';
 import * as ecr from '@pulumi/aws/ecr';
+import { getAuthorizationTokenOutput } from '@pulumi/aws/ecr/getAuthorizationToken';
 import { getCallerIdentityOutput } from '@pulumi/aws/getCallerIdentity';
 import * as iam from '@pulumi/aws/iam';
 import type * as kms from '@pulumi/aws/kms';
@@ -17,7 +18,7 @@ import {
 } from '../blocks/pulumi-aws';
 import * as blueprint from './aws-blueprint';
 import type { RenderedPipeline } from './rendered';
-import type { ResolvedMlPipeline } from './resolve';
+import { pipelineImages, type ResolvedMlPipeline } from './resolve';
 
 /** The AWS children of an MlPipeline, for escape hatches. */
 export interface MlPipelineAwsChildren {
@@ -120,6 +121,10 @@ export function renderAws(
     opts,
   );
 
+  const images = pipelineImages(
+    spec,
+    spec.training.build && buildTrainingImage(spec, repository, parent, region),
+  );
   const refs: pulumi.Output<blueprint.PipelineAwsRefs> = pulumi
     .all([
       account,
@@ -127,9 +132,9 @@ export function renderAws(
       dataBucketName,
       artifacts.bucketName,
       trainingRole.arn,
-      spec.training.image,
-      spec.evaluation.image,
-      spec.registry.servingImage,
+      images.training,
+      images.evaluation,
+      images.serving,
     ])
     .apply(
       ([
@@ -268,4 +273,30 @@ export function renderAws(
       schedulerRole,
     },
   };
+}
+
+/** Builds the training image and pushes it to the pipeline's ECR repository; returns its digest. */
+function buildTrainingImage(
+  spec: ResolvedMlPipeline,
+  repository: ecr.Repository,
+  parent: pulumi.Resource,
+  region: string,
+) {
+  // Loaded only for builds: most stacks pass an image and never need the Docker provider.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { buildAndPush } =
+    require('../blocks/pulumi-image-build') as typeof import('../blocks/pulumi-image-build');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const auth = getAuthorizationTokenOutput({ registryId: repository.registryId, region }, { parent });
+  return buildAndPush(
+    `${spec.constructName}-training-build`,
+    spec.training.build!,
+    {
+      repository: repository.repositoryUrl,
+      server: auth.proxyEndpoint,
+      username: auth.userName,
+      password: auth.password,
+    },
+    { parent },
+  );
 }

@@ -10,6 +10,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as docker from '@pulumi/docker';
+import { buildAndPush } from '../blocks/pulumi-image-build';
 import {
   DOCKER_SOCKET,
   GATE_IMAGE,
@@ -25,7 +26,7 @@ import {
   volumeNames,
 } from './docker-facts';
 import type { RenderedPipeline } from './rendered';
-import type { ResolvedMlPipeline } from './resolve';
+import { pipelineImages, type ResolvedMlPipeline } from './resolve';
 
 export interface MlPipelineDockerChildren {
   readonly network: docker.Network;
@@ -87,8 +88,12 @@ export function renderDocker(
     typeof ref === 'string' && isLocalRegistryImage(ref, spec.docker.registryPort)
       ? pulumi.output(ref)
       : image(role, ref).name;
-  const trainingImage = stepImage('training', spec.training.image);
-  const evaluationImage = stepImage('evaluation', spec.evaluation.image);
+  const built = spec.training.build && buildTrainingImage(spec, registry, parent);
+  const images = pipelineImages(spec, built);
+  // A built image lives in the local registry: the engine already has it, nothing to pull.
+  const trainingImage = built ?? stepImage('training', images.training);
+  const evaluationImage =
+    spec.evaluation.image === undefined && built ? built : stepImage('evaluation', images.evaluation);
   const gateImage = image('gate', GATE_IMAGE);
   const runner = new docker.Container(
     `${name}-runner`,
@@ -161,4 +166,15 @@ export function renderDocker(
     baselineUri: uri(artifactVolume.name, 'baseline/'),
     children: { network, dataVolume, artifactVolume, modelVolume, registry, runner, scheduler },
   };
+}
+
+/** Builds the training image and pushes it to the local registry (which must be up first); returns its digest. */
+function buildTrainingImage(spec: ResolvedMlPipeline, registry: docker.Container, parent: pulumi.Resource) {
+  const server = `localhost:${spec.docker.registryPort}`;
+  return buildAndPush(
+    `${spec.constructName}-training-build`,
+    spec.training.build!,
+    { repository: `${server}/${spec.repositoryName}/training`, server },
+    { parent, dependsOn: [registry] },
+  );
 }

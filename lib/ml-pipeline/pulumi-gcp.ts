@@ -4,6 +4,7 @@
  * registers in the Vertex AI model registry at run time, and a Cloud Scheduler job that starts it.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { getClientConfigOutput } from '@pulumi/gcp/organizations/getClientConfig';
 import * as artifactregistry from '@pulumi/gcp/artifactregistry';
 import * as cloudrunv2 from '@pulumi/gcp/cloudrunv2';
 import * as cloudscheduler from '@pulumi/gcp/cloudscheduler';
@@ -26,7 +27,7 @@ import {
   workflowDefinition,
 } from './gcp-facts';
 import type { RenderedPipeline } from './rendered';
-import type { ResolvedMlPipeline } from './resolve';
+import { pipelineImages, type ResolvedMlPipeline } from './resolve';
 
 export interface MlPipelineGcpChildren {
   readonly workflow: workflows.Workflow;
@@ -106,6 +107,8 @@ export function renderGcp(
     },
     { ...keep, dependsOn: [registryKey] },
   );
+
+  const images = pipelineImages(spec, spec.training.build && buildTrainingImage(spec, repository, parent));
 
   const ids = serviceAccountIds(spec);
   const account = (role: keyof typeof ids, displayName: string) =>
@@ -203,7 +206,7 @@ export function renderGcp(
   const gpuType = spec.gcp.training.gpuType;
   const trainingJob = job(
     'train',
-    spec.training.image,
+    images.training,
     spec.training.command,
     trainingEnvironment(spec),
     {
@@ -215,7 +218,7 @@ export function renderGcp(
   );
   const evaluationJob = job(
     'evaluate',
-    spec.evaluation.image,
+    images.evaluation,
     spec.evaluation.command,
     evaluationEnvironment(spec),
     { cpu: spec.gcp.evaluation.cpu, memory: spec.gcp.evaluation.memory },
@@ -274,7 +277,7 @@ export function renderGcp(
       deletionProtection: false,
       labels: ctx.labels,
       sourceContents: pulumi
-        .all([trainingJob.name, evaluationJob.name, artifactBucket.name, spec.registry.servingImage, keyId])
+        .all([trainingJob.name, evaluationJob.name, artifactBucket.name, images.serving, keyId])
         .apply(([trainJobName, evaluateJobName, artifactBucketName, servingImage, key]) =>
           JSON.stringify(
             workflowDefinition(spec, {
@@ -362,4 +365,30 @@ export function renderGcp(
       schedulerAccount,
     },
   };
+}
+
+/** Builds the training image and pushes it to the pipeline's Artifact Registry; returns its digest. */
+function buildTrainingImage(
+  spec: ResolvedMlPipeline,
+  repository: artifactregistry.Repository,
+  parent: pulumi.Resource,
+) {
+  // Loaded only for builds: most stacks pass an image and never need the Docker provider.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { buildAndPush } =
+    require('../blocks/pulumi-image-build') as typeof import('../blocks/pulumi-image-build');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const token = getClientConfigOutput({ parent }).accessToken;
+  return buildAndPush(
+    `${spec.constructName}-training-build`,
+    spec.training.build!,
+    {
+      repository: pulumi.interpolate`${repository.registryUri}/training`,
+      server: `${spec.platform.region}-docker.pkg.dev`,
+      // Artifact Registry takes the caller's OAuth access token with this fixed user name.
+      username: 'oauth2accesstoken',
+      password: token,
+    },
+    { parent },
+  );
 }

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
+import { buildContextProblem, contextTag } from '../blocks/build-context';
+import type { ImageBuild } from '../blocks/pulumi-image-build';
 import {
   GCS_BUCKET_NAME_RULE,
   S3_BUCKET_NAME_RULE,
@@ -39,7 +42,10 @@ export interface ResolvedMlPipeline {
   /** Container registry name: the pipeline name, lowercased. */
   readonly repositoryName: string;
   readonly training: {
-    readonly image: pulumi.Input<string>;
+    /** Undefined when the image is built: see `build` and `pipelineImages`. */
+    readonly image?: pulumi.Input<string>;
+    /** The build of the training image, with its content tag. */
+    readonly build?: ImageBuild;
     readonly command?: readonly string[];
     readonly hyperparameters: Readonly<Record<string, string>>;
     readonly environment: Readonly<Record<string, string>>;
@@ -56,7 +62,8 @@ export interface ResolvedMlPipeline {
     readonly prefix: string;
   };
   readonly evaluation: {
-    readonly image: pulumi.Input<string>;
+    /** Undefined: the training image. */
+    readonly image?: pulumi.Input<string>;
     readonly command: readonly string[];
     readonly metricsFile: string;
     readonly size: ComputeSize;
@@ -70,7 +77,8 @@ export interface ResolvedMlPipeline {
   readonly registry: {
     readonly modelGroupName: string;
     readonly requireApproval: boolean;
-    readonly servingImage: pulumi.Input<string>;
+    /** Undefined: the training image. */
+    readonly servingImage?: pulumi.Input<string>;
   };
   /** Undefined when retraining is on demand only. */
   readonly schedule?: ParsedSchedule;
@@ -152,8 +160,41 @@ export function resolveMlPipeline(
   // Training.
   const training = args.training ?? ({} as MlPipelineArgs['training']);
   if (!args.training) problems.add('training', 'is required', 'give at least `training: { image }`');
-  else if (!training.image)
-    problems.add('training.image', 'is required', 'give the training image, preferably by digest');
+  else if (!training.image && !training.build)
+    problems.add(
+      'training.image',
+      'is required',
+      'give the training image, preferably by digest, or `training.build`',
+    );
+  else if (training.image && training.build)
+    problems.add(
+      'training.build',
+      'cannot be given with training.image',
+      'give either the image or the build',
+    );
+  let build: ResolvedMlPipeline['training']['build'];
+  if (training.build && !training.image) {
+    const context = path.resolve(training.build.context ?? '.');
+    const dockerfile = path.resolve(context, training.build.dockerfile ?? 'Dockerfile');
+    const problem = buildContextProblem(context, dockerfile);
+    if (problem)
+      problems.add(
+        'training.build',
+        problem,
+        'point `context` at the folder holding the Dockerfile (relative to where pulumi runs)',
+      );
+    else {
+      const buildArgs = training.build.buildArgs ?? {};
+      const tag = contextTag(context, dockerfile, { target: training.build.target, buildArgs });
+      build = {
+        contextPath: training.build.context,
+        dockerfilePath: training.build.dockerfile ?? 'Dockerfile',
+        tag,
+        target: training.build.target,
+        buildArgs,
+      };
+    }
+  }
   const trainingSize = training.size ?? stageDefaults.trainingSize;
   const trainingSizeOk = checkOneOf(problems, 'training.size', trainingSize, COMPUTE_SIZES);
   const trainingFacts = SIZE_FACTS[trainingSizeOk ? trainingSize : 'cpu-small'];
@@ -389,6 +430,7 @@ export function resolveMlPipeline(
     repositoryName: pipelineName.toLowerCase(),
     training: {
       image: training.image,
+      build,
       command: training.command,
       hyperparameters: training.hyperparameters ?? {},
       environment: training.environment ?? {},
@@ -401,6 +443,7 @@ export function resolveMlPipeline(
     data: { existingBucketName, prefix: dataPrefix },
     evaluation: {
       image: evaluation.image ?? training.image,
+
       command: evaluation.command,
       metricsFile,
       size: evaluationSize,
@@ -473,4 +516,22 @@ function checkEnvironment(
         'rename the variable',
       );
   }
+}
+
+/**
+ * The images each step runs, once the training image is known: the one given, or the one built from
+ * `training.build` (its pushed digest). Evaluation and serving default to it.
+ */
+export function pipelineImages(
+  spec: ResolvedMlPipeline,
+  built?: pulumi.Input<string>,
+): { training: pulumi.Input<string>; evaluation: pulumi.Input<string>; serving: pulumi.Input<string> } {
+  const training = spec.training.image ?? built;
+  if (training === undefined)
+    throw new Error(`MlPipeline "${spec.constructName}": the training image was neither given nor built`);
+  return {
+    training,
+    evaluation: spec.evaluation.image ?? training,
+    serving: spec.registry.servingImage ?? training,
+  };
 }

@@ -102,6 +102,7 @@ export function mockResourceOutputs(type: string, name: string, inputs: State): 
           name: repo,
           arn: awsArn('ecr', inputs, `repository/${repo}`),
           repositoryUrl: `${MOCK_AWS_ACCOUNT}.dkr.ecr.${region(inputs)}.amazonaws.com/${repo}`,
+          registryId: MOCK_AWS_ACCOUNT,
         },
       };
     }
@@ -193,6 +194,14 @@ export function mockResourceOutputs(type: string, name: string, inputs: State): 
         },
       };
     }
+    case 'docker:index/image:Image': {
+      const repository = String(inputs.imageName).replace(/:[^:/]+$/, '');
+      const digest = createHash('sha256').update(String(inputs.imageName)).digest('hex');
+      return {
+        id: `sha256:${digest}`,
+        state: { ...inputs, imageName: inputs.imageName, repoDigest: `${repository}@sha256:${digest}` },
+      };
+    }
     case 'docker:index/remoteImage:RemoteImage':
       return {
         id: `sha256:${createHash('sha256').update(String(inputs.name)).digest('hex')}`,
@@ -229,6 +238,25 @@ export function mockCallResult(token: string, inputs: State): State {
         number: MOCK_GCP_PROJECT_NUMBER,
         name: inputs.projectId,
         id: `projects/${inputs.projectId}`,
+      };
+    case 'aws:ecr/getAuthorizationToken:getAuthorizationToken': {
+      const endpoint = `https://${MOCK_AWS_ACCOUNT}.dkr.ecr.${inputs.region ?? 'us-east-1'}.amazonaws.com`;
+      return {
+        authorizationToken: 'QVdTOm1vY2s=',
+        userName: 'AWS',
+        password: 'mock',
+        proxyEndpoint: endpoint,
+        expiresAt: '2099-01-01T00:00:00Z',
+        id: endpoint,
+      };
+    }
+    case 'gcp:organizations/getClientConfig:getClientConfig':
+      return {
+        accessToken: 'ya29.mock',
+        project: 'mock',
+        region: 'us-central1',
+        zone: 'us-central1-a',
+        id: 'mock',
       };
     case 'gcp:storage/getProjectServiceAccount:getProjectServiceAccount': {
       const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`;
