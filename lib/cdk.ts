@@ -2,4 +2,28 @@
 export { ModelEndpoint, type ModelEndpointProps } from './model-endpoint/cdk';
 export { MlPipeline, type MlPipelineProps } from './ml-pipeline/cdk';
 export type { PlatformArgs, NetworkArgs } from './core/platform';
+export type { Cloud, Stage } from './core/stage';
+export type { ComputeSize } from './core/sizes';
+// The nested argument types are the Pulumi ones: CDK props unwrap their inputs to plain values.
+export type {
+  ModelEndpointArgs,
+  ModelAccessArgs,
+  RolloutArgs,
+  RolloutStrategy,
+  ChallengerArgs,
+  ModelEndpointAwsArgs,
+} from './model-endpoint/args';
+export type {
+  MlPipelineArgs,
+  TrainingArgs,
+  ImageBuildArgs,
+  DataArgs,
+  EvaluationArgs,
+  QualityGateArgs,
+  QualityComparison,
+  RegistryArgs,
+  MlPipelineAwsArgs,
+} from './ml-pipeline/args';
+export type { ResolvedModelEndpoint } from './model-endpoint/resolve';
+export type { ResolvedMlPipeline } from './ml-pipeline/resolve';
 export { ValidationError, type Problem } from './core/validation';

@@ -29,9 +29,10 @@ export interface PlatformArgs {
   /** Private networking. Default: none (each cloud's managed network, with no public ingress). */
   readonly network?: NetworkArgs;
   /**
-   * Keep stateful resources (buckets, registries, keys, model groups, endpoint configurations) when they
-   * are deleted from the program or the stack is destroyed. Default `true`. Set `false` only for throwaway
-   * stacks: `pulumi destroy` then deletes the data too.
+   * Keep stateful resources (buckets, registries, keys, model groups, volumes) when they are deleted from the
+   * program or the stack is destroyed. Default `true`. Set `false` only for throwaway stacks: `pulumi destroy`
+   * then deletes the data too. SageMaker endpoint configurations are kept regardless (an endpoint rolled
+   * back by SageMaker may still use one): delete them by hand after destroying a throwaway stack.
    */
   readonly retainOnDelete?: boolean;
 }

@@ -155,7 +155,7 @@ export interface QualityGateArgs {
    * The metric the gate looks at: a key under `metrics` in the metrics file (letters, digits, `_`, `-`).
    * Required.
    */
-  readonly metric?: string;
+  readonly metric: string;
   /** How the metric is compared. Default `greater-than-or-equal` (higher is better). */
   readonly comparison?: QualityComparison;
   /**
@@ -205,9 +205,9 @@ export interface MlPipelineAwsArgs {
 }
 
 export interface MlPipelineGcpArgs {
-  /** Cloud Run job CPU limit, overriding the size (`"2"`, `"4"`, `"8"`). Default: from the size. */
+  /** CPU limit of the training job, overriding `training.size` (`"2"`, `"4"`, `"8"`). Default: from the size. */
   readonly cpu?: string;
-  /** Cloud Run job memory limit, overriding the size (`"8Gi"`). Default: from the size. */
+  /** Memory limit of the training job, overriding `training.size` (`"8Gi"`). Default: from the size. */
   readonly memory?: string;
 }
 

@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket, removalPolicy } from '../blocks/cdk-aws';
 import { acknowledgeWildcards } from '../blocks/cdk-nag';
-import { platformFromContext } from '../core/platform-context';
+import { platformFromContext, refuseOtherClouds } from '../core/platform-context';
 import type { MlPipelineArgs } from './args';
 import * as blueprint from './aws-blueprint';
 import { pipelineImages, resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
@@ -61,16 +61,13 @@ export class MlPipeline extends Construct {
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
     const platformArgs = props?.platform ?? platformFromContext(this);
+    // Say so before validating the rest: other clouds' arguments mean nothing to CloudFormation.
+    refuseOtherClouds('MlPipeline', id, platformArgs?.cloud);
     const spec = resolveMlPipeline(
       id,
       props,
       platformArgs && { ...platformArgs, region: platformArgs.region ?? Stack.of(this).region },
     );
-    if (spec.platform.cloud !== 'aws') {
-      throw new Error(
-        `MlPipeline "${id}": the CDK construct deploys to aws, but platform.cloud is ${spec.platform.cloud}. Fix: use the Pulumi construct from 'mlops-constructs' for ${spec.platform.cloud}.`,
-      );
-    }
     this.spec = spec;
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
     const retain = removalPolicy(spec.platform);

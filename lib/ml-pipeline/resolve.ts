@@ -152,9 +152,11 @@ export function resolveMlPipeline(
   const pipelineNameProblem = nameProblem(pipelineName, PIPELINE_NAME_RULES[cloud]);
   if (pipelineNameProblem)
     problems.add(
-      args.pipelineName ? 'pipelineName' : 'name',
-      `${pipelineNameProblem} for a ${cloud} pipeline`,
-      PIPELINE_NAME_RULES[cloud].description,
+      'pipelineName',
+      `${args.pipelineName ? '' : 'the default name '}${pipelineNameProblem} for a pipeline on ${cloud}`,
+      args.pipelineName
+        ? PIPELINE_NAME_RULES[cloud].description
+        : `rename the construct, or set \`pipelineName\` (${PIPELINE_NAME_RULES[cloud].description})`,
     );
 
   // Training.
@@ -245,13 +247,20 @@ export function resolveMlPipeline(
       'use at most 10080 minutes, or train on aws',
     );
   checkEnvironment(problems, 'training.environment', training.environment);
-  for (const key of Object.keys(training.hyperparameters ?? {}))
-    if (typeof training.hyperparameters![key] !== 'string' || key.length > 256)
+  for (const key of Object.keys(training.hyperparameters ?? {})) {
+    if (typeof training.hyperparameters![key] !== 'string')
       problems.add(
         `training.hyperparameters.${key}`,
         'is not a string',
         'give every hyperparameter as a string',
       );
+    if (key.length > 256)
+      problems.add(
+        `training.hyperparameters.${key}`,
+        `the name is ${key.length} characters, more than 256`,
+        'shorten the hyperparameter name',
+      );
+  }
 
   // Data.
   const dataPrefix = args.data?.prefix ?? PIPELINE_DEFAULTS.dataPrefix;

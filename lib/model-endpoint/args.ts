@@ -54,10 +54,13 @@ export interface ModelEndpointArgs {
   /** Portable compute size of each instance. Default: `cpu-small` in dev, `cpu-medium` in staging and prod. */
   readonly size?: ComputeSize;
 
-  /** Fewest instances. Default: 0 in dev (scale to zero where the cloud has it), 1 in staging, 2 in prod. */
+  /**
+   * Fewest instances. Default: 0 in dev (scale to zero where the cloud has it; 1 for a provisioned aws
+   * endpoint, `serverless: false`, which cannot go below one), 1 in staging, 2 in prod.
+   */
   readonly minInstances?: number;
 
-  /** Most instances autoscaling may reach. Default: 2 in dev, 4 in staging, 10 in prod. */
+  /** Most instances autoscaling may reach. Default: 2 in dev, 4 in staging, 10 in prod, or minInstances if higher. */
   readonly maxInstances?: number;
 
   /**
@@ -94,7 +97,8 @@ export interface ModelEndpointArgs {
   /**
    * Percent of requests captured for drift monitoring: SageMaker data capture to an encrypted bucket on
    * aws, a Pub/Sub topic the container publishes to on gcp (`MLOPS_CAPTURE_TOPIC`), the gateway's capture
-   * log on docker. 0 turns capture off. Default: 0 in dev, 20 in staging, 10 in prod.
+   * log on docker. 0 turns capture off. Default: 0 in dev, 20 in staging, 10 in prod; 0 for a serverless aws
+   * endpoint, which cannot capture.
    */
   readonly capturePercent?: number;
 
@@ -139,8 +143,8 @@ export interface RolloutArgs {
   /** Percent moved each step of a linear rollout, 10 to 50. Default 20. */
   readonly linearStepPercent?: number;
   /**
-   * Minutes to watch each step before shifting more traffic (aws), 0 to 60. Default: 5 in staging, 10 in prod,
-   * 0 in dev.
+   * Minutes to watch each step before shifting more traffic (aws), 0 to 60. On aws the whole rollout must bake
+   * within 45 minutes, and auto-rollback needs at least 3 per step. Default: 5 in staging, 10 in prod, 0 in dev.
    */
   readonly bakeMinutes?: number;
   /**
@@ -186,8 +190,9 @@ export interface ModelEndpointAwsArgs {
   /** Serverless maximum concurrency, 1 to 200. Default 20. */
   readonly serverlessMaxConcurrency?: number;
   /**
-   * Block the container's network (it can still read its model and write capture). Default `true`; set
-   * `false` for containers that must call other services.
+   * Block the container's network (it can still read its model and write capture). Default `true`, and
+   * `false` for serverless endpoints (SageMaker refuses isolation there); set `false` for containers that must
+   * call other services.
    */
   readonly networkIsolation?: boolean;
 }

@@ -159,7 +159,7 @@ export interface VariantPlan {
  * its image and artifact); challengers always serve their own image.
  */
 export function modelContainer(spec: ResolvedModelEndpoint, model: ServedModel) {
-  const environment = { ...spec.environment };
+  const environment = { ...spec.environment, MLOPS_MODEL_VERSION: spec.version };
   return model.variant === PRIMARY_VARIANT && spec.aws.modelPackageArn !== undefined
     ? { modelPackageName: spec.aws.modelPackageArn, environment }
     : { image: model.image, modelDataUrl: model.modelDataUrl, environment };

@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import type { AwsEnvironment } from '../blocks/aws-iam';
 import { acknowledgeWildcards } from '../blocks/cdk-nag';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket } from '../blocks/cdk-aws';
-import { platformFromContext } from '../core/platform-context';
+import { platformFromContext, refuseOtherClouds } from '../core/platform-context';
 import { knownString } from '../core/validation';
 import type { ModelEndpointArgs } from './args';
 import * as blueprint from './aws-blueprint';
@@ -43,16 +43,13 @@ export class ModelEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
     const platformArgs = props?.platform ?? platformFromContext(this);
+    // Say so before validating the rest: other clouds' arguments mean nothing to CloudFormation.
+    refuseOtherClouds('ModelEndpoint', id, platformArgs?.cloud);
     const spec = resolveModelEndpoint(
       id,
       props,
       platformArgs && { ...platformArgs, region: platformArgs.region ?? Stack.of(this).region },
     );
-    if (spec.platform.cloud !== 'aws') {
-      throw new Error(
-        `ModelEndpoint "${id}": the CDK construct deploys to aws, but platform.cloud is ${spec.platform.cloud}. Fix: use the Pulumi construct from 'mlops-constructs' for ${spec.platform.cloud}.`,
-      );
-    }
     this.spec = spec;
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
 

@@ -114,9 +114,11 @@ export function resolveModelEndpoint(
   const endpointNameProblem = nameProblem(endpointName, ENDPOINT_NAME_RULES[cloud]);
   if (endpointNameProblem) {
     problems.add(
-      args.endpointName ? 'endpointName' : 'name',
-      `${endpointNameProblem} for a ${cloud} endpoint`,
-      ENDPOINT_NAME_RULES[cloud].description,
+      'endpointName',
+      `${args.endpointName ? '' : 'the default name '}${endpointNameProblem} for an endpoint on ${cloud}`,
+      args.endpointName
+        ? ENDPOINT_NAME_RULES[cloud].description
+        : `rename the construct, or set \`endpointName\` (${ENDPOINT_NAME_RULES[cloud].description})`,
     );
   }
   checkVersion(problems, 'version', args.version);

@@ -1,5 +1,7 @@
 import { resolvePlatform } from '../../lib/core/platform';
 import { platformFromConfig } from '../../lib/core/platform-config';
+import { platformFromContext } from '../../lib/core/platform-context';
+import { App } from 'aws-cdk-lib';
 import { NAME_RULES, nameProblem } from '../../lib/core/naming';
 import { ProblemList, ValidationError } from '../../lib/core/validation';
 import { recordProgram } from '../../lib/testing';
@@ -74,6 +76,24 @@ describe('platform', () => {
       },
     ]);
     expect(() => problems.throwIfAny()).toThrow(ValidationError);
+  });
+});
+
+describe('platform from CDK context', () => {
+  test('reads the mlops key as an object or a JSON string', () => {
+    expect(
+      platformFromContext(new App({ context: { mlops: { cloud: 'aws', region: 'eu-west-1' } } })),
+    ).toEqual({ cloud: 'aws', region: 'eu-west-1' });
+    expect(platformFromContext(new App({ context: { mlops: '{"cloud":"aws","stage":"prod"}' } }))).toEqual({
+      cloud: 'aws',
+      stage: 'prod',
+    });
+  });
+
+  test('bad JSON names the context key and the fix', () => {
+    expect(() => platformFromContext(new App({ context: { mlops: '{cloud: aws}' } }))).toThrow(
+      `platform: CDK context "mlops" is not JSON ({cloud: aws}). Fix: -c mlops='{"cloud":"aws","stage":"prod","region":"eu-west-1"}' or an object under "context" in cdk.json.`,
+    );
   });
 });
 

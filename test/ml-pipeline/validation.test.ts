@@ -1,3 +1,4 @@
+import type { QualityGateArgs } from '../../lib/ml-pipeline/args';
 import type { PlatformArgs } from '../../lib/core/platform';
 import { ValidationError } from '../../lib/core/validation';
 import type { MlPipelineArgs } from '../../lib/ml-pipeline/args';
@@ -5,6 +6,9 @@ import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
 import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
 import { recordProgram } from '../../lib/testing';
 import { AWS, DOCKER, GCP, pipelineArgs } from './fixtures';
+
+/** A gate missing its metric, as untyped callers (JavaScript, other Pulumi languages) can send. */
+const NO_METRIC = (threshold: number) => ({ threshold }) as unknown as QualityGateArgs;
 
 /** The problems resolving these arguments reports, as `path: message`. */
 function problems(args: MlPipelineArgs, name = 'churn'): string[] {
@@ -25,7 +29,7 @@ describe('MlPipeline validation', () => {
   });
 
   it('refuses a threshold without a metric', () => {
-    expect(on(AWS, { qualityGate: { threshold: 0.9 } })).toEqual([
+    expect(on(AWS, { qualityGate: NO_METRIC(0.9) })).toEqual([
       'qualityGate.threshold: is given without a metric',
     ]);
   });
@@ -155,10 +159,10 @@ describe('MlPipeline validation', () => {
 
   it('refuses pipeline and model group names the cloud would reject', () => {
     expect(on(AWS, { pipelineName: 'churn_pipeline' })).toEqual([
-      'pipelineName: "churn_pipeline" is not a valid name here for a aws pipeline',
+      'pipelineName: "churn_pipeline" is not a valid name here for a pipeline on aws',
     ]);
     expect(on(GCP, { pipelineName: 'Churn' })).toEqual([
-      'pipelineName: "Churn" is not a valid name here for a gcp pipeline',
+      'pipelineName: "Churn" is not a valid name here for a pipeline on gcp',
     ]);
     expect(on(AWS, { registry: { modelGroupName: 'x'.repeat(64) } })).toEqual([
       `registry.modelGroupName: "${'x'.repeat(64)}" is 64 characters, more than 63 for a aws model group`,
@@ -180,7 +184,7 @@ describe('MlPipeline validation', () => {
         'churn',
         pipelineArgs(GCP, {
           training: { image: 'i', spot: true },
-          qualityGate: { threshold: 1 },
+          qualityGate: NO_METRIC(1),
           schedule: 'rate(30 days)',
           retentionDays: 7,
         }),
@@ -203,7 +207,7 @@ describe('MlPipeline validation', () => {
     let thrown: unknown;
     const rec = await recordProgram(() => {
       try {
-        new MlPipeline('churn', pipelineArgs(AWS, { qualityGate: { threshold: 0.5 } }));
+        new MlPipeline('churn', pipelineArgs(AWS, { qualityGate: NO_METRIC(0.5) }));
       } catch (e) {
         thrown = e;
       }

@@ -30,7 +30,7 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
     });
     expect(rec.one('aws:sagemaker/model:Model').inputs.primaryContainer).toEqual({
       modelPackageName: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
-      environment: {},
+      environment: { MLOPS_MODEL_VERSION: 'v3' },
     });
   });
 
@@ -57,9 +57,12 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
     expect(containers).toEqual({
       'churn-primary-model': {
         modelPackageName: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
-        environment: {},
+        environment: { MLOPS_MODEL_VERSION: 'v3' },
       },
-      'churn-b-model': { image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-b:1', environment: {} },
+      'churn-b-model': {
+        image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-b:1',
+        environment: { MLOPS_MODEL_VERSION: 'v3' },
+      },
     });
   });
 

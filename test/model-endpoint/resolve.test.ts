@@ -239,6 +239,19 @@ describe('validation', () => {
     expect(err.problems[0].fix).toBe('give the serving image, preferably by digest (`repo@sha256:...`)');
   });
 
+  test('a default name the cloud refuses points at the construct name and endpointName', () => {
+    const err = thrown(() =>
+      resolveModelEndpoint('churn_model', endpointArgs(AWS_PROD), AWS_PROD),
+    ) as ValidationError;
+    expect(err.problems).toEqual([
+      {
+        path: 'endpointName',
+        message: 'the default name "churn_model-prod" is not a valid name here for an endpoint on aws',
+        fix: 'rename the construct, or set `endpointName` (use at most 63 letters, digits and hyphens, starting and ending with a letter or digit)',
+      },
+    ]);
+  });
+
   test('no platform names the config keys that would provide one', () => {
     const err = thrown(() =>
       resolveModelEndpoint('churn', { version: 'v1', image: 'x' }, undefined),
