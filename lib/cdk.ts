@@ -3,7 +3,7 @@ export { ModelEndpoint, type ModelEndpointProps } from './model-endpoint/cdk';
 export { MlPipeline, type MlPipelineProps } from './ml-pipeline/cdk';
 export type { PlatformArgs, NetworkArgs } from './core/platform';
 export type { Cloud, Stage } from './core/stage';
-export type { ComputeSize } from './core/sizes';
+export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';
 // The nested argument types are the Pulumi ones: CDK props unwrap their inputs to plain values.
 export type {
   ModelEndpointArgs,
@@ -24,6 +24,6 @@ export type {
   RegistryArgs,
   MlPipelineAwsArgs,
 } from './ml-pipeline/args';
-export type { ResolvedModelEndpoint } from './model-endpoint/resolve';
+export type { ResolvedModelEndpoint, ResolvedRollout, ServedModel } from './model-endpoint/resolve';
 export type { ResolvedMlPipeline } from './ml-pipeline/resolve';
 export { ValidationError, type Problem } from './core/validation';

@@ -35,5 +35,5 @@ export type { PlatformArgs, NetworkArgs, Platform } from './core/platform';
 export type { Cloud, Stage } from './core/stage';
 export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';
 export { ValidationError, type Problem } from './core/validation';
-export type { ResolvedModelEndpoint } from './model-endpoint/resolve';
+export type { ResolvedModelEndpoint, ResolvedRollout, ServedModel } from './model-endpoint/resolve';
 export type { ResolvedMlPipeline } from './ml-pipeline/resolve';

@@ -11,7 +11,7 @@ export interface PlatformArgs {
   readonly cloud: Cloud;
   /** Deployment stage; selects the defaults (prod: canary with rollback, retention, two instances). Default `dev`. */
   readonly stage?: Stage;
-  /** Region (`eu-west-1`, `europe-west4`). Required on aws and gcp; ignored on docker. */
+  /** Region (`eu-west-1`, `europe-west4`). Required on aws and gcp (CDK: the stack's region); ignored on docker. */
   readonly region?: string;
   /** GCP project id. Required on gcp; ignored elsewhere. */
   readonly project?: string;

@@ -22,7 +22,8 @@ export interface ModelEndpointArgs {
 
   /**
    * Release label of what is being deployed, such as `v7` or a model registry version. It names the
-   * Cloud Run revision and the docker containers, so a new version is a new revision. On gcp change it
+   * Cloud Run revision and the docker containers, so a new version is a new revision: at most 13 lowercase
+   * letters, digits and hyphens (such as `v7` or `2024-06-01`). On gcp change it
    * with every change to the container, its environment, size or scaling: Cloud Run refuses to reuse a
    * revision name for a different template. Required.
    */
@@ -35,8 +36,8 @@ export interface ModelEndpointArgs {
   readonly image?: pulumi.Input<string>;
 
   /**
-   * Model artifact URL (`s3://bucket/path/model.tar.gz` on aws, `gs://bucket/path` on gcp, a host path or
-   * URL on docker). On aws SageMaker unpacks it into `/opt/ml/model`; elsewhere the container receives it
+   * Model artifact URL (`s3://bucket/path/model.tar.gz` on aws, `gs://bucket/path` on gcp, a path inside
+   * the container on docker, such as one under `/mnt/model-access` with `modelAccess`). On aws SageMaker unpacks it into `/opt/ml/model`; elsewhere the container receives it
    * as `MODEL_DATA_URL`. Default: none (the image carries the model).
    */
   readonly modelDataUrl?: pulumi.Input<string>;
@@ -182,7 +183,9 @@ export interface ChallengerArgs {
 
 export interface ModelEndpointAwsArgs {
   /**
-   * A model package (registry version) ARN to serve instead of `image` + `modelDataUrl`. Default: none.
+   * A model package (registry version) ARN for the primary model to serve instead of `image` +
+   * `modelDataUrl` (such as `MlPipeline.registeredModelArn(3)`). Requires `modelAccess` for its artifacts;
+   * `image` and `modelDataUrl` must then be left out. Default: none.
    */
   readonly modelPackageArn?: pulumi.Input<string>;
   /** SageMaker instance type, overriding `size`. Default: from `size`. */
