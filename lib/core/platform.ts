@@ -11,9 +11,9 @@ export interface PlatformArgs {
   readonly cloud: Cloud;
   /** Deployment stage; selects the defaults (prod: canary with rollback, retention, two instances). Default `dev`. */
   readonly stage?: Stage;
-  /** Region (`eu-west-1`, `europe-west4`). Required on aws and gcp (CDK: the stack's region); ignored on docker. */
+  /** Region (`eu-west-1`, `europe-west4`). Required on aws and gcp (CDK: the stack's region); ignored on docker. Default: none. */
   readonly region?: string;
-  /** GCP project id. Required on gcp; ignored elsewhere. */
+  /** GCP project id. Required on gcp; ignored elsewhere. Default: none. */
   readonly project?: string;
   /**
    * Tags (aws) or labels (gcp, docker) put on every resource, on top of `mlops-stage` and `mlops-construct`.
@@ -58,6 +58,7 @@ export interface Platform {
   /** GCP project; empty elsewhere. */
   readonly project: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** The key the platform brings; undefined when each construct creates its own. */
   readonly kmsKeyId?: string;
   readonly network: NetworkArgs;
   readonly retainOnDelete: boolean;

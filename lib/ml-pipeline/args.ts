@@ -65,11 +65,11 @@ export interface MlPipelineArgs {
    */
   readonly retentionDays?: number;
 
-  /** aws-only settings. */
+  /** aws-only settings. Default: none (each field's own default applies). */
   readonly aws?: MlPipelineAwsArgs;
-  /** gcp-only settings. */
+  /** gcp-only settings. Default: none (each field's own default applies). */
   readonly gcp?: MlPipelineGcpArgs;
-  /** docker-only settings. */
+  /** docker-only settings. Default: none (each field's own default applies). */
   readonly docker?: MlPipelineDockerArgs;
 }
 

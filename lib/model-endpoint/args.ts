@@ -117,11 +117,11 @@ export interface ModelEndpointArgs {
    */
   readonly invokers?: string[];
 
-  /** aws-only settings. */
+  /** aws-only settings. Default: none (each field's own default applies). */
   readonly aws?: ModelEndpointAwsArgs;
-  /** gcp-only settings. */
+  /** gcp-only settings. Default: none (each field's own default applies). */
   readonly gcp?: ModelEndpointGcpArgs;
-  /** docker-only settings. */
+  /** docker-only settings. Default: none (each field's own default applies). */
   readonly docker?: ModelEndpointDockerArgs;
 }
 
@@ -163,7 +163,7 @@ export interface RolloutArgs {
 export interface StableReleaseArgs {
   /** Its release label (its Cloud Run revision must exist: it was `version` in an earlier deploy). Required. */
   readonly version: string;
-  /** Its image (docker runs it beside the new one; gcp reuses the existing revision). Required on docker. */
+  /** Its image (docker runs it beside the new one; gcp reuses the existing revision). Required on docker; default none elsewhere. */
   readonly image?: pulumi.Input<string>;
   /** Its model artifact URL. Default: none. */
   readonly modelDataUrl?: pulumi.Input<string>;

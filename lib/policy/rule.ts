@@ -31,7 +31,7 @@ export interface PolicyRule {
   readonly description: string;
   /** Mandatory rules fail a deploy; advisory ones warn. */
   readonly enforcement: 'mandatory' | 'advisory';
-  /** Needs resource options (retainOnDelete): checked on recorded graphs only. */
+  /** Needs resource options (retainOnDelete): checked on recorded graphs only. Default false. */
   readonly recordedOnly?: boolean;
   check(resources: readonly GraphResource[]): Violation[];
 }
