@@ -4,7 +4,8 @@ import type { PlatformArgs } from './platform';
 /**
  * Reads the platform from the stack's Pulumi config when a construct was given none:
  * `mlops:cloud`, `mlops:stage`, `mlops:region` (else `aws:region` / `gcp:region`), `mlops:project`
- * (else `gcp:project`), `mlops:tags`, `mlops:kmsKeyId`, `mlops:network`, `mlops:retainOnDelete`.
+ * (else `gcp:project`), `mlops:tags`, `mlops:kmsKeyId`, `mlops:network`, `mlops:retainOnDelete`, `mlops:replicaRegion`,
+ * `mlops:bucketLocation`, `mlops:enableApis`.
  * Returns undefined when `mlops:cloud` is not set, so validation reports the missing platform.
  */
 export function platformFromConfig(): PlatformArgs | undefined {
@@ -22,5 +23,8 @@ export function platformFromConfig(): PlatformArgs | undefined {
     kmsKeyId: mlops.get('kmsKeyId'),
     network: mlops.getObject('network'),
     retainOnDelete: mlops.getBoolean('retainOnDelete'),
+    replicaRegion: mlops.get('replicaRegion'),
+    bucketLocation: mlops.get('bucketLocation') as PlatformArgs['bucketLocation'],
+    enableApis: mlops.getBoolean('enableApis'),
   };
 }

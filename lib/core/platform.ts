@@ -35,6 +35,23 @@ export interface PlatformArgs {
    * back by SageMaker may still use one): delete them by hand after destroying a throwaway stack.
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * aws: a second region the data and artifact buckets replicate to (S3 cross-region replication into
+   * versioned buckets there, encrypted with a KMS key made in that region). Default: none (no replica).
+   */
+  readonly replicaRegion?: string;
+  /**
+   * gcp: where buckets keep their data: `region` (the platform's region), `dual-region` (the region and
+   * its pair in the same multi-region) or `multi-region` (the continent's multi-region: `EU`, `US`, `ASIA`).
+   * Default `region`.
+   */
+  readonly bucketLocation?: 'region' | 'dual-region' | 'multi-region';
+  /**
+   * gcp: enable every Google API the constructs use (`projects.Service`, kept enabled on delete) and make
+   * the resources wait for them, so a first deploy into a fresh project works. Set `false` when a platform
+   * team enables APIs centrally. Default `true`.
+   */
+  readonly enableApis?: boolean;
 }
 
 /** Private networking choices per cloud. */
@@ -62,6 +79,12 @@ export interface Platform {
   readonly kmsKeyId?: string;
   readonly network: NetworkArgs;
   readonly retainOnDelete: boolean;
+  /** aws: the replica region; undefined when buckets are not replicated. */
+  readonly replicaRegion?: string;
+  /** gcp: where buckets keep their data. */
+  readonly bucketLocation: 'region' | 'dual-region' | 'multi-region';
+  /** gcp: the constructs enable the APIs they use. */
+  readonly enableApis: boolean;
 }
 
 const GCP_LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -86,6 +109,8 @@ export function resolvePlatform(args: PlatformArgs | undefined, problems: Proble
       tags: {},
       network: {},
       retainOnDelete: true,
+      bucketLocation: 'region',
+      enableApis: true,
     };
   }
   const path = (p: string) => `platform.${p}`;
@@ -139,6 +164,26 @@ export function resolvePlatform(args: PlatformArgs | undefined, problems: Proble
       );
     }
   }
+  if (cloud === 'aws' && args.replicaRegion !== undefined) {
+    const replica = knownString(args.replicaRegion);
+    if (replica && !AWS_REGION.test(replica))
+      problems.add(
+        path('replicaRegion'),
+        `"${replica}" is not an AWS region name`,
+        'use a region such as `eu-central-1`',
+      );
+    else if (replica && replica === region)
+      problems.add(
+        path('replicaRegion'),
+        `is the same as the region (${region})`,
+        'choose a second region, or remove `replicaRegion`',
+      );
+  }
+  checkOneOf(problems, path('bucketLocation'), args.bucketLocation, [
+    'region',
+    'dual-region',
+    'multi-region',
+  ] as const);
   const tags = args.tags ?? {};
   if (cloud !== 'aws') problems.addAll(path('tags'), checkLabels(tags));
   const network = args.network ?? {};
@@ -161,6 +206,9 @@ export function resolvePlatform(args: PlatformArgs | undefined, problems: Proble
     kmsKeyId: args.kmsKeyId,
     network,
     retainOnDelete: args.retainOnDelete ?? true,
+    replicaRegion: cloud === 'aws' ? knownString(args.replicaRegion) : undefined,
+    bucketLocation: args.bucketLocation ?? 'region',
+    enableApis: args.enableApis ?? true,
   };
 }
 

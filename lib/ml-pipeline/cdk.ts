@@ -21,6 +21,7 @@ import { acknowledgeWildcards } from '../blocks/cdk-nag';
 import { platformFromContext, refuseOtherClouds } from '../core/platform-context';
 import type { MlPipelineArgs } from './args';
 import * as blueprint from './aws-blueprint';
+import * as policies from './aws-policies';
 import { pipelineImages, resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
 
 /** MlPipeline arguments for CDK: the Pulumi arguments with every input a plain value (tokens allowed). */
@@ -147,13 +148,13 @@ export class MlPipeline extends Construct {
       this,
       'TrainingPolicy',
       this.trainingRole,
-      blueprint.trainingRolePolicy(spec, deployed),
+      policies.trainingRolePolicy(spec, deployed),
     );
     const pipelinePolicy = attachPolicy(
       this,
       'PipelinePolicy',
       this.pipelineRole,
-      blueprint.pipelineRolePolicy(spec, deployed),
+      policies.pipelineRolePolicy(spec, deployed),
     );
 
     const stack = Stack.of(this);
@@ -185,7 +186,7 @@ export class MlPipeline extends Construct {
         description: `Lets EventBridge Scheduler start the ${spec.pipelineName} pipeline.`,
       });
       (schedulerRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument =
-        blueprint.schedulerTrustPolicy(Aws.ACCOUNT_ID);
+        policies.schedulerTrustPolicy(Aws.ACCOUNT_ID);
       this.schedule = new scheduler.Schedule(this, 'Retrain', {
         scheduleName: settings.name,
         description: settings.description,
@@ -274,7 +275,7 @@ class BlueprintPipeline extends Resource implements sagemaker.IPipeline {
   }
 
   grantStartPipelineExecution(grantee: iam.IGrantable): iam.Grant {
-    const [statement] = blueprint.schedulerRolePolicy(this.spec, this.awsEnv).Statement;
+    const [statement] = policies.schedulerRolePolicy(this.spec, this.awsEnv).Statement;
     return iam.Grant.addToPrincipal({
       grantee,
       actions: [statement.Action].flat(),

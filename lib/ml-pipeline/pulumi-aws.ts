@@ -17,6 +17,7 @@ import {
   type AwsChildContext,
 } from '../blocks/pulumi-aws';
 import * as blueprint from './aws-blueprint';
+import * as policies from './aws-policies';
 import type { RenderedPipeline } from './rendered';
 import { pipelineImages, type ResolvedMlPipeline } from './resolve';
 
@@ -164,7 +165,7 @@ export function renderAws(
     `${name}-training-policy`,
     {
       role: trainingRole.name,
-      policy: refs.apply((r) => JSON.stringify(blueprint.trainingRolePolicy(spec, r))),
+      policy: refs.apply((r) => JSON.stringify(policies.trainingRolePolicy(spec, r))),
     },
     opts,
   );
@@ -172,7 +173,7 @@ export function renderAws(
     `${name}-pipeline-policy`,
     {
       role: pipelineRole.name,
-      policy: refs.apply((r) => JSON.stringify(blueprint.pipelineRolePolicy(spec, r))),
+      policy: refs.apply((r) => JSON.stringify(policies.pipelineRolePolicy(spec, r))),
     },
     opts,
   );
@@ -209,7 +210,7 @@ export function renderAws(
       `${name}-scheduler-role`,
       {
         description: `Lets EventBridge Scheduler start the ${spec.pipelineName} pipeline.`,
-        assumeRolePolicy: account.apply((acct) => JSON.stringify(blueprint.schedulerTrustPolicy(acct))),
+        assumeRolePolicy: account.apply((acct) => JSON.stringify(policies.schedulerTrustPolicy(acct))),
         tags: ctx.tags,
       },
       opts,
@@ -219,7 +220,7 @@ export function renderAws(
       {
         role: schedulerRole.name,
         policy: account.apply((acct) =>
-          JSON.stringify(blueprint.schedulerRolePolicy(spec, { partition, region, account: acct })),
+          JSON.stringify(policies.schedulerRolePolicy(spec, { partition, region, account: acct })),
         ),
       },
       opts,

@@ -48,6 +48,9 @@ describe('platform', () => {
       kmsKeyId: undefined,
       network: {},
       retainOnDelete: true,
+      replicaRegion: undefined,
+      bucketLocation: 'region',
+      enableApis: true,
     });
     expect(problems.count).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { trainingRolePolicy } from '../../lib/ml-pipeline/aws-blueprint';
+import { trainingRolePolicy } from '../../lib/ml-pipeline/aws-policies';
 import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
 import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
 import { recordProgram, type Recording } from '../../lib/testing';
