@@ -1,35 +1,39 @@
-"""Minimal model server implementing the mlops-constructs serving contract.
+"""Model server implementing the mlops-constructs serving contract, for the model templates/training writes.
 
-GET /ping answers 200 once the model is loaded; POST /invocations takes a JSON body
-{"instances": [...]} and returns {"predictions": [...]}. SageMaker unpacks the model to
-/opt/ml/model; elsewhere MODEL_DATA_URL names it. Replace `load_model`.
+GET /ping answers 200 once the model is loaded; POST /invocations takes a JSON body {"instances": [...]}
+and returns {"predictions": [...], "version": ...}. Each instance is an object of feature values (or a list
+in the model's feature order); each prediction is the probability of the positive class.
 
-Request capture on gcp: when MLOPS_CAPTURE_TOPIC is set, MLOPS_CAPTURE_PERCENT of requests are published
-with their responses to that Pub/Sub topic for drift monitoring (on aws SageMaker captures, on docker the
-gateway does). Publishing runs beside the response and never fails a request.
+Where the model comes from (model.json: features, weights, bias; a logistic regression):
+- aws: SageMaker unpacks the registered model.tar.gz into /opt/ml/model (an archive still there is unpacked);
+- docker: MODEL_DATA_URL is a directory, such as /mnt/model-access/<group>/<run id>/ (the models volume);
+- gcp: MODEL_DATA_URL is gs://bucket/prefix/; model.json (or model.tar.gz) under it is downloaded at start
+  with the runtime service account's token from the metadata server (STORAGE_EMULATOR_HOST points the
+  download elsewhere, without a token). Replace `load_model` and `predict` for another kind of model.
+
+Request capture: on gcp, when MLOPS_CAPTURE_TOPIC is set, MLOPS_CAPTURE_PERCENT of requests are published
+with their responses to that Pub/Sub topic BEFORE the reply is sent (Cloud Run throttles CPU after it). On
+docker the gateway marks the requests to capture (header X-Mlops-Capture: 1) and the server appends them,
+with their responses, to a JSON-lines file in MLOPS_CAPTURE_DIR. On aws SageMaker captures. Capture never
+fails a request.
 """
 import base64
 import json
+import math
 import os
 import random
+import socket
+import sys
+import tarfile
+import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODEL_DIR = "/opt/ml/model" if os.path.isdir("/opt/ml/model") else os.environ.get("MODEL_DATA_URL", "")
 VERSION = os.environ.get("MLOPS_MODEL_VERSION", "unknown")
-
-
-def load_model(path):
-    """Load your model from `path`; this placeholder echoes its inputs."""
-    return lambda instances: instances
-
-
-MODEL = load_model(MODEL_DIR)
-
-CAPTURE_TOPIC = os.environ.get("MLOPS_CAPTURE_TOPIC", "")
-CAPTURE_PERCENT = float(os.environ.get("MLOPS_CAPTURE_PERCENT", "0"))
+SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 
 
 def access_token():
@@ -43,25 +47,117 @@ def access_token():
         return json.load(response)["access_token"]
 
 
+def download_gcs(url, directory):
+    """Downloads model.json, or else model.tar.gz, from gs://bucket/prefix/ into `directory`."""
+    bucket, _, prefix = url[len("gs://"):].partition("/")
+    emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+    base = emulator.rstrip("/") if emulator else "https://storage.googleapis.com"
+    headers = {} if emulator else {"Authorization": f"Bearer {access_token()}"}
+    prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+    for name in ("model.json", "model.tar.gz"):
+        obj = urllib.parse.quote(prefix + name, safe="")
+        request = urllib.request.Request(f"{base}/storage/v1/b/{bucket}/o/{obj}?alt=media", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response, open(os.path.join(directory, name), "wb") as f:
+                f.write(response.read())
+            return
+        except urllib.error.HTTPError as err:
+            if err.code != 404:
+                raise
+    raise FileNotFoundError(f"neither model.json nor model.tar.gz under {url}")
+
+
+def model_directory():
+    """The directory holding model.json: /opt/ml/model on aws, else MODEL_DATA_URL (downloaded when gs://)."""
+    if os.path.isdir(SAGEMAKER_MODEL_DIR) and os.listdir(SAGEMAKER_MODEL_DIR):
+        return SAGEMAKER_MODEL_DIR
+    url = os.environ.get("MODEL_DATA_URL", "")
+    if not url:
+        raise FileNotFoundError(f"no model: {SAGEMAKER_MODEL_DIR} is empty and MODEL_DATA_URL is not set")
+    if url.startswith("gs://"):
+        directory = tempfile.mkdtemp(prefix="model-")
+        download_gcs(url, directory)
+        return directory
+    return url
+
+
+def load_model(directory):
+    """Reads model.json from `directory`, unpacking model.tar.gz into a temporary directory first if that is
+    all there is (a read-only model directory is never written)."""
+    path = os.path.join(directory, "model.json")
+    archive = os.path.join(directory, "model.tar.gz")
+    if not os.path.exists(path) and os.path.exists(archive):
+        unpacked = tempfile.mkdtemp(prefix="model-")
+        with tarfile.open(archive) as tar:
+            tar.extractall(unpacked, filter="data")
+        path = os.path.join(unpacked, "model.json")
+    with open(path) as f:
+        model = json.load(f)
+    missing = [f for f in model["features"] if f not in model["weights"]]
+    if missing:
+        raise ValueError(f"model.json has no weight for {missing}")
+    return model
+
+
+def predict(model, instances):
+    """Probability of the positive class for each instance (an object of features, or a list in order)."""
+    if not isinstance(instances, list):
+        raise ValueError('"instances" must be a list')
+    features = model["features"]
+    out = []
+    for i, instance in enumerate(instances):
+        if isinstance(instance, list):
+            if len(instance) != len(features):
+                raise ValueError(f"instance {i} has {len(instance)} values; the model takes {len(features)}: {features}")
+            instance = dict(zip(features, instance))
+        if not isinstance(instance, dict):
+            raise ValueError(f"instance {i} must be an object of features or a list of values")
+        absent = [f for f in features if f not in instance]
+        if absent:
+            raise ValueError(f"instance {i} lacks {absent}")
+        z = model["bias"] + sum(model["weights"][f] * float(instance[f]) for f in features)
+        out.append(1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)))
+    return out
+
+
+CAPTURE_TOPIC = os.environ.get("MLOPS_CAPTURE_TOPIC", "")
+CAPTURE_PERCENT = float(os.environ.get("MLOPS_CAPTURE_PERCENT", "0"))
+CAPTURE_DIR = os.environ.get("MLOPS_CAPTURE_DIR", "")
+CAPTURE_FILE = os.path.join(CAPTURE_DIR, f"{VERSION}-{socket.gethostname()}.jsonl") if CAPTURE_DIR else ""
+CAPTURE_LOCK = threading.Lock()
+
+
 def publish(record):
     """Publishes one captured request; PUBSUB_EMULATOR_HOST points it at the Pub/Sub emulator."""
     emulator = os.environ.get("PUBSUB_EMULATOR_HOST")
     base = f"http://{emulator}" if emulator else "https://pubsub.googleapis.com"
     headers = {"Content-Type": "application/json"}
-    if not emulator:
-        headers["Authorization"] = f"Bearer {access_token()}"
-    body = {"messages": [{"data": base64.b64encode(json.dumps(record).encode()).decode(), "attributes": {"version": VERSION}}]}
-    request = urllib.request.Request(f"{base}/v1/{CAPTURE_TOPIC}:publish", data=json.dumps(body).encode(), headers=headers, method="POST")
     try:
+        if not emulator:
+            headers["Authorization"] = f"Bearer {access_token()}"
+        body = {"messages": [{"data": base64.b64encode(json.dumps(record).encode()).decode(), "attributes": {"version": VERSION}}]}
+        request = urllib.request.Request(f"{base}/v1/{CAPTURE_TOPIC}:publish", data=json.dumps(body).encode(), headers=headers, method="POST")
         urllib.request.urlopen(request, timeout=10).close()
-    except OSError as err:
+    except (OSError, ValueError, KeyError) as err:
         print(f"capture publish failed: {err}", flush=True)
 
 
-def capture(request_body, response_body):
+def write_capture(record):
+    """Appends one captured request to this container's file in the capture volume (docker)."""
+    try:
+        with CAPTURE_LOCK, open(CAPTURE_FILE, "a") as f:
+            f.write(json.dumps(record) + "\n")
+    except OSError as err:
+        print(f"capture write failed: {err}", flush=True)
+
+
+def capture(request_body, response_body, marked):
+    """Captures before the reply goes out: on gcp the CPU is throttled once the response is sent."""
+    record = {"time": time.time(), "version": VERSION, "request": request_body, "response": response_body}
     if CAPTURE_TOPIC and random.uniform(0, 100) < CAPTURE_PERCENT:
-        record = {"time": time.time(), "version": VERSION, "request": request_body, "response": response_body}
-        threading.Thread(target=publish, args=(record,), daemon=True).start()
+        publish(record)
+    if CAPTURE_FILE and marked:
+        write_capture(record)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -85,13 +181,24 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-            result = {"predictions": MODEL(body.get("instances", [])), "version": VERSION}
+            if not isinstance(body, dict):
+                raise ValueError('the body must be an object: {"instances": [...]}')
+            result = {"predictions": predict(MODEL, body.get("instances", [])), "version": VERSION}
         except (ValueError, TypeError) as err:
             self._reply(400, {"error": str(err)})
             return
+        capture(body, result, self.headers.get("X-Mlops-Capture") == "1")
         self._reply(200, result)
-        capture(body, result)
+
+    def log_message(self, format, *args):
+        pass
 
 
 if __name__ == "__main__":
+    try:
+        MODEL = load_model(model_directory())
+    except (OSError, ValueError, KeyError) as err:
+        print(f"cannot load the model: {err}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    print(f"serving {VERSION}: {len(MODEL['features'])} features", flush=True)
     ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
