@@ -47,6 +47,11 @@ export function renderDocker(
 ): RenderedPipeline<MlPipelineDockerChildren> {
   const name = spec.constructName;
   const opts = { parent };
+  // The registry, runner and scheduler have fixed names (the runner's is the retrain trigger and Ofelia's
+  // target) and the registry a fixed host port. Pulumi creates a replacement before it deletes the old
+  // resource, so the engine would refuse the second container with 409 Conflict: delete them first. None of
+  // them serves traffic; a run in progress when the runner is replaced is stopped.
+  const replaceInPlace = { parent, deleteBeforeReplace: true };
   const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
   const labels = Object.entries(spec.tags).map(([label, value]) => ({ label, value }));
   const volumes = volumeNames(spec);
@@ -79,7 +84,7 @@ export function renderDocker(
       securityOpts: ['no-new-privileges:true'],
       labels,
     },
-    opts,
+    replaceInPlace,
   );
 
   // The step images are pulled at deploy time, so a run never waits on (or fails at) a pull. Images in the
@@ -125,7 +130,7 @@ export function renderDocker(
       restart: 'no',
       labels,
     },
-    { ...opts, dependsOn: [gateImage, registry] },
+    { ...replaceInPlace, dependsOn: [gateImage, registry] },
   );
 
   let scheduler: docker.Container | undefined;
@@ -147,7 +152,7 @@ export function renderDocker(
         restart: 'unless-stopped',
         securityOpts: ['no-new-privileges:true'],
       },
-      { ...opts, dependsOn: [runner] },
+      { ...replaceInPlace, dependsOn: [runner] },
     );
   }
 
@@ -163,7 +168,9 @@ export function renderDocker(
     pipelineName: pulumi.output(spec.pipelineName),
     pipelineId: runner.id,
     retrainTrigger: runner.name,
-    baselineUri: uri(artifactVolume.name, 'baseline/'),
+    // Each run's drift baseline is runs/<run id>/baseline/, beside its model; a registered model carries a
+    // copy in <group>/<run id>/baseline/ of the models volume.
+    baselineUri: uri(artifactVolume.name, 'runs/'),
     children: { network, dataVolume, artifactVolume, modelVolume, registry, runner, scheduler },
   };
 }

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as pulumi from '@pulumi/pulumi';
 import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
-import { GATE_PROGRAM } from '../../lib/ml-pipeline/docker-facts';
+import { GATE_PROGRAM, SCHEDULER_IMAGE } from '../../lib/ml-pipeline/docker-facts';
 import { recordProgram, type Recording } from '../../lib/testing';
 import { DOCKER, EVAL_IMAGE, TRAIN_IMAGE, pipelineArgs } from './fixtures';
 
@@ -17,6 +18,11 @@ const labelsOf = (r: { inputs: Json }) =>
 describe('MlPipeline on docker', () => {
   let rec: Recording;
   const outputs: Record<string, string> = {};
+  const deleteFirst: Record<string, boolean> = {};
+  const recordDeleteFirst = (t: pulumi.ResourceTransformationArgs) => {
+    deleteFirst[t.name] = t.opts.deleteBeforeReplace === true;
+    return undefined;
+  };
   beforeAll(async () => {
     rec = await recordProgram(async () => {
       const p = new MlPipeline(
@@ -25,6 +31,7 @@ describe('MlPipeline on docker', () => {
           schedule: 'cron(0 3 * * *)',
           qualityGate: { metric: 'auc', threshold: 0.8, mustBeatApproved: true },
         }),
+        { transformations: [recordDeleteFirst] },
       );
       for (const key of [
         'dataBucketUri',
@@ -96,12 +103,54 @@ describe('MlPipeline on docker', () => {
     );
     expect(script).toContain(`python -c '${GATE_PROGRAM}'`);
     expect(script).toContain('exit 1');
-    // dev approves automatically.
-    expect(script).toContain('echo "$RUN_ID" > "/models/churn-dev/approved"');
+    // dev approves automatically, by an atomic rename of the run id file.
+    expect(script).toContain(
+      'echo "$RUN_ID" > "/models/churn-dev/.approved" && mv "/models/churn-dev/.approved" "/models/churn-dev/approved"',
+    );
     // The script parses as POSIX sh.
     const file = join(mkdtempSync(join(tmpdir(), 'mlops-')), 'run.sh');
     writeFileSync(file, script);
     expect(() => execFileSync('sh', ['-n', file])).not.toThrow();
+  });
+
+  it('hands each run directory to the user its step image runs as, so a non-root image can write it', () => {
+    const script = (rec.one(CONTAINER, 'churn-runner').inputs as Json).uploads[0].content as string;
+    expect(script).toContain(
+      [
+        'mkdir -m 0755 "/artifacts/runs/$RUN_ID"',
+        'mkdir -m 0755 "/artifacts/runs/$RUN_ID/model" "/artifacts/runs/$RUN_ID/checkpoints" "/artifacts/runs/$RUN_ID/evaluation" "/artifacts/runs/$RUN_ID/baseline"',
+        `chown "$(owner ${TRAIN_IMAGE})" "/artifacts/runs/$RUN_ID/model" "/artifacts/runs/$RUN_ID/checkpoints"`,
+        `chown "$(owner ${EVAL_IMAGE})" "/artifacts/runs/$RUN_ID/evaluation" "/artifacts/runs/$RUN_ID/baseline"`,
+      ].join('\n'),
+    );
+  });
+
+  it('mounts the newest approved model read-only for the evaluation, and tells the gate whether there is one', () => {
+    const script = (rec.one(CONTAINER, 'churn-runner').inputs as Json).uploads[0].content as string;
+    expect(script).toContain(
+      'if [ -s "/models/churn-dev/approved" ]; then CHAMPION="$(cat "/models/churn-dev/approved")"; fi',
+    );
+    expect(script).toContain(
+      '  CHAMPION_ARGS="--mount type=volume,source=churn-dev-models,target=/opt/ml/processing/champion,volume-subpath=churn-dev/$CHAMPION,readonly -e MLOPS_CHAMPION_MODEL_DIR=/opt/ml/processing/champion"',
+    );
+    expect(script).toContain('-e "MLOPS_GATE_CHAMPION_FOUND=$FOUND" -e "MLOPS_GATE_CHAMPION=$CHAMPION"');
+    // The drift baseline is per run and registered with the model; a failing run exits before registration.
+    expect(script).toContain(
+      '--mount "type=volume,source=churn-dev-artifacts,target=/opt/ml/processing/baseline,volume-subpath=runs/$RUN_ID/baseline"',
+    );
+    expect(script).toContain(
+      'cp -R "/artifacts/runs/$RUN_ID/baseline" "/models/churn-dev/.$RUN_ID/baseline"',
+    );
+    expect(script.indexOf('exit 1\nfi\nrm -rf "/models/churn-dev/.$RUN_ID"')).toBeGreaterThan(0);
+    expect(script).not.toContain('MLOPS_REGISTRY_DIR');
+  });
+
+  it('replaces its fixed-name containers by deleting the old one first (Pulumi creates before it deletes)', () => {
+    expect([
+      deleteFirst['churn-registry'],
+      deleteFirst['churn-runner'],
+      deleteFirst['churn-scheduler'],
+    ]).toEqual([true, true, true]);
   });
 
   it('starts the runner on the schedule with Ofelia, never two runs at once', () => {
@@ -119,6 +168,11 @@ describe('MlPipeline on docker', () => {
       'ofelia.job-run.retrain.no-overlap': 'true',
     });
     expect((scheduler.inputs as Json).command).toEqual(['daemon', '--docker']);
+    // Ofelia's images are tagged without the git tag's `v`.
+    expect(SCHEDULER_IMAGE).toBe('mcuadros/ofelia:0.3.21');
+    expect(rec.one('docker:index/remoteImage:RemoteImage', 'churn-scheduler-image').inputs.name).toBe(
+      'mcuadros/ofelia:0.3.21',
+    );
     // A read-only bind of the socket would restrict nothing: it is not pretended.
     expect((scheduler.inputs as Json).volumes).toEqual([
       { hostPath: '/var/run/docker.sock', containerPath: '/var/run/docker.sock' },
@@ -151,7 +205,64 @@ describe('MlPipeline on docker', () => {
       containerRegistryUrl: 'localhost:5000',
       modelRegistry: 'docker-volume://churn-dev-models/churn-dev/',
       retrainTrigger: 'churn-dev-runner',
-      baselineUri: 'docker-volume://churn-dev-artifacts/baseline/',
+      baselineUri: 'docker-volume://churn-dev-artifacts/runs/',
     });
+  });
+});
+
+describe('the docker gate program', () => {
+  const gate = (report: Json, env: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-'));
+    writeFileSync(join(dir, 'evaluation.json'), JSON.stringify(report));
+    try {
+      const out = execFileSync('python3', ['-c', GATE_PROGRAM], {
+        env: {
+          PATH: process.env.PATH,
+          MLOPS_METRICS_PATH: join(dir, 'evaluation.json'),
+          MLOPS_GATE_METRIC: 'auc',
+          MLOPS_GATE_COMPARISON: 'greater-than-or-equal',
+          MLOPS_GATE_THRESHOLD: '0.7',
+          MLOPS_GATE_BEAT_APPROVED: 'true',
+          ...env,
+        },
+        encoding: 'utf8',
+      });
+      return { passed: true, out };
+    } catch (err) {
+      return { passed: false, out: (err as { stdout: string }).stdout };
+    }
+  };
+  const report = (value: number, champion: number, found: boolean) => ({
+    metrics: { auc: { value } },
+    champion: { found, auc: { value: champion } },
+  });
+
+  it('passes the comparison when no model is approved, and says so', () => {
+    expect(gate(report(0.8, 0.8, false), { MLOPS_GATE_CHAMPION_FOUND: 'false' })).toEqual({
+      passed: true,
+      out: 'quality gate: auc = 0.8 (threshold 0.7; no approved model: not compared with a champion): passed\n',
+    });
+  });
+
+  it('refuses a candidate that does not beat the approved model on the same rows', () => {
+    expect(
+      gate(report(0.81, 0.9, true), {
+        MLOPS_GATE_CHAMPION_FOUND: 'true',
+        MLOPS_GATE_CHAMPION: '20261201T030000Z',
+      }),
+    ).toEqual({
+      passed: false,
+      out: 'quality gate: auc = 0.81 (threshold 0.7; champion 20261201T030000Z 0.9): FAILED\n',
+    });
+    expect(gate(report(0.95, 0.9, true), { MLOPS_GATE_CHAMPION_FOUND: 'true' }).passed).toBe(true);
+  });
+
+  it('takes whether a champion exists from the runner, not the report: an evaluation that ignores it fails', () => {
+    // The report says no champion (and repeats the candidate's score), but the runner mounted one.
+    expect(gate(report(0.8, 0.8, false), { MLOPS_GATE_CHAMPION_FOUND: 'true' }).passed).toBe(false);
+  });
+
+  it('still applies the threshold', () => {
+    expect(gate(report(0.6, 0.6, false), { MLOPS_GATE_CHAMPION_FOUND: 'false' }).passed).toBe(false);
   });
 });
