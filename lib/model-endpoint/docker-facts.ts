@@ -6,13 +6,23 @@ export const GATEWAY_IMAGE = 'nginx:1.27.5-alpine';
 export const GATEWAY_PORT = 8080;
 /** Where the `modelAccess` volume is mounted, read-only, in every serving container. */
 export const MODEL_ACCESS_DIR = '/mnt/model-access';
-/** Where the gateway writes captured requests, one JSON line each. */
+/** Where the capture volume is mounted in every serving container, which writes captured requests there. */
 export const CAPTURE_DIR = '/var/log/mlops';
+/** Request header by which the gateway tells a serving container to capture this request (`1`) or not. */
+export const CAPTURE_HEADER = 'X-Mlops-Capture';
+/** Docker's embedded DNS server, inside every container on a user-defined network. */
+export const DOCKER_DNS = '127.0.0.11';
+/** How long the gateway trusts a resolved address: a replaced container is found within this time. */
+export const DNS_VALID_SECONDS = 2;
 
 export interface ServingContainer {
-  /** Upstream id in the gateway config and suffix of the container name. */
+  /** Role in the endpoint (`primary`, a challenger's name, or `stable` and `canary`): names its resource. */
   readonly role: string;
-  readonly containerName: string;
+  /**
+   * Network alias the gateway sends the role's traffic to. The container itself is auto-named by Pulumi
+   * (a fresh name on every replacement), so a new release never clashes with the container it replaces.
+   */
+  readonly alias: string;
   readonly version: string;
   readonly modelIndex?: number;
   readonly trafficPercent: number;
@@ -20,17 +30,18 @@ export interface ServingContainer {
 
 /** The containers that serve: the new release, the stable one during a rollout, and any challengers. */
 export function servingContainers(spec: ResolvedModelEndpoint): ServingContainer[] {
+  const alias = (role: string) => `${spec.endpointName}-${role}`;
   if (spec.stableRelease) {
     return [
       {
         role: 'stable',
-        containerName: `${spec.endpointName}-${spec.stableRelease.version}`,
+        alias: alias('stable'),
         version: spec.stableRelease.version,
         trafficPercent: spec.stableRelease.trafficPercent,
       },
       {
         role: 'canary',
-        containerName: `${spec.endpointName}-${spec.version}`,
+        alias: alias('canary'),
         version: spec.version,
         modelIndex: 0,
         trafficPercent: 100 - spec.stableRelease.trafficPercent,
@@ -39,8 +50,7 @@ export function servingContainers(spec: ResolvedModelEndpoint): ServingContainer
   }
   return spec.models.map((model, modelIndex) => ({
     role: model.variant,
-    containerName:
-      modelIndex === 0 ? `${spec.endpointName}-${spec.version}` : `${spec.endpointName}-${model.variant}`,
+    alias: alias(model.variant),
     version: spec.version,
     modelIndex,
     trafficPercent: model.trafficPercent,
@@ -48,21 +58,23 @@ export function servingContainers(spec: ResolvedModelEndpoint): ServingContainer
 }
 
 /**
- * nginx config for the gateway: `split_clients` sends each request to an upstream by weight, and a second
- * split samples `capturePercent` of requests into the capture log with their bodies.
+ * nginx config for the gateway. `split_clients` picks a role's alias for each request by weight; the alias
+ * is a variable in `proxy_pass`, so nginx resolves it through Docker's DNS at request time and re-resolves
+ * it every few seconds (a replaced container gets a new address; nginx would otherwise keep the one it
+ * resolved at start). This works on every nginx version, unlike `resolve` in a zoned upstream (open source
+ * nginx only since 1.27.3). A second split marks `capturePercent` of requests for capture; the serving
+ * container records them with their responses (the gateway cannot see response bodies).
  */
 export function gatewayConfig(spec: ResolvedModelEndpoint): string {
   const containers = servingContainers(spec);
   const [rest, ...weighted] = [...containers].reverse();
   const split = [
-    ...weighted.reverse().map((c) => `    ${c.trafficPercent}% ${c.role};`),
-    `    * ${rest.role};`,
+    ...weighted.reverse().map((c) => `    ${c.trafficPercent}% ${c.alias};`),
+    `    * ${rest.alias};`,
   ];
-  const upstreams = containers.map((c) => `  upstream ${c.role} { server ${c.containerName}:${spec.port}; }`);
   const capture =
     spec.capturePercent > 0
       ? [
-          `  log_format capture escape=json '{"time":"$time_iso8601","version":"$model_upstream","status":"$status","request":"$request_body"}';`,
           `  split_clients "capture$request_id" $capture {`,
           `    ${spec.capturePercent}% 1;`,
           `    * 0;`,
@@ -73,21 +85,24 @@ export function gatewayConfig(spec: ResolvedModelEndpoint): string {
     'worker_processes 1;',
     'events { worker_connections 1024; }',
     'http {',
-    // Bodies stay in memory so the capture log can record them.
     '  client_max_body_size 6m;',
-    '  client_body_buffer_size 6m;',
-    `  split_clients "$request_id" $model_upstream {`,
+    `  resolver ${DOCKER_DNS} valid=${DNS_VALID_SECONDS}s ipv6=off;`,
+    '  resolver_timeout 2s;',
+    `  split_clients "$request_id" $model_host {`,
     ...split,
     '  }',
     ...capture,
-    ...upstreams,
     '  server {',
     `    listen ${GATEWAY_PORT};`,
     '    location = /healthz { return 200 "ok"; }',
     '    location / {',
-    '      proxy_pass http://$model_upstream;',
+    `      proxy_pass http://$model_host:${spec.port};`,
     '      proxy_set_header X-Request-Id $request_id;',
-    ...(spec.capturePercent > 0 ? [`      access_log ${CAPTURE_DIR}/capture.log capture if=$capture;`] : []),
+    // Always set: a client cannot ask for (or suppress) capture itself.
+    `      proxy_set_header ${CAPTURE_HEADER} ${spec.capturePercent > 0 ? '$capture' : '0'};`,
+    // While a replaced container's old address is still cached, try the other addresses of the alias.
+    '      proxy_connect_timeout 2s;',
+    '      proxy_next_upstream error timeout;',
     '    }',
     '  }',
     '}',

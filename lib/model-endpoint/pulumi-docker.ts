@@ -1,4 +1,8 @@
-/** Renders a resolved ModelEndpoint to local Docker containers behind a weighted nginx gateway. */
+/**
+ * Renders a resolved ModelEndpoint to local Docker containers behind a weighted nginx gateway. Serving
+ * containers are auto-named and found by role aliases through Docker's DNS; the gateway re-resolves them, so
+ * replacing a container (a release, a promotion, a restart with a new address) never leaves it stale.
+ */
 import * as pulumi from '@pulumi/pulumi';
 import * as docker from '@pulumi/docker';
 import {
@@ -34,6 +38,17 @@ export function renderDocker(
     opts,
   );
 
+  // Created first: every serving container mounts it. The serving image owns /var/log/mlops, so the empty
+  // volume takes that ownership when first mounted and a non-root server can write its captures there.
+  const captureVolume =
+    spec.capturePercent > 0
+      ? new docker.Volume(
+          `${name}-capture`,
+          { name: `${spec.endpointName}-capture`, labels },
+          { ...opts, retainOnDelete: spec.platform.retainOnDelete },
+        )
+      : undefined;
+
   const containers: Record<string, docker.Container> = {};
   for (const serving of servingContainers(spec)) {
     const model = serving.modelIndex === undefined ? spec.stableRelease! : spec.models[serving.modelIndex];
@@ -45,18 +60,24 @@ export function renderDocker(
     containers[serving.role] = new docker.Container(
       `${name}-${serving.role}`,
       {
-        name: serving.containerName,
+        // No `name`: Pulumi auto-names the container, so the replacement it creates before deleting the old
+        // one (a new release, or a canary promoted) never clashes with it. The gateway finds the role by
+        // its network alias.
         image: image.imageId,
         envs: [
           ...Object.entries(spec.environment).map(([key, value]) => `${key}=${value}`),
           pulumi.interpolate`MODEL_DATA_URL=${model.modelDataUrl ?? ''}`,
           `MLOPS_MODEL_VERSION=${serving.version}`,
+          ...(captureVolume ? [`MLOPS_CAPTURE_DIR=${CAPTURE_DIR}`] : []),
         ],
-        networksAdvanced: [{ name: network.name, aliases: [serving.containerName] }],
-        // On docker, `modelAccess.bucketName` names a volume (such as an MlPipeline's models volume).
-        volumes: spec.modelAccess
-          ? [{ volumeName: spec.modelAccess.bucketName, containerPath: MODEL_ACCESS_DIR, readOnly: true }]
-          : [],
+        networksAdvanced: [{ name: network.name, aliases: [serving.alias] }],
+        volumes: [
+          // On docker, `modelAccess.bucketName` names a volume (such as an MlPipeline's models volume).
+          ...(spec.modelAccess
+            ? [{ volumeName: spec.modelAccess.bucketName, containerPath: MODEL_ACCESS_DIR, readOnly: true }]
+            : []),
+          ...(captureVolume ? [{ volumeName: captureVolume.name, containerPath: CAPTURE_DIR }] : []),
+        ],
         healthcheck: {
           tests: [...spec.docker.healthCheck],
           interval: '10s',
@@ -72,20 +93,17 @@ export function renderDocker(
         cpus: String(spec.docker.cpus),
         gpus: spec.docker.gpus > 0 ? 'all' : undefined,
         securityOpts: ['no-new-privileges:true'],
-        labels,
+        labels: [
+          ...labels,
+          { label: 'mlops.endpoint', value: spec.endpointName },
+          { label: 'mlops.role', value: serving.role },
+          { label: 'mlops.version', value: serving.version },
+        ],
       },
       opts,
     );
   }
 
-  const captureVolume =
-    spec.capturePercent > 0
-      ? new docker.Volume(
-          `${name}-capture`,
-          { name: `${spec.endpointName}-capture`, labels },
-          { ...opts, retainOnDelete: spec.platform.retainOnDelete },
-        )
-      : undefined;
   const gatewayImage = new docker.RemoteImage(
     `${name}-gateway-image`,
     { name: GATEWAY_IMAGE, keepLocally: true },
@@ -98,7 +116,6 @@ export function renderDocker(
       image: gatewayImage.imageId,
       ports: [{ internal: GATEWAY_PORT, external: spec.docker.hostPort, ip: '127.0.0.1' }],
       uploads: [{ file: '/etc/nginx/nginx.conf', content: gatewayConfig(spec) }],
-      volumes: captureVolume ? [{ volumeName: captureVolume.name, containerPath: CAPTURE_DIR }] : [],
       networksAdvanced: [{ name: network.name }],
       healthcheck: {
         tests: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${GATEWAY_PORT}/healthz`],
@@ -111,8 +128,14 @@ export function renderDocker(
       securityOpts: ['no-new-privileges:true'],
       labels,
     },
-    // nginx resolves its upstreams at start: the serving containers must be up first.
-    { ...opts, dependsOn: Object.values(containers) },
+    {
+      ...opts,
+      // Its new config (new weights or roles) goes live only once the serving containers are healthy.
+      dependsOn: Object.values(containers),
+      // Its host port and name are fixed: the old gateway must go before the new one starts (a gap of a few
+      // seconds while a rollout step switches over). The serving containers are untouched by this.
+      deleteBeforeReplace: true,
+    },
   );
 
   return {

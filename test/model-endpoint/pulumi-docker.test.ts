@@ -1,3 +1,4 @@
+import type * as pulumi from '@pulumi/pulumi';
 import { ModelEndpoint } from '../../lib';
 import { gatewayConfig } from '../../lib/model-endpoint/docker-facts';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
@@ -17,7 +18,6 @@ describe('ModelEndpoint on docker', () => {
     );
     const serving = rec.one(CONTAINER, 'churn-primary').inputs as Record<string, any>;
     expect(serving).toMatchObject({
-      name: 'churn-dev-v3',
       wait: true,
       waitTimeout: 300,
       memory: 8192,
@@ -29,6 +29,7 @@ describe('ModelEndpoint on docker', () => {
       'curl -fsS http://localhost:8080/ping || exit 1',
     ]);
     expect(serving.envs).toEqual(['MODEL_DATA_URL=/models/v3', 'MLOPS_MODEL_VERSION=v3']);
+    expect(serving.networksAdvanced).toEqual([{ name: 'churn-dev', aliases: ['churn-dev-primary'] }]);
     const gateway = rec.one(CONTAINER, 'churn-gateway');
     expect(gateway.inputs.ports).toEqual([{ internal: 8080, external: 8080, ip: '127.0.0.1' }]);
     expect(gateway.dependencies).toContain(rec.one(CONTAINER, 'churn-primary').urn);
@@ -37,7 +38,43 @@ describe('ModelEndpoint on docker', () => {
     );
   });
 
-  test('a canary step runs both releases and weights the gateway 80/20, capturing 5% with bodies', async () => {
+  test('serving containers are auto-named, so a replacement never clashes; the fixed-port gateway goes first', async () => {
+    const deleteFirst: Record<string, boolean> = {};
+    const transformations = [
+      (t: pulumi.ResourceTransformationArgs) => {
+        deleteFirst[t.name] = t.opts.deleteBeforeReplace === true;
+        return undefined;
+      },
+    ];
+    const args = endpointArgs(DOCKER_DEV, {
+      version: 'v4',
+      image: 'localhost:5000/churn:v4',
+      rollout: { strategy: 'canary', canaryPercent: 20 },
+      stableRelease: { version: 'v3', image: 'localhost:5000/churn:v3' },
+    });
+    const rec = await recordProgram(() => new ModelEndpoint('churn', args, { transformations }));
+    const byName = Object.fromEntries(rec.ofType(CONTAINER).map((c) => [c.name, c.inputs.name]));
+    // No name input: the provider auto-names the container, a new name on every replacement.
+    expect(Object.keys(byName).sort()).toEqual(['churn-canary', 'churn-gateway', 'churn-stable']);
+    expect(byName['churn-gateway']).toBe('churn-dev-gateway');
+    expect([byName['churn-stable'], byName['churn-canary']]).toEqual([undefined, undefined]);
+    expect([deleteFirst['churn-gateway'], deleteFirst['churn-stable'], deleteFirst['churn-canary']]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    const labels = (name: string) =>
+      Object.fromEntries(
+        (rec.one(CONTAINER, name).inputs.labels as { label: string; value: string }[]).map((l) => [
+          l.label,
+          l.value,
+        ]),
+      );
+    expect(labels('churn-stable')).toMatchObject({ 'mlops.role': 'stable', 'mlops.version': 'v3' });
+    expect(labels('churn-canary')).toMatchObject({ 'mlops.role': 'canary', 'mlops.version': 'v4' });
+  });
+
+  test('a canary step weights the gateway 80/20 over role aliases re-resolved through Docker DNS', async () => {
     const args = endpointArgs(DOCKER_DEV, {
       version: 'v4',
       image: 'localhost:5000/churn:v4',
@@ -46,20 +83,28 @@ describe('ModelEndpoint on docker', () => {
       stableRelease: { version: 'v3', image: 'localhost:5000/churn:v3' },
     });
     const rec = await recordProgram(() => new ModelEndpoint('churn', args));
-    expect(
-      rec
-        .ofType(CONTAINER)
-        .map((c) => c.inputs.name)
-        .sort(),
-    ).toEqual(['churn-dev-gateway', 'churn-dev-v3', 'churn-dev-v4']);
     const config = gatewayConfig(resolveModelEndpoint('churn', args, args.platform));
+    expect(config).toContain('  resolver 127.0.0.11 valid=2s ipv6=off;');
     expect(config).toContain(
-      '  split_clients "$request_id" $model_upstream {\n    80% stable;\n    * canary;\n  }',
+      '  split_clients "$request_id" $model_host {\n    80% churn-dev-stable;\n    * churn-dev-canary;\n  }',
     );
-    expect(config).toContain('upstream stable { server churn-dev-v3:8080; }');
-    expect(config).toContain('upstream canary { server churn-dev-v4:8080; }');
-    expect(config).toContain('    5% 1;');
-    expect(config).toContain('access_log /var/log/mlops/capture.log capture if=$capture;');
+    // A variable in proxy_pass: resolved per request, never once at start.
+    expect(config).toContain('      proxy_pass http://$model_host:8080;');
+    expect(config).not.toMatch(/^\s*upstream /m);
+    // 5% are marked for capture; the serving containers write them with their responses.
+    expect(config).toContain('  split_clients "capture$request_id" $capture {\n    5% 1;\n    * 0;\n  }');
+    expect(config).toContain('      proxy_set_header X-Mlops-Capture $capture;');
+    const canary = rec.one(CONTAINER, 'churn-canary').inputs as Record<string, any>;
+    expect(canary.envs).toContain('MLOPS_CAPTURE_DIR=/var/log/mlops');
+    expect(canary.volumes).toEqual([{ volumeName: 'churn-dev-capture', containerPath: '/var/log/mlops' }]);
+    expect(rec.one(CONTAINER, 'churn-gateway').inputs.volumes).toBeUndefined();
     expect(rec.one('docker:index/volume:Volume').retainOnDelete).toBe(true);
+  });
+
+  test('with capture off, a client cannot ask for capture through the gateway', () => {
+    const args = endpointArgs(DOCKER_DEV, { image: 'localhost:5000/churn:v3' });
+    const config = gatewayConfig(resolveModelEndpoint('churn', args, args.platform));
+    expect(config).toContain('      proxy_set_header X-Mlops-Capture 0;');
+    expect(config).toContain('    * churn-dev-primary;');
   });
 });
