@@ -222,7 +222,10 @@ export function mockResourceOutputs(type: string, name: string, inputs: State): 
   }
 }
 
-/** Results of the provider functions the constructs call; any other call throws so a test cannot miss it. */
+/**
+ * Results of the provider functions the constructs call; any other call throws, naming the `calls` hook that
+ * answers it, so a test cannot miss it.
+ */
 export function mockCallResult(token: string, inputs: State): State {
   switch (token) {
     case 'aws:index/getCallerIdentity:getCallerIdentity':
@@ -264,7 +267,9 @@ export function mockCallResult(token: string, inputs: State): State {
     }
     default:
       throw new Error(
-        `mlops-constructs mocks: unexpected provider call ${token}; add it to mockCallResult with the outputs the real provider returns`,
+        `mlops-constructs mocks: unexpected provider call ${token}; answer it with a \`calls\` hook ` +
+          `({ '${token}': (inputs) => ({ ...outputs the real provider returns }) }) in recordProgram's options ` +
+          `or in the module given to \`mlops synth --mocks\``,
       );
   }
 }

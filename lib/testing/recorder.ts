@@ -1,119 +1,59 @@
 /**
  * Runs a Pulumi program under mocks and records every resource registration: type, name, parent,
- * dependencies and resolved inputs. Built on `MockMonitor` from the Pulumi runtime (an internal API: the
- * `@pulumi/pulumi` version is pinned, and `test/testing/recorder.test.ts` fails loudly if it changes).
+ * dependencies and resolved inputs, plus the program's exports. Built on runtime internals of the pinned
+ * `@pulumi/pulumi` (`test/testing/recorder.test.ts` fails loudly if they change).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { MockMonitor } from '@pulumi/pulumi/runtime/mocks';
-import { mockCallResult, mockResourceOutputs } from './mock-outputs';
+import {
+  RecordingMonitor,
+  type CallHook,
+  type RecordedResource,
+  type ResourceHook,
+} from './recording-monitor';
+import { resolveExports } from './stack-outputs';
 
-export interface RecordedResource {
-  readonly urn: string;
-  /** Pulumi type token, such as `aws:sagemaker/endpoint:Endpoint`. */
-  readonly type: string;
-  readonly name: string;
-  /** URN of the parent, or null for a top-level resource. */
-  readonly parent: string | null;
-  /** URNs this resource waits for (explicit `dependsOn` and inputs' dependencies). */
-  readonly dependencies: string[];
-  /** For each input, the URNs its value came from. */
-  readonly propertyDependencies: Record<string, string[]>;
-  /** Resolved inputs. */
-  readonly inputs: Record<string, unknown>;
-  /** False for components. */
-  readonly custom: boolean;
-  /** True when `retainOnDelete` is set. */
-  readonly retainOnDelete: boolean;
-}
+export type { RecordedResource, CallHook, ResourceHook } from './recording-monitor';
 
 export interface RecordOptions {
-  /** Pulumi project name. Default `mlops`. */
+  /** Pulumi project name (the first part of every URN). Default `mlops`. */
   readonly project?: string;
   /** Stack name. Default `test`. */
   readonly stack?: string;
-  /** Stack config, keyed `namespace:key` as in `Pulumi.<stack>.yaml`. Default: none. */
+  /**
+   * Stack config, keyed `namespace:key` as in `Pulumi.<stack>.yaml`; objects and arrays are passed as JSON,
+   * as Pulumi does. Default: none (every `pulumi.Config` read returns undefined).
+   */
   readonly config?: Record<string, unknown>;
-}
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getDependenciesList(): string[];
-  getPropertydependenciesMap(): {
-    forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
-  };
-  getRetainondelete?(): boolean;
-  getObject(): unknown;
-}
-
-class RecordingMonitor extends MockMonitor {
-  readonly records: RecordedResource[] = [];
-  private pending = 0;
-
-  constructor() {
-    super({
-      newResource: (args) => mockResourceOutputs(args.type, args.name, args.inputs),
-      call: (args) => mockCallResult(args.token, args.inputs),
-    });
-  }
-
-  /** Provider calls and registrations the mocks refused: the program failed. */
-  readonly failures: unknown[] = [];
-
-  get busy(): boolean {
-    return this.pending > 0;
-  }
-
-  override async invoke(req: unknown, callback: (err: unknown, response: unknown) => void): Promise<void> {
-    await super.invoke(req, (err, response) => {
-      if (err) this.failures.push(err);
-      callback(err, response);
-    });
-  }
-
-  override async registerResource(
-    req: RegisterRequest,
-    callback: (err: unknown, response: unknown) => void,
-  ): Promise<void> {
-    this.pending++;
-    const done = (err: unknown, response: unknown) => {
-      if (err) this.failures.push(err);
-      if (!err && response) this.record(req, response as { getUrn(): string });
-      this.pending--;
-      callback(err, response);
-    };
-    await super.registerResource(req, done);
-  }
-
-  private record(req: RegisterRequest, response: { getUrn(): string }): void {
-    const deps = new Set(req.getDependenciesList());
-    const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((value, key) => {
-      propertyDependencies[key] = [...value.getUrnsList()].sort();
-      value.getUrnsList().forEach((urn) => deps.add(urn));
-    });
-    const urn = response.getUrn();
-    this.records.push({
-      urn,
-      type: req.getType(),
-      name: req.getName(),
-      parent: req.getParent() || null,
-      dependencies: [...deps].filter((d) => d !== '').sort(),
-      propertyDependencies,
-      inputs: pulumi.runtime.deserializeProperties(
-        req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0],
-      ) as Record<string, unknown>,
-      custom: req.getCustom(),
-      retainOnDelete: req.getRetainondelete?.() ?? false,
-    });
-  }
+  /**
+   * Results of provider functions your own program calls, keyed by the function's token:
+   * `{ 'aws:index/getRegion:getRegion': () => ({ name: 'eu-west-1', id: 'eu-west-1' }) }`. Return every
+   * output the real provider returns that the program reads. Your hooks are asked first, so they may also
+   * replace the built-in answers. Default: none; only the calls the constructs make are answered
+   * (`getCallerIdentity`, `getProject`, ...), and any other call fails the recording with its token.
+   */
+  readonly calls?: Readonly<Record<string, CallHook>>;
+  /**
+   * Computed outputs of resources your own program registers: `(type, name, inputs) => outputs` (an `id`
+   * key becomes the resource id), or undefined to keep the built-in answer. Outputs are merged over the
+   * built-in answer. Default: none; every resource gets its inputs back, plus the ids, ARNs, names and URLs
+   * this package computes for the types the constructs use (any other type gets the id `<name>-id`).
+   */
+  readonly resources?: ResourceHook;
 }
 
 /** The resources one program registered, with lookups for tests. */
 export class Recording {
-  constructor(readonly resources: readonly RecordedResource[]) {}
+  constructor(
+    readonly resources: readonly RecordedResource[],
+    /**
+     * The program's exports, resolved: what the function passed to `recordProgram` returned (or a module's
+     * exports, for `mlops synth`), with Outputs awaited. An Output whose value only a deploy knows is
+     * `'[unknown]'`; a resource is its URN. Empty when the program returned nothing or not a plain object.
+     */
+    readonly outputs: Readonly<Record<string, unknown>> = {},
+    /** Names of the exports whose value is a secret (`pulumi.secret`, `additionalSecretOutputs`). */
+    readonly secretOutputs: readonly string[] = [],
+  ) {}
 
   /** Every resource of a type token. */
   ofType(type: string): RecordedResource[] {
@@ -139,14 +79,41 @@ export class Recording {
   }
 }
 
+/** Recordings share the Pulumi runtime's global state, so they run one after another. */
+let queue: Promise<unknown> = Promise.resolve();
+
 /**
  * Runs `program` under Pulumi mocks with the given stack config and returns every resource it registered,
- * once all registrations (including those inside `apply`) have finished. Any provider call the mocks do not
- * know throws, and so does the program: nothing is swallowed.
+ * once all registrations (including those inside `apply` and `transforms`) have finished.
+ *
+ * - A program that throws (or returns a rejected promise) fails the recording with its own error, after
+ *   whatever it registered first has settled, so nothing of it reaches the next recording.
+ * - A provider call or registration the mocks refuse fails the recording with that reason.
+ * - Calls to `recordProgram` made at the same time run one after another.
  */
-export async function recordProgram(program: () => unknown, options: RecordOptions = {}): Promise<Recording> {
-  const project = options.project ?? 'mlops';
-  const stack = options.stack ?? 'test';
+export function recordProgram(program: () => unknown, options: RecordOptions = {}): Promise<Recording> {
+  const run = queue.then(() => recordAlone(program, options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** The runtime's feature flags and callback server (`runtime/state`, internal to the pinned SDK). */
+interface RuntimeStore {
+  supportsTransforms: boolean;
+  supportsDeletedWith: boolean;
+  supportsReplaceWith: boolean;
+  callbacks?: { shutdown(): void };
+}
+
+function runtimeStore(): RuntimeStore {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require('@pulumi/pulumi/runtime/state') as { getStore?: () => RuntimeStore };
+  if (typeof state.getStore !== 'function')
+    throw new Error('@pulumi/pulumi no longer exports runtime/state getStore: the recorder must be updated');
+  return state.getStore();
+}
+
+async function recordAlone(program: () => unknown, options: RecordOptions): Promise<Recording> {
   pulumi.runtime.setAllConfig(
     Object.fromEntries(
       Object.entries(options.config ?? {}).map(([k, v]) => [
@@ -155,26 +122,43 @@ export async function recordProgram(program: () => unknown, options: RecordOptio
       ]),
     ),
   );
-  const monitor = new RecordingMonitor();
-  pulumi.runtime.setMockOptions(monitor, project, stack, true);
+  const monitor = new RecordingMonitor({ calls: options.calls, resources: options.resources });
+  pulumi.runtime.setMockOptions(monitor, options.project ?? 'mlops', options.stack ?? 'test', true);
+  // The mock monitor plays the engine for these options (see transforms.ts); the others stay off.
+  const store = runtimeStore();
+  store.supportsTransforms = true;
+  store.supportsDeletedWith = true;
+  store.supportsReplaceWith = true;
   // A refused call also rejects the outputs built on it; those rejections are this failure, reported below.
   const absorb = (reason: unknown) => monitor.failures.push(reason);
   process.on('unhandledRejection', absorb);
+  let thrown: { error: unknown } | undefined;
+  let exported: unknown;
   try {
-    await program();
+    try {
+      exported = await program();
+    } catch (error) {
+      thrown = { error };
+    }
+    // Even after a throw: what the program registered first must finish here, not in the next recording.
     await settle(monitor);
     // Rejections are reported a macrotask after the promise rejects.
-    if (monitor.failures.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (monitor.failures.length > 0 || thrown) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (!thrown && monitor.failures.length === 0) {
+      const { values, secretNames } = await resolveExports(exported);
+      return new Recording(monitor.records, values, secretNames);
+    }
   } finally {
     process.off('unhandledRejection', absorb);
+    monitor.close();
+    store.callbacks?.shutdown();
+    store.callbacks = undefined;
   }
-  if (monitor.failures.length > 0) {
-    const first = monitor.failures[0];
-    throw new Error(
-      `the program failed under mocks: ${first instanceof Error ? first.message : String(first)}`,
-    );
-  }
-  return new Recording(monitor.records);
+  if (thrown) throw thrown.error;
+  const first = monitor.failures[0];
+  throw new Error(
+    `the program failed under mocks: ${first instanceof Error ? first.message : String(first)}`,
+  );
 }
 
 async function settle(monitor: RecordingMonitor): Promise<void> {
