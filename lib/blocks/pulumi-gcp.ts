@@ -1,15 +1,51 @@
-/** Secure GCP building blocks for the Pulumi renderers: a CMEK key ring and key, service agents. */
+/** Secure GCP building blocks for the Pulumi renderers: enabled APIs, a CMEK key ring and key, service agents. */
 import * as pulumi from '@pulumi/pulumi';
 import * as kms from '@pulumi/gcp/kms';
 import { getProjectOutput } from '@pulumi/gcp/organizations/getProject';
 import * as projects from '@pulumi/gcp/projects';
 import { getProjectServiceAccountOutput } from '@pulumi/gcp/storage/getProjectServiceAccount';
 import type { Platform } from '../core/platform';
+import { apiShortName, type GcpApi } from './gcp-apis';
 
 export interface GcpChildContext {
   readonly parent: pulumi.Resource;
   readonly platform: Platform;
   readonly labels: Record<string, string>;
+  /** The enabled APIs every child and lookup waits for; empty when the platform enables APIs itself. */
+  readonly apis: readonly pulumi.Resource[];
+}
+
+/**
+ * Enables the APIs a construct uses, one `projects.Service` each, named after the construct
+ * (`<construct>-api-run`). Two constructs in one project each own their own resource for a shared API: that is
+ * safe because none ever disables it (`disableOnDestroy: false`: removing a construct or destroying the stack
+ * leaves the API on, as other constructs, stacks or people may rely on it) and enabling an enabled API is a
+ * no-op that succeeds. Per-construct names keep every identity independent of which other constructs the
+ * program declares and in what order. Nothing when `platform.enableApis` is false.
+ */
+export function enableGcpApis(
+  name: string,
+  apis: readonly GcpApi[],
+  parent: pulumi.Resource,
+  platform: Platform,
+): projects.Service[] {
+  if (!platform.enableApis) return [];
+  return [...new Set(apis)].map(
+    (service) =>
+      new projects.Service(
+        `${name}-api-${apiShortName(service)}`,
+        { project: platform.project, service, disableOnDestroy: false, disableDependentServices: false },
+        { parent },
+      ),
+  );
+}
+
+/** Options of a child: parented, waiting for the enabled APIs and for `after`. */
+export function childOptions(
+  ctx: GcpChildContext,
+  ...after: pulumi.Resource[]
+): { parent: pulumi.Resource; dependsOn: pulumi.Resource[] } {
+  return { parent: ctx.parent, dependsOn: [...ctx.apis, ...after] };
 }
 
 /** Cloud KMS rotates the key's material every 90 days. */
@@ -27,7 +63,7 @@ export interface GcpKey {
  */
 export function gcpCustomerKey(name: string, ctx: GcpChildContext): GcpKey {
   if (ctx.platform.kmsKeyId) return { keyId: pulumi.output(ctx.platform.kmsKeyId) };
-  const keep = { parent: ctx.parent, retainOnDelete: ctx.platform.retainOnDelete };
+  const keep = { ...childOptions(ctx), retainOnDelete: ctx.platform.retainOnDelete };
   const keyRing = new kms.KeyRing(
     `${name}-keyring`,
     { name: `${name}-${ctx.platform.stage}`, location: ctx.platform.region, project: ctx.platform.project },
@@ -52,7 +88,8 @@ export function gcpCustomerKey(name: string, ctx: GcpChildContext): GcpKey {
  * the project number may not exist yet in a fresh project, so agents are created (or looked up) through the
  * API: `projects.ServiceIdentity` for services that support it, the storage lookup for Cloud Storage. Cloud
  * Run's agent exists as soon as its API is enabled and is not exposed through that API, so it alone is
- * named after the project number.
+ * named after the project number. Every lookup and agent waits for the enabled APIs: a disabled API has no agent
+ * and refuses the lookup.
  */
 export type ServiceAgent = 'run' | 'pubsub' | 'storage' | 'artifactregistry' | 'workflows' | 'aiplatform';
 
@@ -69,17 +106,21 @@ export function serviceAgentMember(
         (n) => `serviceAccount:service-${n}@serverless-robot-prod.iam.gserviceaccount.com`,
       );
     case 'storage':
-      return getProjectServiceAccountOutput({ project }, { parent: ctx.parent }).member;
+      return getProjectServiceAccountOutput({ project }, { parent: ctx.parent, dependsOn: [...ctx.apis] })
+        .member;
     default:
       return new projects.ServiceIdentity(
         `${name}-${agent}-agent`,
         { service: `${agent}.googleapis.com`, project },
-        { parent: ctx.parent },
+        childOptions(ctx),
       ).member;
   }
 }
 
 /** The project's number (the Cloud Run service agent is named after it). */
 export function projectNumber(ctx: GcpChildContext): pulumi.Output<string> {
-  return getProjectOutput({ projectId: ctx.platform.project }, { parent: ctx.parent }).apply((p) => p.number);
+  return getProjectOutput(
+    { projectId: ctx.platform.project },
+    { parent: ctx.parent, dependsOn: [...ctx.apis] },
+  ).apply((p) => p.number);
 }

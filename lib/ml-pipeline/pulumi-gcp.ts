@@ -13,7 +13,16 @@ import * as projects from '@pulumi/gcp/projects';
 import * as serviceaccount from '@pulumi/gcp/serviceaccount';
 import * as storage from '@pulumi/gcp/storage';
 import * as workflows from '@pulumi/gcp/workflows';
-import { gcpCustomerKey, serviceAgentMember, type GcpChildContext } from '../blocks/pulumi-gcp';
+import { mlPipelineApis } from '../blocks/gcp-apis';
+import { IamSettle } from '../blocks/gcp-iam-settle';
+import { RUN_OPERATIONS_GET, runOperationsReaderRoleId } from '../blocks/gcp-roles';
+import {
+  childOptions,
+  enableGcpApis,
+  gcpCustomerKey,
+  serviceAgentMember,
+  type GcpChildContext,
+} from '../blocks/pulumi-gcp';
 import {
   MOUNTS,
   bucketLifecycleRules,
@@ -44,6 +53,8 @@ export interface MlPipelineGcpChildren {
   /** Undefined when retraining is on demand only. */
   readonly schedule?: cloudscheduler.Job;
   readonly schedulerAccount?: serviceaccount.Account;
+  /** The APIs the pipeline enabled; empty when `platform.enableApis` is false. */
+  readonly apis: projects.Service[];
 }
 
 const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
@@ -54,9 +65,13 @@ export function renderGcp(
 ): RenderedPipeline<MlPipelineGcpChildren> {
   const name = spec.constructName;
   const { project, region } = spec.platform;
-  const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags } };
-  const opts = { parent };
-  const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
+  const apis = enableGcpApis(name, mlPipelineApis({ scheduled: !!spec.gcp.cron }), parent, spec.platform);
+  const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags }, apis };
+  const opts = childOptions(ctx);
+  const keep = (...after: pulumi.Resource[]) => ({
+    ...childOptions(ctx, ...after),
+    retainOnDelete: spec.platform.retainOnDelete,
+  });
   const { keyId, key } = gcpCustomerKey(name, ctx);
   const keyGrant = (id: string, member: pulumi.Input<string>) =>
     new kms.CryptoKeyIAMMember(
@@ -70,6 +85,12 @@ export function renderGcp(
   const runKey = keyGrant('run', serviceAgentMember(name, 'run', ctx));
   const workflowsKey = keyGrant('workflows', serviceAgentMember(name, 'workflows', ctx));
   const vertexKey = keyGrant('aiplatform', vertexAgent);
+  // Each service agent uses the key when the resource is made: give the fresh grants time to apply.
+  const keysSettled = new IamSettle(
+    `${name}-key-grants-settle`,
+    [storageKey, registryKey, runKey, workflowsKey, vertexKey],
+    { parent },
+  );
 
   const bucket = (role: string, bucketName: string) =>
     new storage.Bucket(
@@ -86,7 +107,7 @@ export function renderGcp(
         labels: ctx.labels,
       },
       // Cloud Storage checks the key when the bucket is made: its agent must hold the key first.
-      { ...keep, dependsOn: [storageKey] },
+      keep(storageKey, keysSettled),
     );
   const dataBucket = spec.data.existingBucketName ? undefined : bucket('data', spec.gcp.dataBucketName);
   const dataBucketName = dataBucket ? dataBucket.name : pulumi.output(spec.data.existingBucketName!);
@@ -103,12 +124,15 @@ export function renderGcp(
       kmsKeyName: keyId,
       dockerConfig: { immutableTags: true },
       cleanupPolicies: repositoryCleanupPolicies(spec),
+      // Scan on push, as ECR does on aws: INHERITED follows the project, where the construct enables the
+      // Container Scanning API (the only other value is DISABLED).
+      vulnerabilityScanningConfig: { enablementConfig: 'INHERITED' },
       labels: ctx.labels,
     },
-    { ...keep, dependsOn: [registryKey] },
+    keep(registryKey, keysSettled),
   );
 
-  const images = pipelineImages(spec, spec.training.build && buildTrainingImage(spec, repository, parent));
+  const images = pipelineImages(spec, spec.training.build && buildTrainingImage(spec, repository, ctx));
 
   const ids = serviceAccountIds(spec);
   const account = (role: keyof typeof ids, displayName: string) =>
@@ -201,7 +225,7 @@ export function renderGcp(
         },
       },
       // The run agent must hold the key, and the trainer its buckets, before a job can start.
-      { ...opts, dependsOn: [runKey, ...grants] },
+      childOptions(ctx, runKey, keysSettled, ...grants),
     );
   const gpuType = spec.gcp.training.gpuType;
   const trainingJob = job(
@@ -257,6 +281,12 @@ export function renderGcp(
       { project, role: 'roles/aiplatform.user', member: pipelineMember },
       opts,
     ),
+    // The job-run connector polls the operation it started: `run.operations.get`, in a role of its own.
+    new projects.IAMMember(
+      `${name}-pipeline-watches-jobs`,
+      { project, role: operationsReader(spec, ctx), member: pipelineMember },
+      opts,
+    ),
     new projects.IAMMember(
       `${name}-pipeline-writes-logs`,
       { project, role: 'roles/logging.logWriter', member: pipelineMember },
@@ -292,7 +322,7 @@ export function renderGcp(
           ),
         ),
     },
-    { ...opts, dependsOn: [workflowsKey, vertexKey, ...pipelineGrants] },
+    childOptions(ctx, workflowsKey, vertexKey, keysSettled, ...pipelineGrants),
   );
 
   let schedule: cloudscheduler.Job | undefined;
@@ -335,7 +365,7 @@ export function renderGcp(
           },
         },
       },
-      { ...opts, dependsOn: [invoker] },
+      childOptions(ctx, invoker),
     );
   }
 
@@ -363,22 +393,40 @@ export function renderGcp(
       key,
       schedule,
       schedulerAccount,
+      apis,
     },
   };
+}
+
+/** A project role with only `run.operations.get`; its full name, for a grant. */
+function operationsReader(spec: ResolvedMlPipeline, ctx: GcpChildContext): pulumi.Output<string> {
+  const role = new projects.IAMCustomRole(
+    `${spec.constructName}-run-operations-reader`,
+    {
+      project: spec.platform.project,
+      roleId: runOperationsReaderRoleId(spec.pipelineName),
+      title: `Watch Cloud Run job runs of ${spec.pipelineName}`,
+      description: 'Lets the pipeline workflow poll the job runs it starts (run.operations.get only).',
+      permissions: [RUN_OPERATIONS_GET],
+      stage: 'GA',
+    },
+    childOptions(ctx),
+  );
+  return pulumi.interpolate`projects/${role.project}/roles/${role.roleId}`;
 }
 
 /** Builds the training image and pushes it to the pipeline's Artifact Registry; returns its digest. */
 function buildTrainingImage(
   spec: ResolvedMlPipeline,
   repository: artifactregistry.Repository,
-  parent: pulumi.Resource,
+  ctx: GcpChildContext,
 ) {
   // Loaded only for builds: most stacks pass an image and never need the Docker provider.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { buildAndPush } =
     require('../blocks/pulumi-image-build') as typeof import('../blocks/pulumi-image-build');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const token = getClientConfigOutput({ parent }).accessToken;
+  const token = getClientConfigOutput({ parent: ctx.parent }).accessToken;
   return buildAndPush(
     `${spec.constructName}-training-build`,
     spec.training.build!,
@@ -389,6 +437,7 @@ function buildTrainingImage(
       username: 'oauth2accesstoken',
       password: token,
     },
-    { parent },
+    // Pushed into the repository this deploy creates: the build waits for it (and for its APIs).
+    childOptions(ctx, repository),
   );
 }

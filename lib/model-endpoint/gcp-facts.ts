@@ -1,4 +1,5 @@
-/** GCP facts of a ModelEndpoint as plain data: revision names, the traffic split and the probes. */
+/** GCP facts of a ModelEndpoint as plain data: revision names, the traffic split, the probes, model access. */
+import * as pulumi from '@pulumi/pulumi';
 import type { ResolvedModelEndpoint } from './resolve';
 
 /** Cloud Run revision names must start with the service name. */
@@ -41,5 +42,33 @@ export function probes(spec: ResolvedModelEndpoint) {
       timeoutSeconds: 5,
       failureThreshold: 3,
     },
+  };
+}
+
+/** The bucket and object prefix of a `gs://bucket/path` URL; the prefix is undefined for the whole bucket. */
+export function gcsLocation(url: string | undefined): { bucket: string; prefix?: string } | undefined {
+  const match = url ? /^gs:\/\/([^/]+)\/?(.*)$/.exec(url) : null;
+  if (!match) return undefined;
+  return { bucket: match[1], prefix: match[2] || undefined };
+}
+
+/**
+ * An IAM condition that limits a bucket-level grant to objects under `prefix`: reading objects whose name
+ * starts with it, and listing with a prefix inside it (`storage.objects.list` is checked on the bucket, with
+ * the request's prefix in the `storage.googleapis.com/objectListPrefix` attribute). Cloud Storage names objects
+ * `projects/_/buckets/<bucket>/objects/<name>` in conditions. A conditional grant needs uniform bucket-level
+ * access on the bucket; MlPipeline's buckets have it.
+ */
+export function objectPrefixCondition(bucket: pulumi.Input<string>, prefix: string) {
+  return {
+    title: 'model-prefix-only',
+    description: `Only objects under ${prefix}`,
+    expression: pulumi
+      .output(bucket)
+      .apply(
+        (b) =>
+          `resource.name.startsWith(${JSON.stringify(`projects/_/buckets/${b}/objects/${prefix}`)}) || ` +
+          `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith(${JSON.stringify(prefix)})`,
+      ),
   };
 }

@@ -2,12 +2,21 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as cloudrunv2 from '@pulumi/gcp/cloudrunv2';
 import * as kms from '@pulumi/gcp/kms';
+import type * as projects from '@pulumi/gcp/projects';
 import * as pubsub from '@pulumi/gcp/pubsub';
 import * as serviceaccount from '@pulumi/gcp/serviceaccount';
 import * as storage from '@pulumi/gcp/storage';
-import { gcpCustomerKey, serviceAgentMember, type GcpChildContext } from '../blocks/pulumi-gcp';
+import { modelEndpointApis } from '../blocks/gcp-apis';
+import { IamSettle } from '../blocks/gcp-iam-settle';
+import {
+  childOptions,
+  enableGcpApis,
+  gcpCustomerKey,
+  serviceAgentMember,
+  type GcpChildContext,
+} from '../blocks/pulumi-gcp';
 import { knownString } from '../core/validation';
-import { probes, revisionName, trafficSplit } from './gcp-facts';
+import { gcsLocation, objectPrefixCondition, probes, revisionName, trafficSplit } from './gcp-facts';
 import type { RenderedEndpoint } from './rendered';
 import type { ResolvedModelEndpoint } from './resolve';
 
@@ -19,6 +28,8 @@ export interface ModelEndpointGcpChildren {
   readonly key?: kms.CryptoKey;
   /** Topic the container publishes captured requests to; undefined when capture is off. */
   readonly captureTopic?: pubsub.Topic;
+  /** The APIs the endpoint enabled; empty when `platform.enableApis` is false. */
+  readonly apis: projects.Service[];
 }
 
 const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
@@ -29,8 +40,10 @@ export function renderGcp(
 ): RenderedEndpoint<ModelEndpointGcpChildren> {
   const name = spec.constructName;
   const { project, region } = spec.platform;
-  const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags } };
-  const opts = { parent };
+  const capture = spec.capturePercent > 0;
+  const apis = enableGcpApis(name, modelEndpointApis({ capture }), parent, spec.platform);
+  const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags }, apis };
+  const opts = childOptions(ctx);
   const { keyId, key } = gcpCustomerKey(name, ctx);
 
   const runAgentGrant = new kms.CryptoKeyIAMMember(
@@ -50,33 +63,31 @@ export function renderGcp(
   );
   const member = pulumi.interpolate`serviceAccount:${account.email}`;
 
+  // Read access to the model only: a grant under the model's prefix when there is one (an IAM condition on the
+  // object name, which needs uniform bucket-level access on the bucket), the whole bucket otherwise.
+  // GCS decrypts CMEK objects itself: the reader needs only object access.
+  const readModel = (id: string, bucket: pulumi.Input<string>, prefix: string | undefined) =>
+    new storage.BucketIAMMember(
+      `${name}-${id}`,
+      {
+        bucket,
+        role: 'roles/storage.objectViewer',
+        member,
+        ...(prefix ? { condition: objectPrefixCondition(bucket, prefix) } : {}),
+      },
+      opts,
+    );
   const grants: pulumi.Resource[] = [runAgentGrant];
   spec.models.forEach((model, i) => {
-    const bucket = gcsBucket(model.modelDataUrl);
-    if (bucket)
-      grants.push(
-        new storage.BucketIAMMember(
-          `${name}-read-model-${i}`,
-          { bucket, role: 'roles/storage.objectViewer', member },
-          opts,
-        ),
-      );
+    const location = gcsLocation(knownString(model.modelDataUrl));
+    if (location) grants.push(readModel(`read-model-${i}`, location.bucket, location.prefix));
   });
-
-  if (spec.modelAccess) {
-    // GCS decrypts CMEK objects itself: the reader needs only object access.
-    grants.push(
-      new storage.BucketIAMMember(
-        `${name}-read-model-access`,
-        { bucket: spec.modelAccess.bucketName, role: 'roles/storage.objectViewer', member },
-        opts,
-      ),
-    );
-  }
+  if (spec.modelAccess)
+    grants.push(readModel('read-model-access', spec.modelAccess.bucketName, spec.modelAccess.prefix));
 
   let captureTopic: pubsub.Topic | undefined;
   const captureEnv: { name: string; value: pulumi.Input<string> }[] = [];
-  if (spec.capturePercent > 0) {
+  if (capture) {
     const pubsubAgentGrant = new kms.CryptoKeyIAMMember(
       `${name}-pubsub-agent-key`,
       { cryptoKeyId: keyId, role: ENCRYPTER, member: serviceAgentMember(name, 'pubsub', ctx) },
@@ -91,7 +102,12 @@ export function renderGcp(
         messageRetentionDuration: '604800s',
         labels: ctx.labels,
       },
-      { ...opts, dependsOn: [pubsubAgentGrant] },
+      // Pub/Sub checks the key when the topic is made.
+      childOptions(
+        ctx,
+        pubsubAgentGrant,
+        new IamSettle(`${name}-pubsub-key-settle`, [pubsubAgentGrant], { parent }),
+      ),
     );
     grants.push(
       new pubsub.TopicIAMMember(
@@ -161,8 +177,10 @@ export function renderGcp(
                 memory: spec.gcp.memory,
                 ...(gpu ? { 'nvidia.com/gpu': '1' } : {}),
               },
-              // A GPU service must keep CPU allocated; otherwise idle instances stop paying for CPU.
-              cpuIdle: !gpu,
+              // CPU stays allocated between requests for a GPU service (Cloud Run requires it) and while capturing
+              // (a capture published after the response must not be starved); otherwise idle instances stop
+              // paying for CPU.
+              cpuIdle: !gpu && !capture,
               startupCpuBoost: true,
             },
             ...probes(spec),
@@ -171,8 +189,9 @@ export function renderGcp(
       },
       traffics: trafficSplit(spec),
     },
-    // The service agent must hold the key before Cloud Run encrypts the revision with it.
-    { ...opts, dependsOn: grants },
+    // The service agent must hold the key before Cloud Run encrypts the revision with it, and the runtime account
+    // its model before the first revision starts: both grants are fresh on a first deploy.
+    childOptions(ctx, ...grants, new IamSettle(`${name}-grants-settle`, grants, { parent })),
   );
 
   spec.invokers.forEach((invoker, i) => {
@@ -187,7 +206,7 @@ export function renderGcp(
     endpointName: service.name,
     endpointId: service.id,
     url: service.uri.apply((uri) => `${uri}/invocations`),
-    children: { service, serviceAccount: account, key, captureTopic },
+    children: { service, serviceAccount: account, key, captureTopic, apis },
   };
 }
 
@@ -195,10 +214,4 @@ export function renderGcp(
 function runtimeAccountId(spec: ResolvedModelEndpoint): string {
   const base = spec.endpointName.slice(0, 26).replace(/-+$/, '');
   return `${base}-run`.padEnd(6, '0');
-}
-
-/** The bucket of a `gs://bucket/path` URL, when it is one and is known. */
-function gcsBucket(url: pulumi.Input<string> | undefined): string | undefined {
-  const value = knownString(url);
-  return value ? /^gs:\/\/([^/]+)/.exec(value)?.[1] : undefined;
 }

@@ -88,6 +88,8 @@ describe('MlPipeline on gcp', () => {
       location: 'europe-west4',
       kmsKeyName: KEY,
       dockerConfig: { immutableTags: true },
+      // Scan on push: follows the project, where the construct enables the Container Scanning API.
+      vulnerabilityScanningConfig: { enablementConfig: 'INHERITED' },
       cleanupPolicies: [
         {
           id: 'delete-untagged',
@@ -265,6 +267,7 @@ describe('MlPipeline on gcp', () => {
     ]);
     expect(rec.ofType(T.projectIam).map((g) => [g.name, g.inputs.role])).toEqual([
       ['churn-pipeline-registers-models', 'roles/aiplatform.user'],
+      ['churn-pipeline-watches-jobs', 'projects/churn-prod-1/roles/churn_staging_runOperationsReader'],
       ['churn-pipeline-writes-logs', 'roles/logging.logWriter'],
       ['churn-scheduler-invokes-pipeline', 'roles/workflows.invoker'],
     ]);

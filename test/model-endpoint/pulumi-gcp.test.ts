@@ -35,7 +35,8 @@ describe('ModelEndpoint on gcp', () => {
     expect(service.template.containers[0]).toMatchObject({
       image: IMAGE,
       ports: { containerPort: 8080 },
-      resources: { limits: { cpu: '4', memory: '16Gi' }, cpuIdle: true, startupCpuBoost: true },
+      // Staging captures 20% of requests: CPU stays allocated so captures are not starved between requests.
+      resources: { limits: { cpu: '4', memory: '16Gi' }, cpuIdle: false, startupCpuBoost: true },
     });
     expect(service.template.containers[0].startupProbe.httpGet).toEqual({ path: '/ping', port: 8080 });
     expect(service.traffics).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
@@ -107,6 +108,10 @@ describe('ModelEndpoint on gcp', () => {
       maxInstanceCount: 2,
     });
     expect(dev.ofType('gcp:pubsub/topic:Topic')).toEqual([]);
+    // Nothing to capture: idle instances stop paying for CPU.
+    expect((dev.one(SERVICE).inputs as Record<string, any>).template.containers[0].resources.cpuIdle).toBe(
+      true,
+    );
     const prod = await recordProgram(
       () => new ModelEndpoint('churn', args({ ...GCP_STAGING, stage: 'prod' })),
     );
