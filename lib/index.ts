@@ -32,6 +32,7 @@ export type { MlPipelineAwsChildren } from './ml-pipeline/pulumi-aws';
 export type { MlPipelineGcpChildren } from './ml-pipeline/pulumi-gcp';
 export type { MlPipelineDockerChildren } from './ml-pipeline/pulumi-docker';
 export type { PlatformArgs, NetworkArgs, Platform } from './core/platform';
+export { platformFromConfig } from './core/platform-config';
 export type { Cloud, Stage } from './core/stage';
 export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';
 export { ValidationError, type Problem } from './core/validation';

@@ -59,7 +59,7 @@ export class MlPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: MlPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a construct with bad arguments registers nothing, not even itself.
-    const spec = resolveMlPipeline(name, args, args?.platform ?? platformFromConfig());
+    const spec = resolveMlPipeline(name, args, platformFromConfig(args?.platform));
     super(ML_PIPELINE_TYPE, name, {}, opts);
     this.spec = spec;
     // Each cloud's renderer is loaded only when used, so a gcp stack never loads @pulumi/aws.

@@ -32,7 +32,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a construct with bad arguments registers nothing, not even itself.
-    const spec = resolveModelEndpoint(name, args, args?.platform ?? platformFromConfig());
+    const spec = resolveModelEndpoint(name, args, platformFromConfig(args?.platform));
     super(MODEL_ENDPOINT_TYPE, name, {}, opts);
     this.spec = spec;
     // Each cloud's renderer is loaded only when used, so a gcp stack never loads @pulumi/aws.
