@@ -4,25 +4,46 @@
  * The training pipeline registers models that pass its quality gate; the endpoint serves a release taken
  * from that registry.
  */
+import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { MlPipeline, ModelEndpoint, type ModelAccessArgs, type ModelEndpointArgs } from '../../lib';
+import {
+  MlPipeline,
+  ModelEndpoint,
+  type ModelAccessArgs,
+  type ModelEndpointArgs,
+  type RolloutArgs,
+} from '../../lib';
+import { buildAndPush } from '../../lib/blocks/pulumi-image-build';
+import { contextTag } from '../../lib/blocks/build-context';
 
 /** The release a stack serves; environment promotion moves it from one stack's config to the next. */
 export interface Release {
   /** Release label, such as `v3`. */
   readonly version: string;
-  /** Serving image, by digest. */
-  readonly image: string;
+  /**
+   * Serving image, by digest. Required on aws and gcp; on docker the default is the image the stack builds
+   * from `templates/serving` and pushes to the pipeline's local registry.
+   */
+  readonly image?: string;
   /** aws: the version number of the registered model in the pipeline's model group. */
   readonly modelPackageVersion?: number;
-  /** gcp and docker: where the model sits in the pipeline's artifact store (bucket or models volume). */
+  /**
+   * gcp and docker: where the model sits in the pipeline's artifact store. On docker, the registered run in
+   * the models volume, `<model group>/<run id>/`, as the runner logs it (`registered in <group>`) and writes
+   * it to `<group>/approved`.
+   */
   readonly modelPath?: string;
 }
 
 /** The training side of the system: images and the bar a model must clear. */
 export interface TrainingConfig {
-  /** Training image, by digest; the evaluation runs in it too. */
-  readonly image: string;
+  /** Training image, by digest; the evaluation runs in it too. Give this or `build`. */
+  readonly image?: string;
+  /**
+   * Build the training image from this folder (relative to the project) and push it to the pipeline's
+   * registry instead; dev on docker builds `templates/training`. Default: none (use `image`).
+   */
+  readonly build?: string;
   /** The AUC a model must reach to be registered. */
   readonly minAuc: number;
 }
@@ -33,26 +54,38 @@ export const HYPERPARAMETERS = { 'max-depth': '6', 'n-estimators': '300' };
 
 export function churnSystem() {
   const config = new pulumi.Config();
-  const release = config.requireObject<Release>('release');
+  const onDocker = new pulumi.Config('mlops').get('cloud') === 'docker';
+  // On docker the first `pulumi up` comes before any model is trained: the release is set after the first
+  // run registers one. Everywhere else a release is required.
+  const release = onDocker ? config.getObject<Release>('release') : config.requireObject<Release>('release');
   const training = config.requireObject<TrainingConfig>('training');
 
   const pipeline = new MlPipeline('churn-training', {
-    training: { image: training.image, command: TRAINING_COMMAND, hyperparameters: HYPERPARAMETERS },
+    training: {
+      ...(training.build ? { build: { context: training.build } } : { image: training.image }),
+      command: TRAINING_COMMAND,
+      hyperparameters: HYPERPARAMETERS,
+    },
     evaluation: { command: EVALUATION_COMMAND },
     qualityGate: { metric: 'auc', threshold: training.minAuc, mustBeatApproved: true },
-    registry: { servingImage: release.image },
+    registry: { servingImage: onDocker ? undefined : release?.image },
   });
 
-  const endpoint = new ModelEndpoint('churn', {
-    version: release.version,
-    ...servedModel(pipeline, release),
-    stableRelease: config.getObject<Release>('stableRelease'),
-    invokers: config.getObject<string[]>('invokers'),
-  });
+  const endpoint = release
+    ? new ModelEndpoint('churn', {
+        version: release.version,
+        stableRelease: config.getObject<Release>('stableRelease'),
+        // How a stable release and this one share traffic (a canary step on docker). Default: the stage's.
+        rollout: config.getObject<RolloutArgs>('rollout'),
+        // On docker this also sets the stable release's own image and model.
+        ...servedModel(pipeline, release, config.getObject<Release>('stableRelease')),
+        invokers: config.getObject<string[]>('invokers'),
+      })
+    : undefined;
 
   return {
-    endpointName: endpoint.endpointName,
-    endpointUrl: endpoint.url,
+    endpointName: endpoint?.endpointName,
+    endpointUrl: endpoint?.url,
     pipelineName: pipeline.pipelineName,
     containerRegistryUrl: pipeline.containerRegistryUrl,
     dataBucketUri: pipeline.dataBucketUri,
@@ -62,7 +95,11 @@ export function churnSystem() {
 }
 
 /** What the endpoint serves, taken from the pipeline's registry on each cloud. */
-function servedModel(pipeline: MlPipeline, release: Release): Partial<ModelEndpointArgs> {
+function servedModel(
+  pipeline: MlPipeline,
+  release: Release,
+  stableRelease: Release | undefined,
+): Partial<ModelEndpointArgs> {
   const cloud = pipeline.spec.platform.cloud;
   if (cloud === 'aws') {
     if (release.modelPackageVersion === undefined) {
@@ -76,7 +113,11 @@ function servedModel(pipeline: MlPipeline, release: Release): Partial<ModelEndpo
       kmsKeyId: pipeline.aws?.key?.arn,
     };
     return {
-      aws: { modelPackageArn: pipeline.registeredModelArn(release.modelPackageVersion) },
+      aws: {
+        modelPackageArn: pipeline.registeredModelArn(release.modelPackageVersion),
+        // The release's image is pushed to the pipeline's repository: the endpoint may pull from it only.
+        imageRepositoryArn: pipeline.aws!.repository.arn,
+      },
       modelAccess: access,
     };
   }
@@ -91,9 +132,53 @@ function servedModel(pipeline: MlPipeline, release: Release): Partial<ModelEndpo
       modelAccess: { bucketName: pipeline.artifactBucketName, prefix: 'models/' },
     };
   }
+  return dockerServedModel(pipeline, release, stableRelease);
+}
+
+/** Where the models volume is mounted in the serving containers (`modelAccess` on docker). */
+const MODEL_ACCESS_DIR = '/mnt/model-access';
+
+/**
+ * docker: each release serves its own registered run from the pipeline's models volume, the stable release
+ * included, in the serving image built from `templates/serving` and pushed to the pipeline's local registry
+ * (after the registry is up), unless a release names its own image.
+ */
+function dockerServedModel(
+  pipeline: MlPipeline,
+  release: Release,
+  stableRelease: Release | undefined,
+): Partial<ModelEndpointArgs> {
+  if (stableRelease && !stableRelease.modelPath)
+    throw new Error(
+      "churn:stableRelease.modelPath is required on docker: give the stable release's registered run (<group>/<run id>/)",
+    );
+  const serving =
+    release.image && (!stableRelease || stableRelease.image) ? undefined : servingImage(pipeline);
   return {
-    image: release.image,
-    modelDataUrl: `/mnt/model-access/${release.modelPath}`,
+    image: release.image ?? serving,
+    modelDataUrl: `${MODEL_ACCESS_DIR}/${release.modelPath}`,
     modelAccess: { bucketName: pipeline.docker!.modelVolume.name },
+    stableRelease: stableRelease && {
+      version: stableRelease.version,
+      image: stableRelease.image ?? serving,
+      modelDataUrl: `${MODEL_ACCESS_DIR}/${stableRelease.modelPath}`,
+    },
   };
+}
+
+/** The serving template, built and pushed to the pipeline's local registry; its `repo@sha256:` digest. */
+function servingImage(pipeline: MlPipeline): pulumi.Output<string> {
+  const context = 'templates/serving';
+  const server = pipeline.containerRegistryUrl;
+  return buildAndPush(
+    'churn-serving-build',
+    {
+      contextPath: context,
+      dockerfilePath: 'Dockerfile',
+      tag: contextTag(path.resolve(context), path.resolve(context, 'Dockerfile')),
+      buildArgs: {},
+    },
+    { repository: pulumi.interpolate`${server}/churn/serving`, server },
+    { dependsOn: [pipeline.docker!.registry] },
+  );
 }

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { ModelEndpoint } from '../../lib';
 import { gatewayConfig } from '../../lib/model-endpoint/docker-facts';
@@ -106,5 +107,75 @@ describe('ModelEndpoint on docker', () => {
     const config = gatewayConfig(resolveModelEndpoint('churn', args, args.platform));
     expect(config).toContain('      proxy_set_header X-Mlops-Capture 0;');
     expect(config).toContain('    * churn-dev-primary;');
+  });
+});
+
+describe('the reference program on docker', () => {
+  const RUN_V1 = 'churn-training-dev/20261201T030000Z/';
+  const RUN_V2 = 'churn-training-dev/20261202T030000Z/';
+
+  test('serves what the runner registers, each release its own model, from an image pushed after the registry is up', async () => {
+    const { readProject, readStackConfig } = await import('../../lib/cli/stack-config');
+    const { churnSystem } = await import('../../stacks/pulumi/system');
+    const root = path.resolve(__dirname, '..', '..');
+    const project = readProject(root);
+    const rec = await recordProgram(() => churnSystem(), {
+      project: project.name,
+      stack: 'dev',
+      config: {
+        ...readStackConfig(project, 'dev'),
+        'churn:release': { version: 'v2', modelPath: RUN_V2 },
+        'churn:stableRelease': { version: 'v1', modelPath: RUN_V1 },
+        'churn:rollout': { strategy: 'canary', canaryPercent: 30 },
+      },
+    });
+    const env = (name: string) =>
+      Object.fromEntries(
+        (rec.one(CONTAINER, name).inputs.envs as string[]).map((e) => [
+          e.split('=')[0],
+          e.slice(e.indexOf('=') + 1),
+        ]),
+      );
+    expect(env('churn-stable')).toMatchObject({
+      MODEL_DATA_URL: `/mnt/model-access/${RUN_V1}`,
+      MLOPS_MODEL_VERSION: 'v1',
+    });
+    expect(env('churn-canary')).toMatchObject({
+      MODEL_DATA_URL: `/mnt/model-access/${RUN_V2}`,
+      MLOPS_MODEL_VERSION: 'v2',
+    });
+    expect(rec.one(CONTAINER, 'churn-canary').inputs.volumes).toEqual([
+      { volumeName: 'churn-training-dev-models', containerPath: '/mnt/model-access', readOnly: true },
+    ]);
+    // The serving image is built from templates/serving and pushed to the pipeline's registry, after it runs;
+    // both releases pull that digest.
+    const build = rec.one('docker:index/image:Image', 'churn-serving-build');
+    expect(build.inputs).toMatchObject({
+      build: { context: 'templates/serving', dockerfile: 'templates/serving/Dockerfile' },
+      registry: { server: 'localhost:5000' },
+    });
+    expect(String(build.inputs.imageName)).toMatch(/^localhost:5000\/churn\/serving:ctx-[0-9a-f]{12}$/);
+    expect(build.dependencies).toContain(rec.one(CONTAINER, 'churn-training-registry').urn);
+    const pulled = rec
+      .ofType('docker:index/remoteImage:RemoteImage')
+      .filter((i) => /churn-(stable|canary)-image/.test(i.name));
+    expect(pulled.map((i) => i.dependencies.includes(build.urn))).toEqual([true, true]);
+    expect(pulled.map((i) => String(i.inputs.name))).toEqual([
+      expect.stringMatching(/^localhost:5000\/churn\/serving@sha256:[0-9a-f]{64}$/),
+      expect.stringMatching(/^localhost:5000\/churn\/serving@sha256:[0-9a-f]{64}$/),
+    ]);
+  });
+
+  test('the first deploy, before any model is trained, creates the pipeline and no endpoint', async () => {
+    const { readProject, readStackConfig } = await import('../../lib/cli/stack-config');
+    const { churnSystem } = await import('../../stacks/pulumi/system');
+    const project = readProject(path.resolve(__dirname, '..', '..'));
+    const rec = await recordProgram(() => churnSystem(), {
+      project: project.name,
+      stack: 'dev',
+      config: readStackConfig(project, 'dev'),
+    });
+    expect(rec.ofType('mlops:index:ModelEndpoint')).toEqual([]);
+    expect(rec.one('docker:index/image:Image').name).toBe('churn-training-training-build');
   });
 });
