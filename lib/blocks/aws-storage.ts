@@ -71,15 +71,47 @@ export function keyPolicy(env: { partition: string; account: string }): PolicyDo
   ]);
 }
 
-/** Lets S3 deliver server access logs into the log bucket, for buckets of this account only. */
-export function accessLogDeliveryStatement(logBucketArn: string, account: string): PolicyStatement {
+/** The service principal that delivers S3 server access logs. */
+export const S3_LOGGING_SERVICE = 'logging.s3.amazonaws.com';
+
+/**
+ * Object ownership of every bucket, the access-log buckets included: ACLs are off, the bucket owner owns
+ * every object, and S3 delivers server access logs through the bucket policy (AWS Control Tower CT.S3.PR.5
+ * forbids managing access with ACLs).
+ */
+export const OBJECT_OWNERSHIP = 'BucketOwnerEnforced';
+
+/** A bucket that sends its server access logs to the log bucket, under its own prefix. */
+export interface AccessLogSource {
+  /** ARN of the logged bucket. */
+  readonly bucketArn: string;
+  /** Key prefix of its logs in the log bucket, ending in `/`. */
+  readonly prefix: string;
+}
+
+/**
+ * Lets S3 deliver the server access logs of one source bucket, and only that bucket of this account, into
+ * that bucket's prefix of the log bucket. Both engines put one such statement per logged bucket in the log
+ * bucket's policy; without the conditions any account's bucket could be configured to log into it.
+ */
+export function accessLogDeliveryStatement(
+  logBucketArn: string,
+  source: AccessLogSource,
+  account: string,
+): PolicyStatement {
   return {
-    Sid: 'AllowS3ServerAccessLogs',
     Effect: 'Allow',
-    Principal: { Service: 'logging.s3.amazonaws.com' },
+    Principal: { Service: S3_LOGGING_SERVICE },
     Action: 's3:PutObject',
-    Resource: `${logBucketArn}/*`,
-    // Without it, any account's bucket could be configured to log into this one.
-    Condition: { StringEquals: { 'aws:SourceAccount': account } },
+    Resource: `${logBucketArn}/${source.prefix}*`,
+    Condition: {
+      ArnLike: { 'aws:SourceArn': source.bucketArn },
+      StringEquals: { 'aws:SourceAccount': account },
+    },
   };
+}
+
+/** The key prefix a bucket's server access logs are written under: its construct-scoped name. */
+export function accessLogPrefix(bucketId: string): string {
+  return `${bucketId}/`;
 }

@@ -1,21 +1,27 @@
 /**
  * Secure AWS building blocks for the CDK constructs, from the same facts as the Pulumi renderers
  * (`aws-storage.ts`): a rotating key, and encrypted, versioned, private, TLS-only, access-logged buckets.
+ * Access logs are delivered through the log bucket's policy, never ACLs, whatever the app's
+ * `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` flag says.
  */
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Platform } from '../core/platform';
+import { acknowledgeInPacks } from './cdk-compliance';
 import {
   ABORT_MULTIPART_DAYS,
+  accessLogDeliveryStatement,
+  accessLogPrefix,
   ACCESS_LOG_DAYS,
   ACCESS_LOG_NONCURRENT_DAYS,
   BUCKET_EVENTS_TO_EVENTBRIDGE,
   DEFAULT_NONCURRENT_VERSION_DAYS,
   KEY_ROTATION_ENABLED,
   keyPolicy,
+  OBJECT_OWNERSHIP,
   tlsOnlyStatement,
 } from './aws-storage';
 
@@ -45,7 +51,8 @@ export function cdkAccessLogBucket(scope: Construct, id: string, platform: Platf
   const bucket = new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    // Object ownership is left to CDK: apps without the serverAccessLogsUseBucketPolicy flag need ACL delivery.
+    // No ACLs: S3 delivers the logs through the bucket policy (`cdkSecureBucket` adds one statement per source).
+    objectOwnership: s3.ObjectOwnership[OWNERSHIP],
     versioned: true,
     lifecycleRules: [
       {
@@ -69,10 +76,11 @@ export function cdkAccessLogBucket(scope: Construct, id: string, platform: Platf
     { id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check', reason: loop },
     {
       id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
-      reason:
-        'S3 delivers server access logs only to buckets encrypted with S3-managed keys (SSE-S3); SSE-KMS would drop the logs.',
+      reason: ACCESS_LOG_SSE_S3_REASON,
     },
   );
+  acknowledgeInPacks(bucket, 'S3DefaultEncryptionKMS', ACCESS_LOG_SSE_S3_REASON);
+  acknowledgeInPacks(bucket, 'S3BucketReplicationEnabled', ACCESS_LOG_REPLICATION_REASON);
   return bucket;
 }
 
@@ -80,7 +88,7 @@ export function cdkAccessLogBucket(scope: Construct, id: string, platform: Platf
 export function cdkSecureBucket(
   scope: Construct,
   id: string,
-  options: { key: kms.IKey; accessLogs: s3.IBucket; noncurrentVersionDays?: number },
+  options: { key: kms.IKey; accessLogs: s3.Bucket; noncurrentVersionDays?: number },
   platform: Platform,
 ): s3.Bucket {
   const bucket = new s3.Bucket(scope, id, {
@@ -89,9 +97,7 @@ export function cdkSecureBucket(
     bucketKeyEnabled: true,
     versioned: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    serverAccessLogsBucket: options.accessLogs,
-    serverAccessLogsPrefix: `${id}/`,
+    objectOwnership: s3.ObjectOwnership[OWNERSHIP],
     lifecycleRules: [
       {
         id: 'expire-noncurrent-versions',
@@ -104,13 +110,49 @@ export function cdkSecureBucket(
     removalPolicy: removalPolicy(platform),
   });
   bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(tlsOnlyStatement(bucket.bucketArn)));
+  // Logging is set on the CloudFormation bucket, not through `serverAccessLogsBucket`: that prop makes CDK
+  // switch the log bucket to ACL delivery in apps without the serverAccessLogsUseBucketPolicy flag.
+  const prefix = accessLogPrefix(id);
+  const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+  cfnBucket.loggingConfiguration = {
+    destinationBucketName: options.accessLogs.bucketName,
+    logFilePrefix: prefix,
+  };
+  options.accessLogs.addToResourcePolicy(
+    iam.PolicyStatement.fromJson(
+      accessLogDeliveryStatement(
+        options.accessLogs.bucketArn,
+        { bucketArn: bucket.bucketArn, prefix },
+        Stack.of(bucket).account,
+      ),
+    ),
+  );
   // Set on the CloudFormation bucket itself: the L2 option deploys a Lambda function just to configure it.
-  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+  cfnBucket.notificationConfiguration = {
     eventBridgeConfiguration: { eventBridgeEnabled: BUCKET_EVENTS_TO_EVENTBRIDGE },
   };
   Validations.of(bucket).acknowledge(OBJECT_LOCK_ACKNOWLEDGEMENT);
+  acknowledgeInPacks(bucket, 'S3BucketReplicationEnabled', REPLICATION_OFF_REASON);
   return bucket;
 }
+
+/** `s3.ObjectOwnership` key of the shared ownership fact. */
+const OWNERSHIP = (
+  { BucketOwnerEnforced: 'BUCKET_OWNER_ENFORCED' } as const satisfies Record<typeof OBJECT_OWNERSHIP, string>
+)[OBJECT_OWNERSHIP];
+
+const ACCESS_LOG_SSE_S3_REASON =
+  'S3 delivers server access logs only to buckets whose default encryption is S3-managed (SSE-S3); with SSE-KMS the logs would not be delivered. The logs hold request metadata, not data.';
+
+const ACCESS_LOG_REPLICATION_REASON =
+  "Server access logs record requests to this region's buckets, are delivered best effort and expire after a year; they are an operational record, not data worth a second region. CloudTrail is the audit trail of record.";
+
+/**
+ * Why CDK buckets do not replicate: a CloudFormation stack creates resources in its own region only, so the
+ * CDK constructs refuse `platform.replicaRegion` (see `cdkPlatformArgs`).
+ */
+const REPLICATION_OFF_REASON =
+  'Cross-region replication is off: its replica bucket and key must live in a second region, which one CloudFormation stack cannot create, so the CDK constructs refuse platform.replicaRegion (the Pulumi constructs replicate the data and artifact buckets when it is set). The bucket is versioned and retained, so a replication rule to a bucket deployed in another region can be added to it later.';
 
 /** Why buckets do not turn on S3 Object Lock (AWS Control Tower CT.S3.PR.9). */
 const OBJECT_LOCK_ACKNOWLEDGEMENT = {

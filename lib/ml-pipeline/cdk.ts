@@ -17,8 +17,9 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket, removalPolicy } from '../blocks/cdk-aws';
+import { acknowledgeInlinePolicy } from '../blocks/cdk-compliance';
 import { acknowledgeWildcards } from '../blocks/cdk-nag';
-import { platformFromContext, refuseOtherClouds } from '../core/platform-context';
+import { cdkPlatformArgs } from '../core/platform-context';
 import type { MlPipelineArgs } from './args';
 import * as blueprint from './aws-blueprint';
 import * as policies from './aws-policies';
@@ -54,6 +55,8 @@ export class MlPipeline extends Construct {
   readonly artifactBucket: s3.Bucket;
   readonly pipelineRole: iam.Role;
   readonly trainingRole: iam.Role;
+  /** The role the champion lookup runs as; undefined without `qualityGate.mustBeatApproved`. */
+  readonly championRole?: iam.Role;
   readonly key: kms.IKey;
   /** Undefined when retraining is on demand only. */
   readonly schedule?: scheduler.Schedule;
@@ -61,14 +64,9 @@ export class MlPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
-    const platformArgs = props?.platform ?? platformFromContext(this);
-    // Say so before validating the rest: other clouds' arguments mean nothing to CloudFormation.
-    refuseOtherClouds('MlPipeline', id, platformArgs?.cloud);
-    const spec = resolveMlPipeline(
-      id,
-      props,
-      platformArgs && { ...platformArgs, region: platformArgs.region ?? Stack.of(this).region },
-    );
+    // Other clouds, a region the stack does not deploy to and a replica region are refused first.
+    const platformArgs = cdkPlatformArgs(this, 'MlPipeline', id, props?.platform);
+    const spec = resolveMlPipeline(id, props, platformArgs);
     this.spec = spec;
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
     const retain = removalPolicy(spec.platform);
@@ -110,19 +108,35 @@ export class MlPipeline extends Construct {
     });
     this.modelPackageGroup.applyRemovalPolicy(retain);
 
-    this.trainingRole = sagemakerRole(
+    this.trainingRole = blueprintRole(
       this,
       'TrainingRole',
       `Training and evaluation jobs of the ${spec.pipelineName} pipeline.`,
+      blueprint.SAGEMAKER_SERVICE,
+      policies.trainingTrustPolicy(env),
     );
-    this.pipelineRole = sagemakerRole(
+    this.pipelineRole = blueprintRole(
       this,
       'PipelineRole',
       `Runs the ${spec.pipelineName} SageMaker pipeline.`,
+      blueprint.SAGEMAKER_SERVICE,
+      policies.pipelineTrustPolicy(spec, env),
     );
 
+    // The champion lookup (mustBeatApproved) runs as its own role: the one job with network access writes
+    // nothing but its output.
+    this.championRole = spec.qualityGate.mustBeatApproved
+      ? blueprintRole(
+          this,
+          'ChampionRole',
+          `Finds the approved model the ${spec.pipelineName} pipeline's candidates must beat.`,
+          blueprint.SAGEMAKER_SERVICE,
+          policies.championTrustPolicy(env),
+        )
+      : undefined;
+
     // A Dockerfile build becomes a CDK image asset, which `cdk deploy` builds and pushes to the bootstrap
-    // asset repository (the training role may pull from the account's repositories).
+    // asset repository; the training role may pull from that repository.
     const build = spec.training.build;
     const built =
       build &&
@@ -134,12 +148,16 @@ export class MlPipeline extends Construct {
         buildArgs: { ...build.buildArgs },
       });
     const images = pipelineImages(spec, built?.imageUri);
+    const builtRepository = (image: string) =>
+      built && image === built.imageUri ? built.repository.repositoryArn : undefined;
     const deployed: blueprint.PipelineAwsRefs = {
       ...env,
       keyArn: this.key.keyArn,
       dataBucketName,
       artifactBucketName: this.artifactBucket.bucketName,
       trainingRoleArn: this.trainingRole.roleArn,
+      // Without mustBeatApproved there is no lookup step and no champion role: nothing reads this.
+      championRoleArn: (this.championRole ?? this.trainingRole).roleArn,
       trainingImage: images.training as string,
       evaluationImage: images.evaluation as string,
       servingImage: images.serving as string,
@@ -148,7 +166,7 @@ export class MlPipeline extends Construct {
       this,
       'TrainingPolicy',
       this.trainingRole,
-      policies.trainingRolePolicy(spec, deployed),
+      policies.trainingRolePolicy(spec, deployed, builtRepository),
     );
     const pipelinePolicy = attachPolicy(
       this,
@@ -156,6 +174,15 @@ export class MlPipeline extends Construct {
       this.pipelineRole,
       policies.pipelineRolePolicy(spec, deployed),
     );
+
+    const championPolicy =
+      this.championRole &&
+      attachPolicy(
+        this,
+        'ChampionPolicy',
+        this.championRole,
+        policies.championRolePolicy(spec, deployed, builtRepository),
+      );
 
     const stack = Stack.of(this);
     this.pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
@@ -172,6 +199,7 @@ export class MlPipeline extends Construct {
     for (const dependency of [
       trainingPolicy,
       pipelinePolicy,
+      ...(championPolicy ? [championPolicy] : []),
       this.modelPackageGroup,
       this.artifactBucket,
       ...(this.dataBucket ? [this.dataBucket] : []),
@@ -181,12 +209,15 @@ export class MlPipeline extends Construct {
 
     const settings = blueprint.scheduleSettings(spec);
     if (settings) {
-      const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-        assumedBy: new iam.ServicePrincipal(blueprint.SCHEDULER_SERVICE),
-        description: `Lets EventBridge Scheduler start the ${spec.pipelineName} pipeline.`,
-      });
-      (schedulerRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument =
-        policies.schedulerTrustPolicy(Aws.ACCOUNT_ID);
+      const schedulerRole = blueprintRole(
+        this,
+        'SchedulerRole',
+        `Lets EventBridge Scheduler start the ${spec.pipelineName} pipeline.`,
+        blueprint.SCHEDULER_SERVICE,
+        policies.schedulerTrustPolicy(env),
+      );
+      // Its one statement lands in the role's default (inline) policy through the scheduler target's grant.
+      acknowledgeInlinePolicy(schedulerRole);
       this.schedule = new scheduler.Schedule(this, 'Retrain', {
         scheduleName: settings.name,
         description: settings.description,
@@ -232,12 +263,17 @@ export class MlPipeline extends Construct {
   }
 }
 
-/** A SageMaker-assumed role whose trust policy is the blueprint's. */
-function sagemakerRole(scope: Construct, id: string, description: string): iam.Role {
-  return new iam.Role(scope, id, {
-    assumedBy: new iam.ServicePrincipal(blueprint.SAGEMAKER_SERVICE),
-    description,
-  });
+/** A service role whose trust policy is the blueprint's document, conditions included. */
+function blueprintRole(
+  scope: Construct,
+  id: string,
+  description: string,
+  service: string,
+  trust: PolicyDocument,
+): iam.Role {
+  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal(service), description });
+  (role.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = trust;
+  return role;
 }
 
 /** Attaches a blueprint policy and acknowledges exactly the wildcards it keeps. */
@@ -247,6 +283,7 @@ function attachPolicy(scope: Construct, id: string, role: iam.Role, document: Po
     document: iam.PolicyDocument.fromJson(document),
   });
   acknowledgeWildcards(policy, document);
+  acknowledgeInlinePolicy(policy);
   return policy;
 }
 

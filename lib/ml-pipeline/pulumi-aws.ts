@@ -8,14 +8,7 @@ import type * as kms from '@pulumi/aws/kms';
 import type * as s3 from '@pulumi/aws/s3';
 import * as sagemaker from '@pulumi/aws/sagemaker';
 import * as scheduler from '@pulumi/aws/scheduler';
-import { serviceTrustPolicy } from '../blocks/aws-iam';
-import {
-  accessLogBucket,
-  awsPartition,
-  customerKey,
-  secureBucket,
-  type AwsChildContext,
-} from '../blocks/pulumi-aws';
+import { awsPartition, customerKey, loggedBuckets, type AwsChildContext } from '../blocks/pulumi-aws';
 import * as blueprint from './aws-blueprint';
 import * as policies from './aws-policies';
 import type { RenderedPipeline } from './rendered';
@@ -31,6 +24,8 @@ export interface MlPipelineAwsChildren {
   readonly artifactBucket: s3.Bucket;
   readonly pipelineRole: iam.Role;
   readonly trainingRole: iam.Role;
+  /** The role the champion lookup runs as; undefined without `qualityGate.mustBeatApproved`. */
+  readonly championRole?: iam.Role;
   /** The key the construct created; undefined when the platform brought one. */
   readonly key?: kms.Key;
   /** Undefined when retraining is on demand only. */
@@ -49,6 +44,7 @@ export function renderAws(
   const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
   const partition = awsPartition(region);
   const account = getCallerIdentityOutput({}, { parent }).accountId;
+  const env = account.apply((acct) => ({ partition, region, account: acct }));
 
   const { keyArn, key } = customerKey(
     name,
@@ -56,17 +52,21 @@ export function renderAws(
     ctx,
     account,
   );
-  const logs = accessLogBucket(`${name}-access-logs`, ctx, account);
-  const bucketOptions = {
-    keyArn,
-    accessLogBucket: logs.bucket,
-    noncurrentVersionDays: blueprint.noncurrentVersionDays(spec),
-  };
-  const data = spec.data.existingBucketName
-    ? undefined
-    : secureBucket(`${name}-data`, bucketOptions, ctx, account);
+  // Data and artifacts replicate to platform.replicaRegion when it is set; a bucket brought by the user does not.
+  const storage = loggedBuckets(
+    name,
+    {
+      keyArn,
+      buckets: spec.data.existingBucketName ? ['artifacts'] : ['data', 'artifacts'],
+      replicate: ['data', 'artifacts'],
+      noncurrentVersionDays: blueprint.noncurrentVersionDays(spec),
+    },
+    ctx,
+    account,
+  );
+  const data = storage.buckets.data;
   const dataBucketName = data ? data.bucketName : pulumi.output(spec.data.existingBucketName!);
-  const artifacts = secureBucket(`${name}-artifacts`, bucketOptions, ctx, account);
+  const artifacts = storage.buckets.artifacts;
 
   const repository = new ecr.Repository(
     `${name}-images`,
@@ -107,7 +107,7 @@ export function renderAws(
     `${name}-training-role`,
     {
       description: `Training and evaluation jobs of the ${spec.pipelineName} pipeline.`,
-      assumeRolePolicy: JSON.stringify(serviceTrustPolicy(blueprint.SAGEMAKER_SERVICE)),
+      assumeRolePolicy: env.apply((e) => JSON.stringify(policies.trainingTrustPolicy(e))),
       tags: ctx.tags,
     },
     opts,
@@ -116,11 +116,25 @@ export function renderAws(
     `${name}-pipeline-role`,
     {
       description: `Runs the ${spec.pipelineName} SageMaker pipeline.`,
-      assumeRolePolicy: JSON.stringify(serviceTrustPolicy(blueprint.SAGEMAKER_SERVICE)),
+      assumeRolePolicy: env.apply((e) => JSON.stringify(policies.pipelineTrustPolicy(spec, e))),
       tags: ctx.tags,
     },
     opts,
   );
+
+  // The champion lookup (mustBeatApproved) runs as its own role: the one job with network access writes
+  // nothing but its output.
+  const championRole = spec.qualityGate.mustBeatApproved
+    ? new iam.Role(
+        `${name}-champion-role`,
+        {
+          description: `Finds the approved model the ${spec.pipelineName} pipeline's candidates must beat.`,
+          assumeRolePolicy: env.apply((e) => JSON.stringify(policies.championTrustPolicy(e))),
+          tags: ctx.tags,
+        },
+        opts,
+      )
+    : undefined;
 
   const images = pipelineImages(
     spec,
@@ -133,6 +147,7 @@ export function renderAws(
       dataBucketName,
       artifacts.bucketName,
       trainingRole.arn,
+      championRole?.arn ?? trainingRole.arn,
       images.training,
       images.evaluation,
       images.serving,
@@ -144,6 +159,7 @@ export function renderAws(
         dataBucket,
         artifactBucket,
         trainingRoleArn,
+        championRoleArn,
         trainingImage,
         evaluationImage,
         servingImage,
@@ -155,6 +171,8 @@ export function renderAws(
         dataBucketName: dataBucket,
         artifactBucketName: artifactBucket,
         trainingRoleArn,
+        // Without mustBeatApproved there is no lookup step and no champion role: nothing reads this.
+        championRoleArn,
         trainingImage,
         evaluationImage,
         servingImage,
@@ -178,6 +196,17 @@ export function renderAws(
     opts,
   );
 
+  const championPolicy =
+    championRole &&
+    new iam.RolePolicy(
+      `${name}-champion-policy`,
+      {
+        role: championRole.name,
+        policy: refs.apply((r) => JSON.stringify(policies.championRolePolicy(spec, r))),
+      },
+      opts,
+    );
+
   const pipeline = new sagemaker.Pipeline(
     `${name}-pipeline`,
     {
@@ -195,6 +224,7 @@ export function renderAws(
       dependsOn: [
         trainingPolicy,
         pipelinePolicy,
+        ...(championPolicy ? [championPolicy] : []),
         modelPackageGroup,
         ...artifacts.ready,
         ...(data?.ready ?? []),
@@ -210,7 +240,7 @@ export function renderAws(
       `${name}-scheduler-role`,
       {
         description: `Lets EventBridge Scheduler start the ${spec.pipelineName} pipeline.`,
-        assumeRolePolicy: account.apply((acct) => JSON.stringify(policies.schedulerTrustPolicy(acct))),
+        assumeRolePolicy: env.apply((e) => JSON.stringify(policies.schedulerTrustPolicy(e))),
         tags: ctx.tags,
       },
       opts,
@@ -219,9 +249,7 @@ export function renderAws(
       `${name}-scheduler-policy`,
       {
         role: schedulerRole.name,
-        policy: account.apply((acct) =>
-          JSON.stringify(policies.schedulerRolePolicy(spec, { partition, region, account: acct })),
-        ),
+        policy: env.apply((e) => JSON.stringify(policies.schedulerRolePolicy(spec, e))),
       },
       opts,
     );
@@ -269,6 +297,7 @@ export function renderAws(
       artifactBucket: artifacts.bucket,
       pipelineRole,
       trainingRole,
+      championRole,
       key,
       schedule,
       schedulerRole,

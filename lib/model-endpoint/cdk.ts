@@ -3,7 +3,7 @@
  * inputs), built from the same AWS blueprint as the Pulumi AWS renderer. `node.defaultChild` is the endpoint.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,7 +14,8 @@ import { Construct } from 'constructs';
 import type { AwsEnvironment } from '../blocks/aws-iam';
 import { acknowledgeWildcards } from '../blocks/cdk-nag';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket } from '../blocks/cdk-aws';
-import { platformFromContext, refuseOtherClouds } from '../core/platform-context';
+import { acknowledgeInlinePolicy, acknowledgeRollbackAlarm } from '../blocks/cdk-compliance';
+import { cdkPlatformArgs } from '../core/platform-context';
 import { knownString } from '../core/validation';
 import type { ModelEndpointArgs } from './args';
 import * as blueprint from './aws-blueprint';
@@ -38,18 +39,15 @@ export class ModelEndpoint extends Construct {
   readonly rollbackAlarms: cloudwatch.Alarm[];
   readonly key: kms.IKey;
   readonly captureBucket?: s3.Bucket;
-  readonly scalingTarget?: autoscaling.ScalableTarget;
+  /** Autoscaling of the primary variant; undefined for serverless endpoints. */
+  readonly scalingTarget?: autoscaling.CfnScalableTarget;
+  readonly scalingPolicy?: autoscaling.CfnScalingPolicy;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
-    const platformArgs = props?.platform ?? platformFromContext(this);
-    // Say so before validating the rest: other clouds' arguments mean nothing to CloudFormation.
-    refuseOtherClouds('ModelEndpoint', id, platformArgs?.cloud);
-    const spec = resolveModelEndpoint(
-      id,
-      props,
-      platformArgs && { ...platformArgs, region: platformArgs.region ?? Stack.of(this).region },
-    );
+    // Other clouds, a region the stack does not deploy to and a replica region are refused first.
+    const platformArgs = cdkPlatformArgs(this, 'ModelEndpoint', id, props?.platform);
+    const spec = resolveModelEndpoint(id, props, platformArgs);
     this.spec = spec;
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
 
@@ -68,12 +66,17 @@ export class ModelEndpoint extends Construct {
       assumedBy: new iam.ServicePrincipal(blueprint.SAGEMAKER_SERVICE),
       description: `SageMaker execution role of the ${spec.endpointName} endpoint.`,
     });
+    // The blueprint's trust policy, with its confused-deputy conditions.
+    (this.executionRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument =
+      blueprint.executionTrustPolicy(env);
     const access = spec.modelAccess;
     const document = blueprint.executionRolePolicy(spec, {
       ...env,
       keyArn: this.key.keyArn,
       captureBucketName: this.captureBucket?.bucketName,
-      images: spec.models.map((m) => knownString(m.image)).filter((i): i is string => i !== undefined),
+      // One entry per served model: undefined for a registry version or an image known only at deploy time.
+      images: spec.models.map((m) => knownString(m.image)),
+      primaryImageRepositoryArn: spec.aws.imageRepositoryArn as string | undefined,
       modelDataUrls: spec.models
         .map((m) => knownString(m.modelDataUrl))
         .filter((u): u is string => u !== undefined),
@@ -88,6 +91,7 @@ export class ModelEndpoint extends Construct {
       document: iam.PolicyDocument.fromJson(document),
     });
     acknowledgeWildcards(policy, document);
+    acknowledgeInlinePolicy(policy);
 
     const subnets = spec.platform.network.subnetIds ?? [];
     this.models = spec.models.map((model) => {
@@ -172,6 +176,7 @@ export class ModelEndpoint extends Construct {
         reason:
           'SageMaker deployment guardrails read this alarm directly to roll back; notifications belong to the monitoring stack.',
       });
+      acknowledgeRollbackAlarm(alarm);
     }
 
     const scaling = blueprint.autoscaling(spec);
@@ -189,27 +194,38 @@ export class ModelEndpoint extends Construct {
     this.rollbackAlarms.forEach((alarm) => this.endpoint.node.addDependency(alarm));
 
     if (scaling) {
-      this.scalingTarget = new autoscaling.ScalableTarget(this, 'ScalingTarget', {
-        serviceNamespace: autoscaling.ServiceNamespace.SAGEMAKER,
+      // L1 resources with no RoleARN: Application Auto Scaling then uses its service-linked role for
+      // SageMaker, as the Pulumi renderer does. (The L2 ScalableTarget would create a role with no policy that
+      // nothing uses.) The construct paths are the L2's, so logical ids stay the same.
+      const targetScope = new Construct(this, 'ScalingTarget');
+      this.scalingTarget = new autoscaling.CfnScalableTarget(targetScope, 'Resource', {
+        serviceNamespace: scaling.serviceNamespace,
         resourceId: scaling.resourceId,
         scalableDimension: scaling.scalableDimension,
         minCapacity: scaling.minCapacity,
         maxCapacity: scaling.maxCapacity,
       });
       this.scalingTarget.node.addDependency(this.endpoint);
-      this.scalingTarget.scaleToTrackMetric('InvocationsPerInstance', {
-        predefinedMetric: autoscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
-        targetValue: scaling.targetValue,
-        scaleInCooldown: Duration.seconds(scaling.scaleInCooldownSeconds),
-        scaleOutCooldown: Duration.seconds(scaling.scaleOutCooldownSeconds),
+      const policyScope = new Construct(targetScope, 'InvocationsPerInstance');
+      this.scalingPolicy = new autoscaling.CfnScalingPolicy(policyScope, 'Resource', {
+        policyName: Names.uniqueId(policyScope),
+        policyType: 'TargetTrackingScaling',
+        scalingTargetId: this.scalingTarget.ref,
+        targetTrackingScalingPolicyConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: scaling.predefinedMetricType },
+          targetValue: scaling.targetValue,
+          scaleInCooldown: scaling.scaleInCooldownSeconds,
+          scaleOutCooldown: scaling.scaleOutCooldownSeconds,
+        },
       });
     }
 
     spec.invokers.forEach((roleName) => {
-      new iam.Policy(this, `Invoke-${roleName}`, {
+      const invoke = new iam.Policy(this, `Invoke-${roleName}`, {
         roles: [iam.Role.fromRoleName(this, `Invoker-${roleName}`, roleName)],
         document: iam.PolicyDocument.fromJson(blueprint.invokePolicy(spec, env)),
       });
+      acknowledgeInlinePolicy(invoke);
     });
 
     this.endpointName = this.endpoint.attrEndpointName;

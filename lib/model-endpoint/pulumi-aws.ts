@@ -7,14 +7,7 @@ import * as iam from '@pulumi/aws/iam';
 import type * as kms from '@pulumi/aws/kms';
 import type * as s3 from '@pulumi/aws/s3';
 import * as sagemaker from '@pulumi/aws/sagemaker';
-import { serviceTrustPolicy } from '../blocks/aws-iam';
-import {
-  accessLogBucket,
-  awsPartition,
-  customerKey,
-  secureBucket,
-  type AwsChildContext,
-} from '../blocks/pulumi-aws';
+import { awsPartition, customerKey, loggedBuckets, type AwsChildContext } from '../blocks/pulumi-aws';
 import * as blueprint from './aws-blueprint';
 import type { RenderedEndpoint } from './rendered';
 import type { ResolvedModelEndpoint } from './resolve';
@@ -55,8 +48,7 @@ export function renderAws(
 
   let capture: { bucket: s3.Bucket; ready: pulumi.Resource[] } | undefined;
   if (spec.capturePercent > 0) {
-    const logs = accessLogBucket(`${name}-access-logs`, ctx, account);
-    const captured = secureBucket(`${name}-capture`, { keyArn, accessLogBucket: logs.bucket }, ctx, account);
+    const captured = loggedBuckets(name, { keyArn, buckets: ['capture'] }, ctx, account).buckets.capture;
     capture = { bucket: captured.bucket, ready: captured.ready };
   }
 
@@ -64,12 +56,15 @@ export function renderAws(
     `${name}-execution-role`,
     {
       description: `SageMaker execution role of the ${spec.endpointName} endpoint.`,
-      assumeRolePolicy: JSON.stringify(serviceTrustPolicy(blueprint.SAGEMAKER_SERVICE)),
+      assumeRolePolicy: account.apply((acct) =>
+        JSON.stringify(blueprint.executionTrustPolicy({ partition, region, account: acct })),
+      ),
       tags: ctx.tags,
     },
     opts,
   );
-  const images = spec.models.map((m) => m.image).filter((i): i is pulumi.Input<string> => i !== undefined);
+  // One entry per served model: undefined where the image comes from a registry version.
+  const images = spec.models.map((m) => m.image);
   const modelDataUrls = spec.models
     .map((m) => m.modelDataUrl)
     .filter((u): u is pulumi.Input<string> => u !== undefined);
@@ -85,8 +80,9 @@ export function renderAws(
           pulumi.all(images),
           pulumi.all(modelDataUrls),
           spec.modelAccess && pulumi.all([spec.modelAccess.bucketName, spec.modelAccess.kmsKeyId]),
+          spec.aws.imageRepositoryArn,
         ])
-        .apply(([acct, key, captureBucketName, imageList, urlList, access]) =>
+        .apply(([acct, key, captureBucketName, imageList, urlList, access, repository]) =>
           JSON.stringify(
             blueprint.executionRolePolicy(spec, {
               partition,
@@ -95,6 +91,7 @@ export function renderAws(
               keyArn: key,
               captureBucketName,
               images: imageList,
+              primaryImageRepositoryArn: repository,
               modelDataUrls: urlList,
               modelAccess: access && {
                 bucketName: access[0],

@@ -1,0 +1,44 @@
+/**
+ * The reference CDK app, built once for `cdk synth` (app.ts) and for the tests: the churn stack in the
+ * account and region the `mlops` context and the CDK CLI name, checked by CDK's CloudFormation validator,
+ * cdk-nag's AwsSolutions, HIPAA Security and NIST 800-53 R5 packs, and the AWS Control Tower rules.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
+import { readProject, readStackConfig } from '../../lib/cli/stack-config';
+import { platformFromContext } from '../../lib/core/platform-context';
+import type { Release, TrainingConfig } from '../pulumi/system';
+import { ChurnStack } from './churn-stack';
+
+/** The project root, whether this runs from the sources or from `dist/`. */
+function projectRoot(): string {
+  const fromDist = path.resolve(__dirname, '..', '..', '..');
+  return existsSync(path.join(fromDist, 'Pulumi.yaml')) ? fromDist : path.resolve(__dirname, '..', '..');
+}
+
+/** Every validator the reference app runs, in report order. */
+export function securityValidators(app: App) {
+  return [
+    new AwsSolutionsChecks(app),
+    new HIPAASecurityChecks(app),
+    new NIST80053R5Checks(app),
+    new CfnGuardValidator(),
+  ];
+}
+
+export function churnApp(props: AppProps = {}): { app: App; stack: ChurnStack } {
+  const app = new App(props);
+  const prod = readStackConfig(readProject(projectRoot()), 'prod');
+  const stack = new ChurnStack(app, 'churn-prod', {
+    // The stack deploys where the platform says: the images and grants name that region.
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: platformFromContext(app)?.region },
+    release: prod['churn:release'] as Release,
+    training: prod['churn:training'] as TrainingConfig,
+    invokers: prod['churn:invokers'] as string[] | undefined,
+  });
+  Validations.of(app).addPlugins(...securityValidators(app));
+  return { app, stack };
+}
