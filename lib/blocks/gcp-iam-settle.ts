@@ -22,7 +22,7 @@ interface SettleInputs {
 }
 
 // Serialized into the stack by Pulumi: it must use nothing outside its own body.
-const settleProvider: pulumi.dynamic.ResourceProvider<SettleInputs, SettleInputs> = {
+export const settleProvider: pulumi.dynamic.ResourceProvider<SettleInputs, SettleInputs> = {
   async create(inputs) {
     await new Promise((resolve) => setTimeout(resolve, inputs.seconds * 1000));
     return { id: `settled-${inputs.grants.length}`, outs: inputs };
