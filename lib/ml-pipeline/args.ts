@@ -18,11 +18,23 @@ export type QualityComparison = 'greater-than' | 'greater-than-or-equal' | 'less
  *   `SM_CHECKPOINT_DIR` (`/opt/ml/checkpoints`). On aws SageMaker's training toolkit sets these variables;
  *   an image without it uses the fixed paths.
  * - evaluation reads the model from `MLOPS_MODEL_DIR` and the data from `MLOPS_DATA_DIR`, and writes
- *   `evaluation.metricsFile` (named in `MLOPS_METRICS_FILE`) to `MLOPS_EVALUATION_DIR` as
- *   `{"metrics": {"<metric>": {"value": <number>}}}`; with `qualityGate.mustBeatApproved` it also writes the
- *   approved model's score as `{"champion": {"<metric>": {"value": <number>}}}` (a score any candidate beats
- *   when no version is approved yet). It may write drift-monitoring baseline files (`statistics.json`,
- *   `constraints.json`) to `MLOPS_BASELINE_DIR`.
+ *   `evaluation.metricsFile` (named in `MLOPS_METRICS_FILE`; the gate's metric is in `MLOPS_QUALITY_METRIC`)
+ *   to `MLOPS_EVALUATION_DIR` as `{"metrics": {"<metric>": {"value": <number>}}}`.
+ * - with `qualityGate.mustBeatApproved`, `MLOPS_CHAMPION_MODEL_DIR` holds the approved model (the newest
+ *   approved version of the registry) as the training step wrote it: `model.tar.gz` on aws, the model
+ *   directory on gcp and docker. The evaluation scores it on the SAME held-out rows as the candidate and adds
+ *   `"champion": {"found": true, "<metric>": {"value": <number>}}`. When the variable is unset or empty, or
+ *   the directory holds no model (on aws it then holds only the lookup's `champion.json`), nothing is approved
+ *   yet: it writes `"champion": {"found": false, "<metric>": {"value": <the candidate's own score>}}`. The gate
+ *   then passes the comparison; the value is only there because SageMaker resolves every operand of its gate
+ *   before evaluating it, and a score compared strictly with itself never lets a candidate through. The
+ *   directory may be read-only: unpack an archive elsewhere.
+ * - evaluation writes this run's drift-monitoring baseline (`statistics.json`, `constraints.json`) to
+ *   `MLOPS_BASELINE_DIR`, a directory of its own per run: a run that fails the gate never replaces the
+ *   registered model's baseline (aws: `baseline/<execution id>/`, recorded as the model package's
+ *   `DriftCheckBaselines`; gcp: `runs/<run id>/baseline/`, beside the registered `runs/<run id>/model/`).
+ * - on aws with `mustBeatApproved`, the evaluation image also runs the champion lookup step (`FindChampion`):
+ *   it needs `python3` with `boto3` (the program itself travels in the pipeline definition).
  */
 export interface MlPipelineArgs {
   /** Where and how to deploy. Default: read from the stack config namespace `mlops`. */
@@ -163,11 +175,15 @@ export interface QualityGateArgs {
    */
   readonly threshold?: number;
   /**
-   * The candidate must also strictly beat the currently approved model on the metric (the evaluation writes
-   * the approved model's score as `champion`, see the contract above). The evaluation finds the approved
-   * model through `MLOPS_MODEL_GROUP` (the SageMaker model package group; its role may read it) on aws,
-   * `MLOPS_VERTEX_MODEL` (the Vertex AI model; its account may read it) on gcp, and `MLOPS_REGISTRY_DIR`
-   * (the models volume, read-only) on docker. Default `false`.
+   * The candidate must also strictly beat the approved model (the champion) on the metric, both scored by the
+   * evaluation on the same held-out rows (see the contract above). When no version is approved yet the
+   * candidate passes this comparison (the threshold, if any, still applies). The champion is the newest
+   * approved version of the registry: on aws the newest package of the group with status `Approved` (by
+   * creation time), found by a `FindChampion` step before the evaluation, which keeps its network isolation
+   * and receives the artifact as an input; on gcp the newest version (by creation time) of the Vertex AI model
+   * labelled `mlops-approval: approved`, found by the workflow; on docker the run id in the group's `approved`
+   * file. Whether one exists is the pipeline's own finding, not the evaluation's: an evaluation that ignores the
+   * champion fails the gate. Default `false`.
    */
   readonly mustBeatApproved?: boolean;
 }
@@ -198,8 +214,8 @@ export interface MlPipelineAwsArgs {
   readonly volumeSizeGb?: number;
   /**
    * Cut the training and evaluation containers off the network (they still read inputs and write outputs
-   * through SageMaker). Forced off for the evaluation when `mustBeatApproved` is on (it calls SageMaker).
-   * Default `true`; set `false` for code that downloads at run time.
+   * through SageMaker). With `mustBeatApproved` the evaluation stays isolated: only the champion lookup, which
+   * reads no data, calls the SageMaker API. Default `true`; set `false` for code that downloads at run time.
    */
   readonly networkIsolation?: boolean;
 }

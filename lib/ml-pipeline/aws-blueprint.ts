@@ -8,6 +8,7 @@
 import type { AwsEnvironment } from '../blocks/aws-iam';
 import { regionalArn } from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
+import { CHAMPION_LOOKUP_PROGRAM, LAUNCHER, programArguments } from './aws-champion';
 import type { QualityComparison } from './args';
 import type { ResolvedMlPipeline } from './resolve';
 
@@ -16,6 +17,7 @@ export const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
 
 /** Step names of the pipeline: fixed, because execution history and alarms refer to them. */
 export const STEP = {
+  findChampion: 'FindChampion',
   train: 'Train',
   evaluate: 'Evaluate',
   gate: 'QualityGate',
@@ -34,6 +36,13 @@ export const PARAMETER = {
 export const EVALUATION_REPORT = 'EvaluationReport';
 export const EVALUATION_OUTPUT = 'evaluation';
 export const BASELINE_OUTPUT = 'baseline';
+/** The champion lookup's property file (`champion.json`), its output and the evaluation's input of the champion. */
+export const CHAMPION_REPORT = 'ChampionLookup';
+export const CHAMPION_OUTPUT = 'champion';
+export const CHAMPION_FILE = 'champion.json';
+export const CHAMPION_INPUT = 'champion';
+/** The drift baseline files the evaluation writes (SageMaker Model Monitor's names). */
+export const BASELINE_FILES = { statistics: 'statistics.json', constraints: 'constraints.json' } as const;
 
 /** Container paths of the SageMaker training and processing contracts. */
 export const CONTAINER_PATHS = {
@@ -42,6 +51,10 @@ export const CONTAINER_PATHS = {
   processingInput: '/opt/ml/processing/input',
   processingEvaluation: '/opt/ml/processing/evaluation',
   processingBaseline: '/opt/ml/processing/baseline',
+  /** The approved model, as the training step wrote it (`model.tar.gz`), or only `champion.json` when none is. */
+  processingChampion: '/opt/ml/processing/champion',
+  /** Where the lookup step writes `champion.json`. */
+  processingLookup: '/opt/ml/processing/lookup',
 } as const;
 
 /** Prefixes in the artifact bucket. */
@@ -50,6 +63,7 @@ export const ARTIFACT_PREFIX = {
   checkpoints: 'checkpoints',
   evaluations: 'evaluations',
   baseline: 'baseline',
+  champions: 'champions',
 } as const;
 
 /** Where the pipeline's resources are: the deploy-time facts the blueprint needs. */
@@ -59,6 +73,11 @@ export interface PipelineAwsRefs extends AwsEnvironment {
   readonly artifactBucketName: string;
   /** ARN of the role training and evaluation jobs run as. */
   readonly trainingRoleArn: string;
+  /**
+   * ARN of the role the champion lookup runs as: the one job with network access, so it may list and read
+   * the model group and write its own output, and nothing else (no data, no `models/`).
+   */
+  readonly championRoleArn: string;
   readonly trainingImage: string;
   readonly evaluationImage: string;
   readonly servingImage: string;
@@ -78,11 +97,17 @@ export interface JsonGetExpr {
 export type PipelineValue = string | number | boolean | GetExpr | JoinExpr | JsonGetExpr;
 
 export type ConditionType = 'GreaterThan' | 'GreaterThanOrEqualTo' | 'LessThan' | 'LessThanOrEqualTo';
-export interface PipelineCondition {
-  readonly Type: ConditionType;
+export interface ComparisonCondition {
+  readonly Type: ConditionType | 'Equals';
   readonly LeftValue: PipelineValue;
   readonly RightValue: PipelineValue;
 }
+/** Holds when any of its conditions holds (the SDK's `ConditionOr`). */
+export interface OrCondition {
+  readonly Type: 'Or';
+  readonly Conditions: readonly ComparisonCondition[];
+}
+export type PipelineCondition = ComparisonCondition | OrCondition;
 
 export interface PipelineParameter {
   readonly Name: string;
@@ -139,11 +164,21 @@ export function championPath(metric: string): string {
   return `champion.${metric}.value`;
 }
 
+/** The JSON path, in the lookup's `champion.json`, of whether a version is approved. */
+export const CHAMPION_FOUND_PATH = 'found';
+/** The JSON path, in `champion.json`, of what the evaluation receives as the champion input. */
+export const CHAMPION_INPUT_URI_PATH = 'inputUri';
+
 export function dataUri(spec: ResolvedMlPipeline, dataBucketName: string): string {
   return `s3://${dataBucketName}/${spec.data.prefix}`;
 }
 
-/** Where drift monitoring finds the baseline (`statistics.json`, `constraints.json`) of the latest run. */
+/**
+ * The prefix under which each run writes its drift baseline (`statistics.json`, `constraints.json`), in
+ * `<execution id>/`. Every run keeps its own: a run that fails the gate never replaces the baseline of the
+ * registered model. The one drift monitoring compares against is the registered version's
+ * (`DriftCheckBaselines.ModelDataQuality` of the model package).
+ */
 export function baselineUri(artifactBucketName: string): string {
   return `s3://${artifactBucketName}/${ARTIFACT_PREFIX.baseline}/`;
 }
@@ -224,21 +259,102 @@ function evaluationOutputUri(refs: PipelineAwsRefs): JoinExpr {
   return join('/', [`s3://${refs.artifactBucketName}/${ARTIFACT_PREFIX.evaluations}`, executionId]);
 }
 
+/** This run's drift baseline: `baseline/<execution id>`. */
+function runBaselineUri(refs: PipelineAwsRefs): JoinExpr {
+  return join('/', [`s3://${refs.artifactBucketName}/${ARTIFACT_PREFIX.baseline}`, executionId]);
+}
+
+/** This run's champion lookup: `champions/<execution id>/` (the trailing slash keeps it a folder prefix). */
+function championOutputUri(refs: PipelineAwsRefs): JoinExpr {
+  return join('/', [`s3://${refs.artifactBucketName}/${ARTIFACT_PREFIX.champions}`, executionId, '']);
+}
+
+const s3Input = (uri: PipelineValue, localPath: string) => ({
+  S3Uri: uri,
+  LocalPath: localPath,
+  S3DataType: 'S3Prefix',
+  S3InputMode: 'File',
+  S3DataDistributionType: 'FullyReplicated',
+  S3CompressionType: 'None',
+});
+const s3Output = (uri: PipelineValue, localPath: string) => ({
+  S3Uri: uri,
+  LocalPath: localPath,
+  S3UploadMode: 'EndOfJob',
+});
+
+/** The lookup makes two API calls: ten minutes covers a slow start of the instance many times over. */
+export const CHAMPION_LOOKUP_MAX_SECONDS = 600;
+
+/** A value of the lookup's `champion.json`. */
+function championLookup(path: string): JsonGetExpr {
+  return {
+    'Std:JsonGet': {
+      PropertyFile: get(`Steps.${STEP.findChampion}.PropertyFiles.${CHAMPION_REPORT}`),
+      Path: path,
+    },
+  };
+}
+
+/**
+ * Finds the newest approved version of the model group (with `mustBeatApproved`). It reads no data, so it is
+ * the one job with network access (it calls the SageMaker API); it runs the evaluation image, which must
+ * have `python3` and `boto3`, and runs in the platform's subnets when they are given (then they need a route
+ * to the SageMaker API: a NAT gateway or the `sagemaker.api` interface endpoint).
+ */
+function findChampionStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
+  const vpc = vpcConfig(spec);
+  return {
+    Name: STEP.findChampion,
+    Type: 'Processing',
+    Description: `Finds the newest approved version in ${spec.registry.modelGroupName}.`,
+    Arguments: {
+      ProcessingResources: {
+        ClusterConfig: {
+          InstanceCount: 1,
+          InstanceType: spec.aws.evaluationInstanceType,
+          VolumeSizeInGB: spec.aws.volumeSizeGb,
+          ...volumeKey(spec.aws.evaluationInstanceType, refs.keyArn),
+        },
+      },
+      AppSpecification: {
+        ImageUri: refs.evaluationImage,
+        ContainerEntrypoint: [...LAUNCHER],
+        ContainerArguments: programArguments(CHAMPION_LOOKUP_PROGRAM),
+      },
+      RoleArn: refs.championRoleArn,
+      ProcessingOutputConfig: {
+        Outputs: [
+          {
+            OutputName: CHAMPION_OUTPUT,
+            AppManaged: false,
+            S3Output: s3Output(championOutputUri(refs), CONTAINER_PATHS.processingLookup),
+          },
+        ],
+        KmsKeyId: refs.keyArn,
+      },
+      Environment: {
+        MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
+        MLOPS_CHAMPION_OUTPUT_DIR: CONTAINER_PATHS.processingLookup,
+        MLOPS_CHAMPION_OUTPUT_URI: championOutputUri(refs),
+        AWS_DEFAULT_REGION: refs.region,
+      },
+      NetworkConfig: {
+        EnableNetworkIsolation: false,
+        EnableInterContainerTrafficEncryption: true,
+        ...(vpc ? { VpcConfig: vpc } : {}),
+      },
+      StoppingCondition: { MaxRuntimeInSeconds: CHAMPION_LOOKUP_MAX_SECONDS },
+    },
+    PropertyFiles: [
+      { PropertyFileName: CHAMPION_REPORT, OutputName: CHAMPION_OUTPUT, FilePath: CHAMPION_FILE },
+    ],
+  };
+}
+
 function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
   const vpc = vpcConfig(spec);
-  const s3Input = (uri: PipelineValue, localPath: string) => ({
-    S3Uri: uri,
-    LocalPath: localPath,
-    S3DataType: 'S3Prefix',
-    S3InputMode: 'File',
-    S3DataDistributionType: 'FullyReplicated',
-    S3CompressionType: 'None',
-  });
-  const s3Output = (uri: PipelineValue, localPath: string) => ({
-    S3Uri: uri,
-    LocalPath: localPath,
-    S3UploadMode: 'EndOfJob',
-  });
+  const beat = spec.qualityGate.mustBeatApproved;
   return {
     Name: STEP.evaluate,
     Type: 'Processing',
@@ -268,6 +384,16 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
           AppManaged: false,
           S3Input: s3Input(get(`Parameters.${PARAMETER.inputData}`), CONTAINER_PATHS.processingInput),
         },
+        // The approved model's artifact, or the lookup's own output (only champion.json) when none is approved.
+        ...(beat
+          ? [
+              {
+                InputName: CHAMPION_INPUT,
+                AppManaged: false,
+                S3Input: s3Input(championLookup(CHAMPION_INPUT_URI_PATH), CONTAINER_PATHS.processingChampion),
+              },
+            ]
+          : []),
       ],
       ProcessingOutputConfig: {
         Outputs: [
@@ -279,7 +405,7 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
           {
             OutputName: BASELINE_OUTPUT,
             AppManaged: false,
-            S3Output: s3Output(baselineUri(refs.artifactBucketName), CONTAINER_PATHS.processingBaseline),
+            S3Output: s3Output(runBaselineUri(refs), CONTAINER_PATHS.processingBaseline),
           },
         ],
         KmsKeyId: refs.keyArn,
@@ -292,10 +418,11 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
         MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
         MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
         MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
+        ...(beat ? { MLOPS_CHAMPION_MODEL_DIR: CONTAINER_PATHS.processingChampion } : {}),
       },
       NetworkConfig: {
-        // Scoring the approved model means asking SageMaker for it: that needs the network.
-        EnableNetworkIsolation: spec.aws.networkIsolation && !spec.qualityGate.mustBeatApproved,
+        // The champion arrives as an input: scoring it needs no network.
+        EnableNetworkIsolation: spec.aws.networkIsolation,
         EnableInterContainerTrafficEncryption: true,
         ...(vpc ? { VpcConfig: vpc } : {}),
       },
@@ -311,7 +438,14 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
   };
 }
 
-/** The gate's conditions (all must hold): the threshold, and beating the approved model when asked. */
+/**
+ * The gate's conditions (all must hold): the threshold, and beating the approved model when asked. Beating
+ * is `Or(nothing is approved, strictly better than the champion)`. Whether a version is approved comes from
+ * the lookup step, not from the evaluation's report: an evaluation that ignores the champion then fails the
+ * gate instead of passing it. SageMaker resolves every operand before it evaluates the `Or`, so the report
+ * always carries `champion.<metric>.value` (the candidate's own score when nothing is approved, which no
+ * strict comparison lets through on its own).
+ */
 export function gateConditions(spec: ResolvedMlPipeline): PipelineCondition[] {
   const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
   const report = get(`Steps.${STEP.evaluate}.PropertyFiles.${EVALUATION_REPORT}`);
@@ -325,11 +459,26 @@ export function gateConditions(spec: ResolvedMlPipeline): PipelineCondition[] {
     });
   if (mustBeatApproved)
     conditions.push({
-      Type: beatCondition(comparison),
-      LeftValue: candidate,
-      RightValue: { 'Std:JsonGet': { PropertyFile: report, Path: championPath(metric) } },
+      Type: 'Or',
+      Conditions: [
+        { Type: 'Equals', LeftValue: championLookup(CHAMPION_FOUND_PATH), RightValue: false },
+        {
+          Type: beatCondition(comparison),
+          LeftValue: candidate,
+          RightValue: { 'Std:JsonGet': { PropertyFile: report, Path: championPath(metric) } },
+        },
+      ],
     });
   return conditions;
+}
+
+/** This run's baseline files as SageMaker metrics sources. */
+function baselineFiles(refs: PipelineAwsRefs) {
+  const file = (name: string) => ({
+    ContentType: 'application/json',
+    S3Uri: join('/', [runBaselineUri(refs), name]),
+  });
+  return { Statistics: file(BASELINE_FILES.statistics), Constraints: file(BASELINE_FILES.constraints) };
 }
 
 function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
@@ -357,7 +506,10 @@ function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeline
             S3Uri: join('/', [evaluationOutputUri(refs), spec.evaluation.metricsFile]),
           },
         },
+        ModelDataQuality: baselineFiles(refs),
       },
+      // The baseline drift monitoring compares this version's traffic with: the one its own run wrote.
+      DriftCheckBaselines: { ModelDataQuality: baselineFiles(refs) },
       CustomerMetadataProperties: { pipeline: spec.pipelineName, qualityMetric: spec.qualityGate.metric },
     },
   };
@@ -367,7 +519,7 @@ function failStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep
   const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
   const bars = [
     ...(threshold !== undefined ? [`${comparison} ${threshold}`] : []),
-    ...(mustBeatApproved ? ['better than the approved model'] : []),
+    ...(mustBeatApproved ? ['better than the approved model on the same rows'] : []),
   ];
   return {
     Name: STEP.fail,
@@ -380,7 +532,10 @@ function failStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep
     },
   };
 }
-/** The whole SageMaker pipeline: train, evaluate, gate, then register or fail. */
+/**
+ * The whole SageMaker pipeline: train, evaluate, gate, then register or fail; with `mustBeatApproved`, the
+ * champion lookup first (it runs beside training: nothing orders them but the evaluation's need of both).
+ */
 export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineDefinition {
   const parameters: PipelineParameter[] = [
     { Name: PARAMETER.inputData, Type: 'String', DefaultValue: dataUri(spec, refs.dataBucketName) },
@@ -401,6 +556,7 @@ export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRe
     // No PipelineExperimentConfig: SageMaker Experiments tracking would need the pipeline role to create
     // experiments and trials on every run; execution history already records each run.
     Steps: [
+      ...(spec.qualityGate.mustBeatApproved ? [findChampionStep(spec, refs)] : []),
       trainingStep(spec, refs),
       evaluationStep(spec, refs),
       {

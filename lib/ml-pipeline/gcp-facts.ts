@@ -1,8 +1,9 @@
 /**
  * GCP facts of an MlPipeline as plain data. The pipeline is a Cloud Workflows definition (JSON, which
- * Workflows accepts as source) built from typed code: run the training Cloud Run job, run the evaluation
- * job, read the metrics file, gate on the metric, then register the model in the Vertex AI model registry
- * (at run time: the registry has no IaC resource) or raise. Cloud Scheduler starts executions.
+ * Workflows accepts as source) built from typed code: (with `mustBeatApproved`) find the approved model, run
+ * the training Cloud Run job, run the evaluation job, read the metrics file, gate on the metric, then register
+ * the model in the Vertex AI model registry (at run time: the registry has no IaC resource) or raise. Cloud
+ * Scheduler starts executions.
  */
 import type { QualityComparison } from './args';
 import type { ResolvedMlPipeline } from './resolve';
@@ -13,6 +14,8 @@ export const MOUNTS = { data: '/opt/ml/input/data', artifacts: '/opt/ml/artifact
 /** Workflow step names: fixed, because execution history refers to them. */
 export const WORKFLOW_STEP = {
   init: 'init',
+  findChampion: 'findChampion',
+  useChampion: 'useChampion',
   train: 'train',
   evaluate: 'evaluate',
   readReport: 'readReport',
@@ -60,16 +63,25 @@ export function trainingEnvironment(spec: ResolvedMlPipeline): Record<string, st
   };
 }
 
+/**
+ * The container environment of the evaluation job; the run's directories (model, evaluation, baseline) and the
+ * champion's arrive per execution. The evaluation needs no registry access: the workflow finds the champion.
+ */
 export function evaluationEnvironment(spec: ResolvedMlPipeline): Record<string, string> {
   return {
     MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
     MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
     MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
     MLOPS_DATA_DIR: `${MOUNTS.data}/${spec.data.prefix}`,
-    MLOPS_BASELINE_DIR: `${MOUNTS.artifacts}/baseline`,
-    ...(spec.qualityGate.mustBeatApproved ? { MLOPS_VERTEX_MODEL: vertexModelName(spec) } : {}),
   };
 }
+
+/** The label every registered version carries, and the value that marks it approved. */
+export const APPROVAL_LABEL = 'mlops-approval';
+export const APPROVED = 'approved';
+
+/** The Vertex AI filter of approved versions (the key is quoted: it holds a `-`). */
+export const APPROVED_FILTER = `labels."${APPROVAL_LABEL}"="${APPROVED}"`;
 
 const OPERATOR: Record<QualityComparison, string> = {
   'greater-than': '>',
@@ -88,7 +100,12 @@ export const MODEL_NOT_FOUND = expr(
   'map.get(e, "code") == 404 or map.get(e, ["operation", "error", "code"]) == 5',
 );
 
-/** The gate as one Workflows boolean expression over the parsed metrics file (`report`). */
+/**
+ * The gate as one Workflows boolean expression over the parsed metrics file (`report`) and `championFound`.
+ * Beating the champion is strict, and holds outright when nothing is approved yet. Whether a version is
+ * approved is the workflow's own finding, not the report's: an evaluation that ignores the champion then
+ * compares the candidate with itself (the report repeats its score when it has no champion) and fails.
+ */
 export function gateExpression(spec: ResolvedMlPipeline): string {
   const { metric, comparison, threshold, mustBeatApproved } = spec.qualityGate;
   const value = `double(report.metrics[${lit(metric)}].value)`;
@@ -96,7 +113,7 @@ export function gateExpression(spec: ResolvedMlPipeline): string {
   if (threshold !== undefined) parts.push(`${value} ${OPERATOR[comparison]} ${threshold}`);
   if (mustBeatApproved)
     parts.push(
-      `${value} ${comparison.startsWith('greater') ? '>' : '<'} double(report.champion[${lit(metric)}].value)`,
+      `(not championFound or ${value} ${comparison.startsWith('greater') ? '>' : '<'} double(report.champion[${lit(metric)}].value))`,
     );
   return expr(parts.join(' and '));
 }
@@ -144,17 +161,103 @@ function runJob(spec: ResolvedMlPipeline, jobName: string, env: Record<string, s
   };
 }
 
-/** The whole pipeline: train, evaluate, gate, then register or fail. */
+/**
+ * Finds the champion: the newest version of the Vertex AI model labelled `mlops-approval: approved` (the
+ * registry's default version is not used: with `requireApproval` it may be a version nobody approved). The
+ * model does not exist before the first registration (404): then nothing is approved. Its artifact is
+ * `gs://<artifact bucket>/runs/<run id>/model/`, which the evaluation job sees under the bucket's mount; a
+ * version whose artifact lies elsewhere cannot be scored there, so the run stops and says so.
+ */
+function championSteps(spec: ResolvedMlPipeline, refs: PipelineGcpRefs) {
+  const bucketRuns = `gs://${refs.artifactBucketName}/runs/`;
+  return [
+    {
+      [WORKFLOW_STEP.findChampion]: {
+        try: {
+          call: 'googleapis.aiplatform.v1.projects.locations.models.listVersions',
+          args: {
+            name: vertexModelName(spec),
+            region: spec.platform.region,
+            filter: APPROVED_FILTER,
+            orderBy: 'create_time desc',
+            pageSize: 1,
+          },
+          result: 'champions',
+        },
+        except: {
+          as: 'e',
+          steps: [
+            {
+              notRegisteredYet: {
+                switch: [
+                  {
+                    condition: expr('map.get(e, "code") != 404'),
+                    steps: [{ lookupFailed: { raise: expr('e') } }],
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
+    {
+      [WORKFLOW_STEP.useChampion]: {
+        switch: [
+          {
+            condition: expr('len(default(map.get(champions, "models"), [])) > 0'),
+            steps: [
+              {
+                locateChampion: {
+                  assign: [
+                    { championUri: expr('champions.models[0].artifactUri') },
+                    {
+                      championDir: expr(
+                        `text.replace_all(championUri, ${lit(bucketRuns)}, ${lit(`${MOUNTS.artifacts}/runs/`)})`,
+                      ),
+                    },
+                    { championFound: true },
+                  ],
+                },
+              },
+              {
+                checkChampion: {
+                  switch: [
+                    {
+                      condition: expr('championDir == championUri'),
+                      steps: [
+                        {
+                          championNotInBucket: {
+                            raise: expr(
+                              `${lit('the approved model ')} + champions.models[0].name + ${lit(' has its artifact at ')} + championUri + ${lit(`, outside ${bucketRuns}: the evaluation cannot read it; approve a version this pipeline registered`)}`,
+                            ),
+                          },
+                        },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ];
+}
+
+/** The whole pipeline: (find the champion,) train, evaluate, gate, then register or fail. */
 export function workflowDefinition(spec: ResolvedMlPipeline, refs: PipelineGcpRefs) {
   const { project, region } = spec.platform;
+  const beat = spec.qualityGate.mustBeatApproved;
   const runDir = (sub: string) => expr(`${lit(`${MOUNTS.artifacts}/runs/`)} + runId + ${lit(`/${sub}`)}`);
-  const approval = spec.registry.requireApproval ? 'pending' : 'approved';
+  const approval = spec.registry.requireApproval ? 'pending' : APPROVED;
   const model = {
     displayName: spec.registry.modelGroupName,
     artifactUri: expr(`${lit(`gs://${refs.artifactBucketName}/runs/`)} + runId + ${lit('/model/')}`),
     containerSpec: { imageUri: refs.servingImage },
     encryptionSpec: { kmsKeyName: refs.keyId },
-    labels: { 'mlops-pipeline': spec.pipelineName, 'mlops-approval': approval },
+    labels: { 'mlops-pipeline': spec.pipelineName, [APPROVAL_LABEL]: approval },
     versionDescription: expr(
       `${lit(`${spec.qualityGate.metric} = `)} + string(report.metrics[${lit(spec.qualityGate.metric)}].value)`,
     ),
@@ -166,10 +269,19 @@ export function workflowDefinition(spec: ResolvedMlPipeline, refs: PipelineGcpRe
   });
   const steps = [
     {
+      // Every variable a nested block (try, except, switch) assigns is declared here: Workflows scopes a
+      // variable first assigned inside a block to that block.
       [WORKFLOW_STEP.init]: {
-        assign: [{ runId: expr('sys.get_env("GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID")') }],
+        assign: [
+          { runId: expr('sys.get_env("GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID")') },
+          { registered: null },
+          ...(beat
+            ? [{ champions: {} }, { championFound: false }, { championUri: '' }, { championDir: '' }]
+            : []),
+        ],
       },
     },
+    ...(beat ? championSteps(spec, refs) : []),
     {
       [WORKFLOW_STEP.train]: runJob(
         spec,
@@ -190,6 +302,10 @@ export function workflowDefinition(spec: ResolvedMlPipeline, refs: PipelineGcpRe
           MLOPS_RUN_ID: expr('runId'),
           MLOPS_MODEL_DIR: runDir('model'),
           MLOPS_EVALUATION_DIR: runDir('evaluation'),
+          // Each run keeps its own baseline, beside its model: a failing run never replaces the registered one's.
+          MLOPS_BASELINE_DIR: runDir('baseline'),
+          // Empty when nothing is approved: the evaluation then reports no champion.
+          ...(beat ? { MLOPS_CHAMPION_MODEL_DIR: expr('championDir') } : {}),
         },
         'evaluation',
       ),

@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import tarfile
+import tempfile
 
 
 def path(variable, default):
@@ -42,11 +43,28 @@ def split(rows):
     return train, test
 
 
+def find_model(directory):
+    """The directory's model as the training step wrote it: `model.tar.gz` (SageMaker) or `model.json`; None when
+    it holds neither (the champion directory holds only `champion.json` when no model is approved yet)."""
+    if not directory or not os.path.isdir(directory):
+        return None
+    for name in ("model.tar.gz", "model.json"):
+        if os.path.exists(os.path.join(directory, name)):
+            return os.path.join(directory, name)
+    return None
+
+
 def unpack_model(directory):
-    """SageMaker hands the evaluation the model as model.tar.gz; elsewhere it is the plain directory."""
-    archive = os.path.join(directory, "model.tar.gz")
-    if os.path.exists(archive):
-        with tarfile.open(archive) as tar:
-            tar.extractall(directory, filter="data")
-    with open(os.path.join(directory, "model.json")) as f:
+    """Loads the model from `directory`. SageMaker hands it over as model.tar.gz, unpacked here into a fresh
+    temporary directory: the given one may be read-only (the approved model, mounted on docker) or another
+    run's (gcp), so nothing is ever written into it."""
+    found = find_model(directory)
+    if found is None:
+        raise SystemExit(f"no model (model.tar.gz or model.json) in {directory}")
+    if found.endswith(".tar.gz"):
+        unpacked = tempfile.mkdtemp(prefix="model-")
+        with tarfile.open(found) as tar:
+            tar.extractall(unpacked, filter="data")
+        found = os.path.join(unpacked, "model.json")
+    with open(found) as f:
         return json.load(f)

@@ -1,14 +1,28 @@
-"""Scores the trained model on the held-out rows and writes what the quality gate and drift monitoring read.
+"""Scores the trained model, and the approved model (the champion), on the same held-out rows, and writes what
+the quality gate and drift monitoring read.
 
-Writes MLOPS_METRICS_FILE to MLOPS_EVALUATION_DIR as {"metrics": {"auc": {"value": ...}}, "champion": ...}
-and the drift baseline (statistics.json, constraints.json) to MLOPS_BASELINE_DIR.
+Writes MLOPS_METRICS_FILE to MLOPS_EVALUATION_DIR:
+
+    {"metrics":  {"auc": {"value": ...}, "log_loss": {"value": ...}},
+     "champion": {"found": true, "auc": {"value": ...}, "log_loss": {"value": ...}}}
+
+The champion is the model in MLOPS_CHAMPION_MODEL_DIR. When that is unset or holds no model, nothing is approved
+yet: "found" is false, "reason" says so, and each champion value repeats the candidate's own score. The gate
+never compares against it then (it passes the comparison on "found"); the value is there because SageMaker
+resolves every operand of its gate before it evaluates it, and a score compared strictly with itself can never
+let a candidate through.
+
+Writes this run's drift baseline (statistics.json, constraints.json) to MLOPS_BASELINE_DIR.
 """
 import json
 import math
 import os
 import statistics
 
-from contract import path, read_rows, split, unpack_model
+from contract import find_model, path, read_rows, split, unpack_model
+
+# Each metric and whether higher is better; the gate's `metric` must be one of them.
+METRICS = {"auc": True, "log_loss": False}
 
 
 def score(model, row):
@@ -26,14 +40,17 @@ def auc(labels, scores):
     return wins / (len(positives) * len(negatives))
 
 
-def approved_model_auc():
-    """The approved model's score, for `mustBeatApproved`. Reading it is registry-specific (MLOPS_MODEL_GROUP
-    on aws, MLOPS_VERTEX_MODEL on gcp, MLOPS_REGISTRY_DIR on docker); None means nothing is approved yet."""
-    registry_dir = os.environ.get("MLOPS_REGISTRY_DIR")
-    if registry_dir and os.path.exists(os.path.join(registry_dir, "approved-auc")):
-        with open(os.path.join(registry_dir, "approved-auc")) as f:
-            return float(f.read())
-    return None
+def log_loss(labels, scores):
+    """Mean negative log-likelihood of the labels (lower is better); scores are clipped away from 0 and 1."""
+    eps = 1e-12
+    clipped = [min(max(s, eps), 1 - eps) for s in scores]
+    return -statistics.fmean(y * math.log(p) + (1 - y) * math.log(1 - p) for p, y in zip(clipped, labels))
+
+
+def evaluate(model, rows):
+    labels = [int(float(r["label"])) for r in rows]
+    scores = [score(model, r) for r in rows]
+    return {"auc": {"value": auc(labels, scores)}, "log_loss": {"value": log_loss(labels, scores)}}
 
 
 def baseline(rows, features):
@@ -44,17 +61,28 @@ def baseline(rows, features):
     )
 
 
+def champion_section(candidate, test):
+    """The champion scored on the same rows, or "not found" with the candidate's own scores as the operands."""
+    directory = os.environ.get("MLOPS_CHAMPION_MODEL_DIR")
+    if find_model(directory) is None:
+        return {"found": False, "reason": "no approved model yet: the candidate is compared with no champion", **candidate}
+    champion = unpack_model(directory)
+    missing = [f for f in champion["features"] if f not in test[0]]
+    if missing:
+        raise SystemExit(f"the approved model needs features the held-out rows lack: {missing}")
+    return {"found": True, **evaluate(champion, test)}
+
+
 def main():
+    metric = os.environ.get("MLOPS_QUALITY_METRIC", "auc")
+    if metric not in METRICS:
+        raise SystemExit(f"the quality gate's metric {metric!r} is not one this evaluation writes: {sorted(METRICS)}")
     model = unpack_model(path("MLOPS_MODEL_DIR", "/opt/ml/processing/model"))
     rows = read_rows(path("MLOPS_DATA_DIR", "/opt/ml/processing/input"))
     _, test = split(rows)
-    value = auc([int(float(r["label"])) for r in test], [score(model, r) for r in test])
-    champion = approved_model_auc()
-    report = {
-        "metrics": {"auc": {"value": value}},
-        # With no approved model yet, any candidate beats 0 (the gate compares strictly).
-        "champion": {"auc": {"value": champion if champion is not None else 0.0}},
-    }
+    candidate = evaluate(model, test)
+    champion = champion_section(candidate, test)
+    report = {"metrics": candidate, "champion": champion}
     out_dir = path("MLOPS_EVALUATION_DIR", "/opt/ml/processing/evaluation")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, os.environ.get("MLOPS_METRICS_FILE", "evaluation.json")), "w") as f:
@@ -65,7 +93,8 @@ def main():
     for name, doc in (("statistics.json", stats), ("constraints.json", constraints)):
         with open(os.path.join(baseline_dir, name), "w") as f:
             json.dump(doc, f)
-    print(f"auc={value:.4f} on {len(test)} held-out rows")
+    against = f"champion {champion[metric]['value']:.4f}" if champion["found"] else "no approved model"
+    print(f"{metric}={candidate[metric]['value']:.4f} ({against}) on {len(test)} held-out rows")
 
 
 if __name__ == "__main__":

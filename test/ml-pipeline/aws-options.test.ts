@@ -48,7 +48,7 @@ describe('MlPipeline on aws: stage defaults and options', () => {
     ).toEqual(['churn-pipeline-role', 'churn-training-role']);
   });
 
-  it('mustBeatApproved adds a strict comparison with the champion and lets the evaluation read the group', async () => {
+  it('mustBeatApproved adds a strict comparison with the champion, unless none is approved, and keeps the evaluation isolated', async () => {
     const rec = await recordProgram(
       () =>
         new MlPipeline(
@@ -72,31 +72,34 @@ describe('MlPipeline on aws: stage defaults and options', () => {
         RightValue: { Get: 'Parameters.QualityThreshold' },
       },
       {
-        Type: 'LessThan',
-        LeftValue: { 'Std:JsonGet': { PropertyFile: report, Path: 'metrics.rmse.value' } },
-        RightValue: { 'Std:JsonGet': { PropertyFile: report, Path: 'champion.rmse.value' } },
+        Type: 'Or',
+        Conditions: [
+          {
+            Type: 'Equals',
+            LeftValue: {
+              'Std:JsonGet': {
+                PropertyFile: { Get: 'Steps.FindChampion.PropertyFiles.ChampionLookup' },
+                Path: 'found',
+              },
+            },
+            RightValue: false,
+          },
+          {
+            Type: 'LessThan',
+            LeftValue: { 'Std:JsonGet': { PropertyFile: report, Path: 'metrics.rmse.value' } },
+            RightValue: { 'Std:JsonGet': { PropertyFile: report, Path: 'champion.rmse.value' } },
+          },
+        ],
       },
     ]);
-    expect(step(def, 'Evaluate').Arguments.NetworkConfig.EnableNetworkIsolation).toBe(false);
+    // The champion arrives as an input (see aws-champion.test.ts): the evaluation stays isolated.
+    expect(step(def, 'Evaluate').Arguments.NetworkConfig.EnableNetworkIsolation).toBe(true);
     const training = JSON.parse(
       rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-training-policy').inputs.policy as string,
     );
-    expect(training.Statement.find((s: Json) => s.Sid === 'ReadApprovedModel')).toEqual({
-      Sid: 'ReadApprovedModel',
-      Effect: 'Allow',
-      Action: 'sagemaker:DescribeModelPackage',
-      Resource: [
-        'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn-dev',
-        'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn-dev/*',
-      ],
-    });
-    // ListModelPackages takes no resource-level permission: scoped to a group it is always denied.
-    expect(training.Statement.find((s: Json) => s.Sid === 'FindApprovedModel')).toEqual({
-      Sid: 'FindApprovedModel',
-      Effect: 'Allow',
-      Action: 'sagemaker:ListModelPackages',
-      Resource: '*',
-    });
+    // The registry is read by the champion lookup's own role, never by the training role (helper "iam").
+    expect(training.Statement.map((s: Json) => s.Sid)).not.toContain('ReadApprovedModel');
+    expect(training.Statement.map((s: Json) => s.Sid)).not.toContain('FindApprovedModel');
   });
 
   it('a gate without a threshold but with mustBeatApproved has no threshold parameter', async () => {
@@ -109,7 +112,7 @@ describe('MlPipeline on aws: stage defaults and options', () => {
     );
     const def = definition(rec);
     expect(def.Parameters.map((p: Json) => p.Name)).toEqual(['InputDataUrl', 'ModelApprovalStatus']);
-    expect(step(def, 'QualityGate').Arguments.Conditions.map((c: Json) => c.Type)).toEqual(['GreaterThan']);
+    expect(step(def, 'QualityGate').Arguments.Conditions.map((c: Json) => c.Type)).toEqual(['Or']);
   });
 
   it('uses an existing data bucket without managing it, and reads only its prefix', async () => {
@@ -195,6 +198,7 @@ describe('training role when images are known only at deploy time', () => {
       dataBucketName: 'data',
       artifactBucketName: 'artifacts',
       trainingRoleArn: 'arn:aws:iam::123456789012:role/t',
+      championRoleArn: 'arn:aws:iam::123456789012:role/c',
       trainingImage: token,
       evaluationImage: token,
       servingImage: token,

@@ -351,7 +351,7 @@ describe('MlPipeline on gcp', () => {
         ),
     );
     expect(stepNamed(r, 'qualityGate').switch[0].condition).toBe(
-      '${double(report.metrics["rmse"].value) < 3 and double(report.metrics["rmse"].value) < double(report.champion["rmse"].value)}',
+      '${double(report.metrics["rmse"].value) < 3 and (not championFound or double(report.metrics["rmse"].value) < double(report.champion["rmse"].value))}',
     );
     expect(r.one(T.projectIam, 'churn-trainer-reads-models').inputs.role).toBe('roles/aiplatform.viewer');
     // dev: no schedule, approved versions.

@@ -1,26 +1,9 @@
 /** The training template honours the MlPipeline container contract: run it as the pipeline would. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-
-const TEMPLATE = path.resolve(__dirname, '..', '..', 'templates', 'training');
-
-function dataset(rows: number): string {
-  const lines = ['label,tenure,monthly_charges'];
-  for (let i = 0; i < rows; i++) {
-    // Deterministic, mostly separable: churn when short tenure meets high charges.
-    const tenure = ((i * 37) % 100) / 100;
-    const charges = ((i * 61) % 100) / 100;
-    const label = charges - tenure + (i % 7 === 0 ? 0.3 : 0) > 0 ? 1 : 0;
-    lines.push(`${label},${tenure},${charges}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-function run(script: string, env: Record<string, string>) {
-  return spawnSync('python3', [script], { cwd: TEMPLATE, encoding: 'utf8', env: { ...process.env, ...env } });
-}
+import { dataset, run } from './training-fixtures';
 
 describe('training template', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'mlops-train-'));
@@ -44,7 +27,7 @@ describe('training template', () => {
     expect(model.weights.tenure).toBeLessThan(0);
   });
 
-  test('evaluate.py writes the metrics file the gate reads, a champion any candidate beats, and the drift baseline', () => {
+  test('evaluate.py writes the metrics file the gate reads, no champion when none is approved, and the drift baseline', () => {
     // SageMaker hands the evaluation a model.tar.gz: the template must unpack it.
     const packed = path.join(root, 'packed');
     mkdirSync(packed);
@@ -56,18 +39,45 @@ describe('training template', () => {
       MLOPS_BASELINE_DIR: dirs.baseline,
       MLOPS_METRICS_FILE: 'evaluation.json',
     });
-    expect(result.status).toBe(0);
+    expect([result.status, result.stderr]).toEqual([0, '']);
     const report = JSON.parse(readFileSync(path.join(dirs.evaluation, 'evaluation.json'), 'utf8'));
     expect(Object.keys(report)).toEqual(['metrics', 'champion']);
+    expect(Object.keys(report.metrics)).toEqual(['auc', 'log_loss']);
     expect(report.metrics.auc.value).toBeGreaterThan(0.9);
     expect(report.metrics.auc.value).toBeLessThanOrEqual(1);
-    expect(report.champion).toEqual({ auc: { value: 0 } });
-    expect(result.stdout.trim()).toBe(`auc=${report.metrics.auc.value.toFixed(4)} on 40 held-out rows`);
+    expect(report.metrics.log_loss.value).toBeGreaterThan(0);
+    expect(report.metrics.log_loss.value).toBeLessThan(Math.LN2);
+    // No MLOPS_CHAMPION_MODEL_DIR: nothing is approved, and the report says so instead of inventing a score.
+    expect(report.champion).toEqual({
+      found: false,
+      reason: 'no approved model yet: the candidate is compared with no champion',
+      auc: report.metrics.auc,
+      log_loss: report.metrics.log_loss,
+    });
+    expect(result.stdout.trim()).toBe(
+      `auc=${report.metrics.auc.value.toFixed(4)} (no approved model) on 40 held-out rows`,
+    );
+    // The archive was unpacked elsewhere: the model directory holds only what it was given.
+    expect(execFileSync('ls', [packed], { encoding: 'utf8' }).trim()).toBe('model.tar.gz');
     const stats = JSON.parse(readFileSync(path.join(dirs.baseline, 'statistics.json'), 'utf8'));
     expect(stats.dataset).toEqual({ item_count: 200 });
     expect(stats.features.map((f: { name: string }) => f.name)).toEqual(['tenure', 'monthly_charges']);
     const constraints = JSON.parse(readFileSync(path.join(dirs.baseline, 'constraints.json'), 'utf8'));
     expect(constraints.features[0]).toEqual({ name: 'tenure', inferred_type: 'Fractional', completeness: 1 });
+  });
+
+  test('evaluate.py refuses a gate metric it does not write', () => {
+    const result = run('evaluate.py', {
+      MLOPS_MODEL_DIR: dirs.model,
+      MLOPS_DATA_DIR: dirs.data,
+      MLOPS_EVALUATION_DIR: dirs.evaluation,
+      MLOPS_BASELINE_DIR: dirs.baseline,
+      MLOPS_QUALITY_METRIC: 'rmse',
+    });
+    expect([result.status, result.stderr.trim()]).toEqual([
+      1,
+      "the quality gate's metric 'rmse' is not one this evaluation writes: ['auc', 'log_loss']",
+    ]);
   });
 
   test('no data is a clear failure, not a crash', () => {
