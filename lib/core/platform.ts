@@ -1,5 +1,6 @@
 import { CLOUDS, STAGES, type Cloud, type Stage } from './stage';
-import { checkOneOf, knownString, type Problem, ProblemList } from './validation';
+import { bool, list, map, object, oneOf, str } from './shape';
+import { knownString, type Problem, ProblemList } from './validation';
 
 /**
  * Where and how a construct is deployed. Every construct takes an optional `platform`; without one it reads
@@ -7,8 +8,11 @@ import { checkOneOf, knownString, type Problem, ProblemList } from './validation
  * same fields from CDK context key `mlops` when `platform` is absent.
  */
 export interface PlatformArgs {
-  /** Target cloud. Required. CDK constructs accept only `aws`. */
-  readonly cloud: Cloud;
+  /**
+   * Target cloud. Required, here or as `mlops:cloud` in the stack config (a Pulumi construct merges this
+   * object over the config). CDK constructs accept only `aws`.
+   */
+  readonly cloud?: Cloud;
   /** Deployment stage; selects the defaults (prod: canary with rollback, retention, two instances). Default `dev`. */
   readonly stage?: Stage;
   /** Region (`eu-west-1`, `europe-west4`). Required on aws and gcp (CDK: the stack's region); ignored on docker. Default: none. */
@@ -92,107 +96,80 @@ const GCP_LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const GCP_REGION = /^[a-z]+-[a-z]+\d+$/;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** A KMS key ARN: `arn:<partition>:kms:<region>:<account>:key/<key id>`, the id a UUID or a multi-Region `mrk-` id. */
+const AWS_KMS_KEY_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+/** A Cloud KMS crypto key id. */
+const GCP_CRYPTO_KEY = /^projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/]+)\/cryptoKeys\/([^/]+)$/;
 
-/** Checks a platform and applies its defaults. Problems are returned, not thrown, so they join the construct's list. */
-export function resolvePlatform(args: PlatformArgs | undefined, problems: ProblemList): Platform {
-  if (!args) {
+export const BUCKET_LOCATIONS = ['region', 'dual-region', 'multi-region'] as const;
+
+/** The shape of `NetworkArgs`: its known keys. */
+export const NETWORK_SHAPE = object<NetworkArgs>({
+  subnetIds: list(str(), '["subnet-0abc"]'),
+  securityGroupIds: list(str(), '["sg-0abc"]'),
+  vpcNetwork: str('`projects/P/global/networks/N`'),
+  vpcSubnetwork: str(),
+});
+
+/** The shape of `PlatformArgs`: its known keys (`mlops:*` config keys have the same names). */
+export const PLATFORM_SHAPE = object<PlatformArgs>({
+  cloud: oneOf(CLOUDS),
+  stage: oneOf(STAGES),
+  region: str('`eu-west-1`'),
+  project: str(),
+  tags: map(str(), '`{ team: "ml" }`'),
+  kmsKeyId: str(),
+  network: NETWORK_SHAPE,
+  retainOnDelete: bool(),
+  replicaRegion: str(),
+  bucketLocation: oneOf(BUCKET_LOCATIONS),
+  enableApis: bool(),
+});
+
+const NO_PLATFORM: Platform = {
+  cloud: 'docker',
+  stage: 'dev',
+  region: '',
+  project: '',
+  tags: {},
+  network: {},
+  retainOnDelete: true,
+  bucketLocation: 'region',
+  enableApis: true,
+};
+
+/**
+ * Checks a platform and applies its defaults. Problems are returned, not thrown, so they join the construct's
+ * list. Shapes are checked first (a number where a string belongs, unknown keys), then values.
+ */
+export function resolvePlatform(raw: PlatformArgs | undefined, problems: ProblemList): Platform {
+  if (raw === undefined || raw === null) {
     problems.add(
       'platform',
       'no platform was given and none is configured',
       'pass `platform: { cloud, stage, region }`, or set `mlops:cloud` in the Pulumi stack config (CDK: context key `mlops`)',
     );
-    return {
-      cloud: 'docker',
-      stage: 'dev',
-      region: '',
-      project: '',
-      tags: {},
-      network: {},
-      retainOnDelete: true,
-      bucketLocation: 'region',
-      enableApis: true,
-    };
+    return NO_PLATFORM;
   }
-  const path = (p: string) => `platform.${p}`;
-  if (!args.cloud) {
-    problems.add(path('cloud'), 'is missing', `set it to one of ${CLOUDS.join(', ')}`);
-  } else checkOneOf(problems, path('cloud'), args.cloud, CLOUDS);
-  checkOneOf(problems, path('stage'), args.stage, STAGES);
-  const cloud: Cloud = CLOUDS.includes(args.cloud) ? args.cloud : 'docker';
-  const stage: Stage = args.stage && STAGES.includes(args.stage) ? args.stage : 'dev';
-
-  const region = knownString(args.region) ?? '';
-  if (cloud === 'aws' && !args.region) {
-    problems.add(
-      path('region'),
-      'is required on aws',
-      'set `region` (for example `eu-west-1`) or `mlops:region` / `aws:region` in the stack config',
-    );
-  } else if (cloud === 'aws' && region && !AWS_REGION.test(region)) {
-    problems.add(
-      path('region'),
-      `"${region}" is not an AWS region name`,
-      'use a region such as `us-east-1` or `eu-west-1`',
-    );
-  }
-  if (cloud === 'gcp') {
-    if (!args.region) {
-      problems.add(
-        path('region'),
-        'is required on gcp',
-        'set `region` (for example `europe-west4`) or `mlops:region` / `gcp:region` in the stack config',
-      );
-    } else if (region && !GCP_REGION.test(region)) {
-      problems.add(
-        path('region'),
-        `"${region}" is not a GCP region name`,
-        'use a region such as `us-central1` or `europe-west4`',
-      );
-    }
-    const project = knownString(args.project);
-    if (!args.project) {
-      problems.add(
-        path('project'),
-        'is required on gcp',
-        'set `project` or `mlops:project` / `gcp:project` in the stack config',
-      );
-    } else if (project && !GCP_PROJECT.test(project)) {
-      problems.add(
-        path('project'),
-        `"${project}" is not a GCP project id`,
-        'use the 6 to 30 character project id (lowercase letters, digits, hyphens), not the display name',
-      );
-    }
-  }
-  if (cloud === 'aws' && args.replicaRegion !== undefined) {
-    const replica = knownString(args.replicaRegion);
-    if (replica && !AWS_REGION.test(replica))
-      problems.add(
-        path('replicaRegion'),
-        `"${replica}" is not an AWS region name`,
-        'use a region such as `eu-central-1`',
-      );
-    else if (replica && replica === region)
-      problems.add(
-        path('replicaRegion'),
-        `is the same as the region (${region})`,
-        'choose a second region, or remove `replicaRegion`',
-      );
-  }
-  checkOneOf(problems, path('bucketLocation'), args.bucketLocation, [
-    'region',
-    'dual-region',
-    'multi-region',
-  ] as const);
+  const args = PLATFORM_SHAPE.read(problems, 'platform', raw);
+  if (!args) return NO_PLATFORM;
+  const cloud = platformCloud(args, raw, problems);
+  const stage = platformStage(args, raw, cloud, problems);
+  const region = platformRegion(args, raw, cloud, problems);
+  const project = cloud === 'gcp' ? platformProject(args, raw, problems) : '';
+  const replicaRegion = cloud === 'aws' ? platformReplica(args, region, problems) : undefined;
+  const bucketLocation = args.bucketLocation ?? 'region';
+  if (args.kmsKeyId !== undefined) checkKmsKey(cloud, region, bucketLocation, args.kmsKeyId, problems);
   const tags = args.tags ?? {};
-  if (cloud !== 'aws') problems.addAll(path('tags'), checkLabels(tags));
+  if (cloud !== 'aws') problems.addAll('platform.tags', checkLabels(tags));
   const network = args.network ?? {};
   if (
     cloud === 'aws' &&
     (network.subnetIds?.length ?? 0) > 0 !== (network.securityGroupIds?.length ?? 0) > 0
   ) {
     problems.add(
-      path('network'),
+      'platform.network',
       'subnetIds and securityGroupIds must be given together',
       'give both, or neither for the managed network',
     );
@@ -201,15 +178,151 @@ export function resolvePlatform(args: PlatformArgs | undefined, problems: Proble
     cloud,
     stage,
     region: cloud === 'docker' ? '' : region,
-    project: cloud === 'gcp' ? (knownString(args.project) ?? '') : '',
+    project,
     tags,
     kmsKeyId: args.kmsKeyId,
     network,
     retainOnDelete: args.retainOnDelete ?? true,
-    replicaRegion: cloud === 'aws' ? knownString(args.replicaRegion) : undefined,
-    bucketLocation: args.bucketLocation ?? 'region',
+    replicaRegion,
+    bucketLocation,
     enableApis: args.enableApis ?? true,
   };
+}
+
+function platformCloud(args: Partial<PlatformArgs>, raw: PlatformArgs, problems: ProblemList): Cloud {
+  if (raw.cloud === undefined || raw.cloud === null)
+    problems.add('platform.cloud', 'is missing', `set it to one of ${CLOUDS.join(', ')}`);
+  return args.cloud ?? 'docker';
+}
+
+/**
+ * The stage picks the defaults, and dev's are the least safe (no deletion protection, no rollback alarms,
+ * scale to zero): on a cloud it must be said, not assumed.
+ */
+function platformStage(
+  args: Partial<PlatformArgs>,
+  raw: PlatformArgs,
+  cloud: Cloud,
+  problems: ProblemList,
+): Stage {
+  if (raw.stage === undefined && cloud !== 'docker')
+    problems.add(
+      'platform.stage',
+      `is required on ${cloud}: without it the stack would silently get dev's defaults (no deletion protection, no rollback alarms, scale to zero)`,
+      `set \`stage\` to one of ${STAGES.join(', ')} (stack config \`mlops:stage\`; CDK: \`stage\` in context key \`mlops\`)`,
+    );
+  return args.stage ?? 'dev';
+}
+
+function platformRegion(
+  args: Partial<PlatformArgs>,
+  raw: PlatformArgs,
+  cloud: Cloud,
+  problems: ProblemList,
+): string {
+  const region = knownString(args.region) ?? '';
+  if (cloud === 'docker' || (raw.region !== undefined && args.region === undefined)) return region;
+  const [rule, example] = cloud === 'aws' ? [AWS_REGION, 'eu-west-1'] : [GCP_REGION, 'europe-west4'];
+  if (!args.region)
+    problems.add(
+      'platform.region',
+      `is required on ${cloud}`,
+      `set \`region\` (for example \`${example}\`) or \`mlops:region\` / \`${cloud}:region\` in the stack config`,
+    );
+  else if (region && !rule.test(region))
+    problems.add(
+      'platform.region',
+      `"${region}" is not ${cloud === 'aws' ? 'an AWS' : 'a GCP'} region name`,
+      cloud === 'aws'
+        ? 'use a region such as `us-east-1` or `eu-west-1`'
+        : 'use a region such as `us-central1` or `europe-west4`',
+    );
+  return region;
+}
+
+function platformProject(args: Partial<PlatformArgs>, raw: PlatformArgs, problems: ProblemList): string {
+  const project = knownString(args.project);
+  if (raw.project !== undefined && args.project === undefined) return '';
+  if (!args.project)
+    problems.add(
+      'platform.project',
+      'is required on gcp',
+      'set `project` or `mlops:project` / `gcp:project` in the stack config',
+    );
+  else if (project && !GCP_PROJECT.test(project))
+    problems.add(
+      'platform.project',
+      `"${project}" is not a GCP project id`,
+      'use the 6 to 30 character project id (lowercase letters, digits, hyphens), not the display name',
+    );
+  return project ?? '';
+}
+
+function platformReplica(
+  args: Partial<PlatformArgs>,
+  region: string,
+  problems: ProblemList,
+): string | undefined {
+  const replica = knownString(args.replicaRegion);
+  if (replica && !AWS_REGION.test(replica))
+    problems.add(
+      'platform.replicaRegion',
+      `"${replica}" is not an AWS region name`,
+      'use a region such as `eu-central-1`',
+    );
+  else if (replica && replica === region)
+    problems.add(
+      'platform.replicaRegion',
+      `is the same as the region (${region})`,
+      'choose a second region, or remove `replicaRegion`',
+    );
+  return replica;
+}
+
+/**
+ * The platform's own key: on aws a key ARN (IAM statements and bucket encryption name it; an alias or a bare
+ * key id cannot be granted), in the platform's region (S3 and SageMaker refuse a key from another region); on
+ * gcp a crypto key id in the project's region (Cloud Run and regional buckets need a key in their location).
+ */
+function checkKmsKey(
+  cloud: Cloud,
+  region: string,
+  bucketLocation: Platform['bucketLocation'],
+  keyId: string,
+  problems: ProblemList,
+): void {
+  const key = knownString(keyId);
+  if (!key || cloud === 'docker') return;
+  const path = 'platform.kmsKeyId';
+  if (cloud === 'aws') {
+    const m = AWS_KMS_KEY_ARN.exec(key);
+    if (!m)
+      problems.add(
+        path,
+        `"${key}" is not a KMS key ARN`,
+        'give the key ARN, `arn:aws:kms:<region>:<account>:key/<key id>` (not an alias, alias ARN or bare key id: IAM grants and bucket encryption need the key ARN)',
+      );
+    else if (region && m[2] !== region)
+      problems.add(
+        path,
+        `the key is in ${m[2]}, but the platform deploys to ${region}`,
+        `use a key in ${region}: S3 and SageMaker need a key in their own region (a multi-Region key has a replica ARN there)`,
+      );
+    return;
+  }
+  const m = GCP_CRYPTO_KEY.exec(key);
+  if (!m)
+    problems.add(
+      path,
+      `"${key}" is not a Cloud KMS crypto key id`,
+      'give `projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>` (not a key version)',
+    );
+  else if (region && bucketLocation === 'region' && m[2] !== region)
+    problems.add(
+      path,
+      `the key is in ${m[2]}, but the platform deploys to ${region}`,
+      `use a key ring in ${region}: Cloud Run and regional buckets need a key in their own location`,
+    );
 }
 
 /** GCP and Docker labels: lowercase keys and values, no dots or colons. */

@@ -61,13 +61,21 @@ export class ProblemList {
 }
 
 /**
- * A value is known when it is plain data. Pulumi Outputs and CDK tokens are resolved only at deploy time:
- * validation skips them rather than guess.
+ * CDK encodes a number token as a finite double near -1.888e289 (`Token.asNumber`); no real argument is
+ * that large.
+ */
+const CDK_NUMBER_TOKEN_MAGNITUDE = 1e280;
+
+/**
+ * A value is known when it is plain data. Pulumi Outputs, promises and CDK tokens are resolved only at
+ * deploy time: validation skips them rather than guess. Everything else is known, including `NaN` and
+ * `±Infinity`, which number checks then refuse.
  */
 export function isKnown(value: unknown): boolean {
   if (value === undefined || value === null) return true;
   if (typeof value === 'string') return !value.includes('${Token[');
-  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) < 1e280;
+  if (typeof value === 'number')
+    return !(Number.isFinite(value) && Math.abs(value) >= CDK_NUMBER_TOKEN_MAGNITUDE);
   if (typeof value === 'object')
     return !('__pulumiOutput' in value) && typeof (value as { then?: unknown }).then !== 'function';
   return true;
@@ -88,7 +96,7 @@ export function checkInteger(
   why = '',
 ): void {
   if (value === undefined || !isKnown(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     problems.add(
       path,
       `${value} is not a whole number from ${min} to ${max}${why ? ` (${why})` : ''}`,

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { platformFromConfig } from '../core/platform-config';
+import { pulumiResolveContext } from '../core/pulumi-context';
 import type { MlPipelineArgs } from './args';
 import type { MlPipelineAwsChildren } from './pulumi-aws';
 import type { MlPipelineDockerChildren } from './pulumi-docker';
@@ -59,7 +60,7 @@ export class MlPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: MlPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a construct with bad arguments registers nothing, not even itself.
-    const spec = resolveMlPipeline(name, args, platformFromConfig(args?.platform));
+    const spec = resolveMlPipeline(name, args, platformFromConfig(args?.platform), pulumiResolveContext());
     super(ML_PIPELINE_TYPE, name, {}, opts);
     this.spec = spec;
     // Each cloud's renderer is loaded only when used, so a gcp stack never loads @pulumi/aws.

@@ -9,12 +9,15 @@ import {
   gcsBucketNameProblem,
   s3BucketNameProblem,
 } from '../blocks/bucket-names';
+import { defaultPhysicalName, type HostPortRequest, type ResolveContext } from '../core/deployment';
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
 import { resolvePlatform, standardTags, type Platform, type PlatformArgs } from '../core/platform';
-import { COMPUTE_SIZES, SIZE_FACTS, type ComputeSize } from '../core/sizes';
-import { checkInteger, checkOneOf, isKnown, ProblemList } from '../core/validation';
-import type { MlPipelineArgs, QualityComparison } from './args';
-import { PIPELINE_DEFAULTS, PIPELINE_STAGE_DEFAULTS } from './defaults';
+import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
+import { SIZE_FACTS, type ComputeSize, type SizeFacts } from '../core/sizes';
+import { checkInteger, knownString, ProblemList } from '../core/validation';
+import type { EvaluationArgs, MlPipelineArgs, QualityComparison, QualityGateArgs } from './args';
+import { PIPELINE_DEFAULTS, PIPELINE_STAGE_DEFAULTS, type PipelineStageDefaults } from './defaults';
+import { ML_PIPELINE_SHAPE, QUALITY_COMPARISONS } from './shape';
 import {
   awsScheduleExpression,
   ofeliaSchedule,
@@ -26,12 +29,7 @@ import {
 
 export const CONSTRUCT = 'MlPipeline';
 
-export const QUALITY_COMPARISONS: readonly QualityComparison[] = [
-  'greater-than',
-  'greater-than-or-equal',
-  'less-than',
-  'less-than-or-equal',
-];
+export { QUALITY_COMPARISONS };
 
 /** Everything a renderer needs, with every default applied. Plain data: renderers decide nothing. */
 export interface ResolvedMlPipeline {
@@ -130,39 +128,109 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FILE_NAME = /^[A-Za-z0-9_.-]+\.json$/;
 const PREFIX = /^([A-Za-z0-9!_.*'()-]+\/)+$/;
 
+/** What every group check below reads: the shape-checked arguments, the platform and its stage defaults. */
+interface Inputs {
+  readonly name: string;
+  readonly args: Partial<MlPipelineArgs>;
+  readonly platform: Platform;
+  readonly stageDefaults: PipelineStageDefaults;
+  readonly problems: ProblemList;
+}
+
+type Resolved<K extends keyof ResolvedMlPipeline> = ResolvedMlPipeline[K];
+
 /**
- * Validates the arguments of an MlPipeline and applies the stage defaults. Every problem is collected and
- * thrown together as one `ValidationError`, before the construct registers anything.
+ * Validates the arguments of an MlPipeline and applies the stage defaults. Shapes are checked first (wrong
+ * types, `null`, `NaN`, unknown keys), then each arg group's values. Every problem is collected and thrown
+ * together as one `ValidationError`, before the construct registers anything. `context` says which stack
+ * the pipeline deploys in and which host ports the program already binds.
  */
 export function resolveMlPipeline(
   name: string,
-  args: MlPipelineArgs,
+  rawArgs: MlPipelineArgs,
   platformArgs: PlatformArgs | undefined,
+  context: ResolveContext = {},
 ): ResolvedMlPipeline {
   const problems = new ProblemList(CONSTRUCT, name);
-  if (!args || typeof args !== 'object') {
+  if (!rawArgs || typeof rawArgs !== 'object' || Array.isArray(rawArgs)) {
     problems.add('args', 'no arguments were given', 'pass at least `{ training, evaluation, qualityGate }`');
     problems.throwIfAny();
   }
+  const args: Partial<MlPipelineArgs> = ML_PIPELINE_SHAPE.read(problems, '', rawArgs) ?? {};
   const platform = resolvePlatform(platformArgs, problems);
-  const { cloud, stage } = platform;
-  const stageDefaults = PIPELINE_STAGE_DEFAULTS[stage];
+  const inputs: Inputs = {
+    name,
+    args,
+    platform,
+    stageDefaults: PIPELINE_STAGE_DEFAULTS[platform.stage],
+    problems,
+  };
 
-  const pipelineName = args.pipelineName ?? `${name}-${stage}`;
-  const pipelineNameProblem = nameProblem(pipelineName, PIPELINE_NAME_RULES[cloud]);
-  if (pipelineNameProblem)
+  const pipelineName = resolvePipelineName(inputs, context);
+  const training = resolveTraining(inputs);
+  const data = resolveData(inputs);
+  const gcpBuckets = resolveBucketNames(inputs, pipelineName);
+  const evaluation = resolveEvaluation(inputs, training);
+  const qualityGate = resolveQualityGate(inputs);
+  const registry = resolveRegistry(inputs, pipelineName, training.image);
+  const { schedule, retentionDays, scheduleExpression, cron } = resolveSchedule(inputs);
+  const aws = resolveAwsSettings(inputs, training.facts, evaluation.facts, scheduleExpression);
+  const gcp = resolveGcpSettings(inputs, training.facts, evaluation.facts);
+  const docker = resolveDockerSettings(inputs, training.facts, schedule);
+  const hostPorts: HostPortRequest[] =
+    platform.cloud === 'docker'
+      ? [{ port: docker.registryPort, path: 'docker.registryPort', owner: `${CONSTRUCT} "${name}"` }]
+      : [];
+  context.hostPorts?.check(problems, hostPorts);
+
+  problems.throwIfAny();
+  context.hostPorts?.claim(hostPorts);
+
+  return {
+    constructName: name,
+    platform,
+    tags: standardTags(platform, CONSTRUCT),
+    pipelineName,
+    repositoryName: pipelineName.toLowerCase(),
+    training: training.spec,
+    data,
+    evaluation: evaluation.spec,
+    qualityGate,
+    registry,
+    schedule,
+    retentionDays,
+    aws,
+    gcp: { ...gcp, cron, ...gcpBuckets },
+    docker,
+  };
+}
+
+function resolvePipelineName({ name, args, platform, problems }: Inputs, context: ResolveContext): string {
+  const pipelineName = args.pipelineName ?? defaultPhysicalName(name, platform.stage, context.stack);
+  const rule = PIPELINE_NAME_RULES[platform.cloud];
+  const problem = nameProblem(pipelineName, rule);
+  if (problem)
     problems.add(
       'pipelineName',
-      `${args.pipelineName ? '' : 'the default name '}${pipelineNameProblem} for a pipeline on ${cloud}`,
+      `${args.pipelineName ? '' : 'the default name '}${problem} for a pipeline on ${platform.cloud}`,
       args.pipelineName
-        ? PIPELINE_NAME_RULES[cloud].description
-        : `rename the construct, or set \`pipelineName\` (${PIPELINE_NAME_RULES[cloud].description})`,
+        ? rule.description
+        : `rename the construct, or set \`pipelineName\` (${rule.description})`,
     );
+  return pipelineName;
+}
 
-  // Training.
-  const training = args.training ?? ({} as MlPipelineArgs['training']);
-  if (!args.training) problems.add('training', 'is required', 'give at least `training: { image }`');
-  else if (!training.image && !training.build)
+interface Training {
+  readonly spec: Resolved<'training'>;
+  readonly image?: Resolved<'training'>['image'];
+  readonly facts: SizeFacts;
+}
+
+function resolveTraining(inputs: Inputs): Training {
+  const { args, platform, stageDefaults, problems } = inputs;
+  const { cloud } = platform;
+  const training = args.training ?? {};
+  if (args.training && !training.image && !training.build)
     problems.add(
       'training.image',
       'is required',
@@ -174,32 +242,10 @@ export function resolveMlPipeline(
       'cannot be given with training.image',
       'give either the image or the build',
     );
-  let build: ResolvedMlPipeline['training']['build'];
-  if (training.build && !training.image) {
-    const context = path.resolve(training.build.context ?? '.');
-    const dockerfile = path.resolve(context, training.build.dockerfile ?? 'Dockerfile');
-    const problem = buildContextProblem(context, dockerfile);
-    if (problem)
-      problems.add(
-        'training.build',
-        problem,
-        'point `context` at the folder holding the Dockerfile (relative to where pulumi runs)',
-      );
-    else {
-      const buildArgs = training.build.buildArgs ?? {};
-      const tag = contextTag(context, dockerfile, { target: training.build.target, buildArgs });
-      build = {
-        contextPath: training.build.context,
-        dockerfilePath: training.build.dockerfile ?? 'Dockerfile',
-        tag,
-        target: training.build.target,
-        buildArgs,
-      };
-    }
-  }
-  const trainingSize = training.size ?? stageDefaults.trainingSize;
-  const trainingSizeOk = checkOneOf(problems, 'training.size', trainingSize, COMPUTE_SIZES);
-  const trainingFacts = SIZE_FACTS[trainingSizeOk ? trainingSize : 'cpu-small'];
+  const build = training.build && !training.image ? resolveBuild(training.build, problems) : undefined;
+
+  const size = training.size ?? stageDefaults.trainingSize;
+  const facts = SIZE_FACTS[size];
   checkInteger(problems, 'training.instanceCount', training.instanceCount, 1, 20);
   const instanceCount = training.instanceCount ?? PIPELINE_DEFAULTS.instanceCount;
   if (cloud !== 'aws' && instanceCount > 1)
@@ -208,12 +254,69 @@ export function resolveMlPipeline(
       `${cloud} runs training in a single container, not ${instanceCount}`,
       'use 1, or train on aws for distributed training',
     );
-  if (cloud === 'gcp' && trainingSizeOk && !trainingFacts.gcp)
+  if (cloud === 'gcp' && !facts.gcp)
     problems.add(
       'training.size',
-      `${trainingSize} has no Cloud Run job equivalent (at most one GPU per instance)`,
+      `${size} has no Cloud Run job equivalent (at most one GPU per instance)`,
       'use `gpu-small`, or train on aws',
     );
+  const { spot, maxRuntimeMinutes, maxWaitMinutes } = resolveRunTime(inputs);
+  checkEnvironment(problems, 'training.environment', training.environment);
+  for (const key of Object.keys(training.hyperparameters ?? {}))
+    if (key.length > 256)
+      problems.add(
+        `training.hyperparameters.${key}`,
+        `the name is ${key.length} characters, more than 256`,
+        'shorten the hyperparameter name',
+      );
+  return {
+    image: training.image,
+    facts,
+    spec: {
+      image: training.image,
+      build,
+      command: training.command,
+      hyperparameters: training.hyperparameters ?? {},
+      environment: training.environment ?? {},
+      size,
+      instanceCount,
+      spot,
+      maxRuntimeSeconds: maxRuntimeMinutes * 60,
+      maxWaitSeconds: spot ? maxWaitMinutes * 60 : undefined,
+    },
+  };
+}
+
+function resolveBuild(
+  given: NonNullable<NonNullable<MlPipelineArgs['training']>['build']>,
+  problems: ProblemList,
+): Resolved<'training'>['build'] {
+  if (given.context === undefined) return undefined;
+  const context = path.resolve(given.context);
+  const dockerfile = path.resolve(context, given.dockerfile ?? 'Dockerfile');
+  const problem = buildContextProblem(context, dockerfile);
+  if (problem) {
+    problems.add(
+      'training.build',
+      problem,
+      'point `context` at the folder holding the Dockerfile (relative to where pulumi runs)',
+    );
+    return undefined;
+  }
+  const buildArgs = given.buildArgs ?? {};
+  return {
+    contextPath: given.context,
+    dockerfilePath: given.dockerfile ?? 'Dockerfile',
+    tag: contextTag(context, dockerfile, { target: given.target, buildArgs }),
+    target: given.target,
+    buildArgs,
+  };
+}
+
+/** Spot capacity and how long a run may take. */
+function resolveRunTime({ args, platform, stageDefaults, problems }: Inputs) {
+  const { cloud } = platform;
+  const training = args.training ?? {};
   const spot = training.spot ?? (cloud === 'aws' && stageDefaults.spot);
   if (training.spot === true && cloud !== 'aws')
     problems.add(
@@ -246,264 +349,7 @@ export function resolveMlPipeline(
       `${maxRuntimeMinutes} minutes is longer than a Cloud Run job task may run (7 days)`,
       'use at most 10080 minutes, or train on aws',
     );
-  checkEnvironment(problems, 'training.environment', training.environment);
-  for (const key of Object.keys(training.hyperparameters ?? {})) {
-    if (typeof training.hyperparameters![key] !== 'string')
-      problems.add(
-        `training.hyperparameters.${key}`,
-        'is not a string',
-        'give every hyperparameter as a string',
-      );
-    if (key.length > 256)
-      problems.add(
-        `training.hyperparameters.${key}`,
-        `the name is ${key.length} characters, more than 256`,
-        'shorten the hyperparameter name',
-      );
-  }
-
-  // Data.
-  const dataPrefix = args.data?.prefix ?? PIPELINE_DEFAULTS.dataPrefix;
-  if (!PREFIX.test(dataPrefix))
-    problems.add(
-      'data.prefix',
-      `"${dataPrefix}" is not a key prefix`,
-      'use path segments ending in `/`, such as `training/`',
-    );
-  const existingBucketName = cloud === 'docker' ? undefined : args.data?.bucketName;
-  if (existingBucketName !== undefined && isKnown(existingBucketName)) {
-    const problem =
-      cloud === 'aws' ? s3BucketNameProblem(existingBucketName) : gcsBucketNameProblem(existingBucketName);
-    if (problem)
-      problems.add('data.bucketName', problem, cloud === 'aws' ? S3_BUCKET_NAME_RULE : GCS_BUCKET_NAME_RULE);
-  }
-
-  // Buckets the construct names must be names the cloud accepts.
-  const gcpBuckets = gcpBucketNames(pipelineName, platform.project);
-  if (cloud === 'gcp' && !pipelineNameProblem) {
-    const problem = gcsBucketNameProblem(gcpBuckets.artifactBucketName);
-    if (problem)
-      problems.add(
-        'pipelineName',
-        `${problem} (the artifact bucket is named after the pipeline)`,
-        GCS_BUCKET_NAME_RULE,
-      );
-  }
-  if (cloud === 'aws') {
-    // S3 buckets are auto-named `<construct name>-<role>-<7 characters>`; the longest role is `access-logs`.
-    const problem = s3BucketNameProblem(`${name}-access-logs-0000000`);
-    if (problem)
-      problems.add(
-        'name',
-        `${problem} (buckets are auto-named after the construct)`,
-        `give the construct a name that S3 accepts in bucket names: ${S3_BUCKET_NAME_RULE}, at most 43 characters`,
-      );
-  }
-
-  // Evaluation.
-  const evaluation = args.evaluation ?? ({} as MlPipelineArgs['evaluation']);
-  if (!args.evaluation) problems.add('evaluation', 'is required', 'give at least `evaluation: { command }`');
-  else if (!Array.isArray(evaluation.command) || evaluation.command.length === 0)
-    problems.add('evaluation.command', 'is required', 'give the command that writes the metrics file');
-  const metricsFile = evaluation.metricsFile ?? PIPELINE_DEFAULTS.metricsFile;
-  if (!FILE_NAME.test(metricsFile))
-    problems.add(
-      'evaluation.metricsFile',
-      `"${metricsFile}" is not a JSON file name`,
-      'use a plain file name ending in `.json`',
-    );
-  const evaluationSize = evaluation.size ?? PIPELINE_DEFAULTS.evaluationSize;
-  const evaluationSizeOk = checkOneOf(problems, 'evaluation.size', evaluationSize, COMPUTE_SIZES);
-  const evaluationFacts = SIZE_FACTS[evaluationSizeOk ? evaluationSize : 'cpu-small'];
-  if (cloud === 'gcp' && evaluationSizeOk && !evaluationFacts.gcp)
-    problems.add(
-      'evaluation.size',
-      `${evaluationSize} has no Cloud Run job equivalent`,
-      'use a CPU size or `gpu-small`',
-    );
-
-  // Quality gate.
-  const gate = args.qualityGate ?? {};
-  if (!args.qualityGate)
-    problems.add(
-      'qualityGate',
-      'is required',
-      'give `qualityGate: { metric, threshold }`: a model is registered only when it passes',
-    );
-  if (gate.threshold !== undefined && gate.metric === undefined)
-    problems.add(
-      'qualityGate.threshold',
-      'is given without a metric',
-      'name the metric it applies to in `qualityGate.metric`',
-    );
-  else if (args.qualityGate && gate.metric === undefined)
-    problems.add(
-      'qualityGate.metric',
-      'is required',
-      'name the metric the evaluation writes, such as `accuracy`',
-    );
-  if (gate.metric !== undefined && !METRIC.test(gate.metric))
-    problems.add(
-      'qualityGate.metric',
-      `"${gate.metric}" is not a metric key`,
-      'use letters, digits, `_` and `-` (no dots: they separate the JSON path)',
-    );
-  if (
-    gate.threshold !== undefined &&
-    (typeof gate.threshold !== 'number' || !Number.isFinite(gate.threshold))
-  )
-    problems.add('qualityGate.threshold', `${gate.threshold} is not a number`, 'give a finite number');
-  checkOneOf(problems, 'qualityGate.comparison', gate.comparison, QUALITY_COMPARISONS);
-  const mustBeatApproved = gate.mustBeatApproved ?? false;
-  if (gate.metric !== undefined && gate.threshold === undefined && !mustBeatApproved)
-    problems.add(
-      'qualityGate',
-      'has a metric but no bar: neither `threshold` nor `mustBeatApproved`',
-      'give a threshold, or set `mustBeatApproved: true`',
-    );
-
-  // Registry.
-  const modelGroupName = args.registry?.modelGroupName ?? pipelineName;
-  if (args.registry?.modelGroupName !== undefined) {
-    const problem = nameProblem(modelGroupName, MODEL_GROUP_RULES[cloud]);
-    if (problem)
-      problems.add(
-        'registry.modelGroupName',
-        `${problem} for a ${cloud} model group`,
-        MODEL_GROUP_RULES[cloud].description,
-      );
-  }
-
-  // Schedule and retention.
-  const scheduleText = args.schedule ?? stageDefaults.schedule;
-  let schedule: ParsedSchedule | undefined;
-  if (scheduleText !== 'none') {
-    const parsed = parseSchedule(scheduleText);
-    if ('problem' in parsed)
-      problems.add(
-        'schedule',
-        parsed.problem,
-        'use `rate(<n> minutes|hours|days)`, `cron(<minute> <hour> <day> <month> <weekday>)` or `none`',
-      );
-    else schedule = parsed;
-  }
-  const retentionDays = args.retentionDays ?? stageDefaults.retentionDays;
-  checkInteger(problems, 'retentionDays', args.retentionDays, 1, 3650);
-  const awsScheduleExpr = schedule ? awsScheduleExpression(schedule) : undefined;
-  const cron = schedule ? unixCron(schedule) : undefined;
-  if (schedule) {
-    const intervalMinutes = scheduleIntervalMinutes(schedule);
-    if (retentionDays * 1440 < intervalMinutes)
-      problems.add(
-        'retentionDays',
-        `${retentionDays} days is shorter than the schedule's interval (up to ${Math.ceil(intervalMinutes / 1440)} days): the previous run's artifacts would expire before the next run`,
-        `keep artifacts at least ${Math.ceil(intervalMinutes / 1440)} days, or retrain more often`,
-      );
-    if (cloud === 'aws' && !awsScheduleExpr)
-      problems.add(
-        'schedule',
-        `"${scheduleText}" sets both day of month and day of week, which EventBridge Scheduler cannot combine`,
-        'set one of them to `*`',
-      );
-    if (cloud === 'gcp' && !cron)
-      problems.add(
-        'schedule',
-        `Cloud Scheduler has no rate, and "${scheduleText}" is not an even division of an hour, a day or a week`,
-        'use a cron expression instead',
-      );
-  }
-
-  // Per-cloud settings.
-  const trainingInstanceType = args.aws?.trainingInstanceType ?? trainingFacts.aws.trainingInstance;
-  const evaluationInstanceType = args.aws?.evaluationInstanceType ?? evaluationFacts.aws.trainingInstance;
-  for (const [path, value] of [
-    ['aws.trainingInstanceType', args.aws?.trainingInstanceType],
-    ['aws.evaluationInstanceType', args.aws?.evaluationInstanceType],
-  ] as const)
-    if (value !== undefined && !/^ml\.[a-z0-9-]+\.[a-z0-9]+$/.test(value))
-      problems.add(path, `"${value}" is not a SageMaker instance type`, 'use a type such as `ml.m5.xlarge`');
-  checkInteger(problems, 'aws.volumeSizeGb', args.aws?.volumeSizeGb, 1, 16384);
-  if (args.gcp?.cpu !== undefined && !/^\d+$/.test(args.gcp.cpu))
-    problems.add('gcp.cpu', `"${args.gcp.cpu}" is not a CPU count`, 'use a count such as `"4"`');
-  if (args.gcp?.memory !== undefined && !/^\d+(Mi|Gi)$/.test(args.gcp.memory))
-    problems.add('gcp.memory', `"${args.gcp.memory}" is not a memory limit`, 'use a size such as `"16Gi"`');
-  checkInteger(problems, 'docker.registryPort', args.docker?.registryPort, 1, 65535);
-
-  problems.throwIfAny();
-
-  return {
-    constructName: name,
-    platform,
-    tags: standardTags(platform, CONSTRUCT),
-    pipelineName,
-    repositoryName: pipelineName.toLowerCase(),
-    training: {
-      image: training.image,
-      build,
-      command: training.command,
-      hyperparameters: training.hyperparameters ?? {},
-      environment: training.environment ?? {},
-      size: trainingSize,
-      instanceCount,
-      spot,
-      maxRuntimeSeconds: maxRuntimeMinutes * 60,
-      maxWaitSeconds: spot ? maxWaitMinutes * 60 : undefined,
-    },
-    data: { existingBucketName, prefix: dataPrefix },
-    evaluation: {
-      image: evaluation.image ?? training.image,
-
-      command: evaluation.command,
-      metricsFile,
-      size: evaluationSize,
-    },
-    qualityGate: {
-      metric: gate.metric!,
-      comparison: gate.comparison ?? PIPELINE_DEFAULTS.comparison,
-      threshold: gate.threshold,
-      mustBeatApproved,
-    },
-    registry: {
-      modelGroupName,
-      requireApproval: args.registry?.requireApproval ?? stageDefaults.requireApproval,
-      servingImage: args.registry?.servingImage ?? training.image,
-    },
-    schedule,
-    retentionDays,
-    aws: {
-      trainingInstanceType,
-      evaluationInstanceType,
-      volumeSizeGb: args.aws?.volumeSizeGb ?? PIPELINE_DEFAULTS.volumeSizeGb,
-      networkIsolation: args.aws?.networkIsolation ?? true,
-      scheduleExpression: awsScheduleExpr,
-    },
-    gcp: {
-      training: {
-        cpu: args.gcp?.cpu ?? trainingFacts.gcp?.cpu ?? '4',
-        memory: args.gcp?.memory ?? trainingFacts.gcp?.memory ?? '16Gi',
-        gpuType: trainingFacts.gcp?.gpuType,
-      },
-      evaluation: { cpu: evaluationFacts.gcp?.cpu ?? '2', memory: evaluationFacts.gcp?.memory ?? '8Gi' },
-      cron,
-      ...gcpBuckets,
-    },
-    docker: {
-      registryPort: args.docker?.registryPort ?? PIPELINE_DEFAULTS.dockerRegistryPort,
-      schedule: schedule ? ofeliaSchedule(schedule) : undefined,
-      cpus: trainingFacts.docker.cpus,
-      memoryMb: trainingFacts.docker.memoryMb,
-      gpus: trainingFacts.gpus,
-    },
-  };
-}
-
-/** GCS bucket names are global: the pipeline name plus a short hash of the project keeps them unique. */
-function gcpBucketNames(pipelineName: string, project: string) {
-  const suffix = createHash('sha256').update(project).digest('hex').slice(0, 6);
-  return {
-    dataBucketName: `${pipelineName}-data-${suffix}`,
-    artifactBucketName: `${pipelineName}-artifacts-${suffix}`,
-  };
+  return { spot, maxRuntimeMinutes, maxWaitMinutes };
 }
 
 function checkEnvironment(
@@ -525,6 +371,243 @@ function checkEnvironment(
         'rename the variable',
       );
   }
+}
+
+function resolveData({ args, platform, problems }: Inputs): Resolved<'data'> {
+  const prefix = args.data?.prefix ?? PIPELINE_DEFAULTS.dataPrefix;
+  if (!PREFIX.test(prefix))
+    problems.add(
+      'data.prefix',
+      `"${prefix}" is not a key prefix`,
+      'use path segments ending in `/`, such as `training/`',
+    );
+  const existingBucketName = platform.cloud === 'docker' ? undefined : args.data?.bucketName;
+  const known = knownString(existingBucketName);
+  if (known !== undefined) {
+    const problem = platform.cloud === 'aws' ? s3BucketNameProblem(known) : gcsBucketNameProblem(known);
+    if (problem)
+      problems.add(
+        'data.bucketName',
+        problem,
+        platform.cloud === 'aws' ? S3_BUCKET_NAME_RULE : GCS_BUCKET_NAME_RULE,
+      );
+  }
+  return { existingBucketName, prefix };
+}
+
+/** Buckets the construct names must be names the cloud accepts. */
+function resolveBucketNames({ name, platform, problems }: Inputs, pipelineName: string) {
+  const buckets = gcpBucketNames(pipelineName, platform.project);
+  if (platform.cloud === 'gcp' && !nameProblem(pipelineName, PIPELINE_NAME_RULES.gcp)) {
+    const problem = gcsBucketNameProblem(buckets.artifactBucketName);
+    if (problem)
+      problems.add(
+        'pipelineName',
+        `${problem} (the artifact bucket is named after the pipeline)`,
+        GCS_BUCKET_NAME_RULE,
+      );
+  }
+  if (platform.cloud === 'aws') {
+    // S3 buckets are auto-named `<construct name>-<role>-<7 characters>`; the longest role is `access-logs`.
+    const problem = s3BucketNameProblem(`${name}-access-logs-0000000`);
+    if (problem)
+      problems.add(
+        'name',
+        `${problem} (buckets are auto-named after the construct)`,
+        `give the construct a name that S3 accepts in bucket names: ${S3_BUCKET_NAME_RULE}, at most 43 characters`,
+      );
+  }
+  return buckets;
+}
+
+function resolveEvaluation(
+  { args, platform, problems }: Inputs,
+  training: Training,
+): { spec: Resolved<'evaluation'>; facts: SizeFacts } {
+  const evaluation: Partial<EvaluationArgs> = args.evaluation ?? {};
+  if (evaluation.command !== undefined && evaluation.command.length === 0)
+    problems.add('evaluation.command', 'is empty', 'give the command that writes the metrics file');
+  const metricsFile = evaluation.metricsFile ?? PIPELINE_DEFAULTS.metricsFile;
+  if (!FILE_NAME.test(metricsFile))
+    problems.add(
+      'evaluation.metricsFile',
+      `"${metricsFile}" is not a JSON file name`,
+      'use a plain file name ending in `.json`',
+    );
+  const size = evaluation.size ?? PIPELINE_DEFAULTS.evaluationSize;
+  const facts = SIZE_FACTS[size];
+  if (platform.cloud === 'gcp' && !facts.gcp)
+    problems.add(
+      'evaluation.size',
+      `${size} has no Cloud Run job equivalent`,
+      'use a CPU size or `gpu-small`',
+    );
+  return {
+    facts,
+    spec: { image: evaluation.image ?? training.image, command: evaluation.command ?? [], metricsFile, size },
+  };
+}
+
+function resolveQualityGate({ args, problems }: Inputs): Resolved<'qualityGate'> {
+  const gate: Partial<QualityGateArgs> = args.qualityGate ?? {};
+  if (gate.metric !== undefined && !METRIC.test(gate.metric))
+    problems.add(
+      'qualityGate.metric',
+      `"${gate.metric}" is not a metric key`,
+      'use letters, digits, `_` and `-` (no dots: they separate the JSON path)',
+    );
+  const mustBeatApproved = gate.mustBeatApproved ?? false;
+  if (gate.metric !== undefined && gate.threshold === undefined && !mustBeatApproved)
+    problems.add(
+      'qualityGate',
+      'has a metric but no bar: neither `threshold` nor `mustBeatApproved`',
+      'give a threshold, or set `mustBeatApproved: true`',
+    );
+  return {
+    metric: gate.metric!,
+    comparison: gate.comparison ?? PIPELINE_DEFAULTS.comparison,
+    threshold: gate.threshold,
+    mustBeatApproved,
+  };
+}
+
+function resolveRegistry(
+  { args, platform, stageDefaults, problems }: Inputs,
+  pipelineName: string,
+  trainingImage: Training['image'],
+): Resolved<'registry'> {
+  const registry = args.registry ?? {};
+  const modelGroupName = registry.modelGroupName ?? pipelineName;
+  if (registry.modelGroupName !== undefined) {
+    const rule = MODEL_GROUP_RULES[platform.cloud];
+    const problem = nameProblem(modelGroupName, rule);
+    if (problem)
+      problems.add(
+        'registry.modelGroupName',
+        `${problem} for a ${platform.cloud} model group`,
+        rule.description,
+      );
+  }
+  return {
+    modelGroupName,
+    requireApproval: registry.requireApproval ?? stageDefaults.requireApproval,
+    servingImage: registry.servingImage ?? trainingImage,
+  };
+}
+
+/** The retraining schedule in each scheduler's dialect, and a retention that outlives its interval. */
+function resolveSchedule({ args, platform, stageDefaults, problems }: Inputs) {
+  const text = args.schedule ?? stageDefaults.schedule;
+  let schedule: ParsedSchedule | undefined;
+  if (text !== 'none') {
+    const parsed = parseSchedule(text);
+    if ('problem' in parsed)
+      problems.add(
+        'schedule',
+        parsed.problem,
+        'use `rate(<n> minutes|hours|days)`, `cron(<minute> <hour> <day> <month> <weekday>)` or `none`',
+      );
+    else schedule = parsed;
+  }
+  const retentionDays = args.retentionDays ?? stageDefaults.retentionDays;
+  checkInteger(problems, 'retentionDays', args.retentionDays, 1, 3650);
+  if (!schedule) return { schedule, retentionDays, scheduleExpression: undefined, cron: undefined };
+  const scheduleExpression = awsScheduleExpression(schedule);
+  const cron = unixCron(schedule);
+  const intervalMinutes = scheduleIntervalMinutes(schedule);
+  if (retentionDays * 1440 < intervalMinutes)
+    problems.add(
+      'retentionDays',
+      `${retentionDays} days is shorter than the schedule's interval (up to ${Math.ceil(intervalMinutes / 1440)} days): the previous run's artifacts would expire before the next run`,
+      `keep artifacts at least ${Math.ceil(intervalMinutes / 1440)} days, or retrain more often`,
+    );
+  if (platform.cloud === 'aws' && !scheduleExpression)
+    problems.add(
+      'schedule',
+      `"${text}" sets both day of month and day of week, which EventBridge Scheduler cannot combine`,
+      'set one of them to `*`',
+    );
+  if (platform.cloud === 'gcp' && !cron)
+    problems.add(
+      'schedule',
+      `Cloud Scheduler has no rate, and "${text}" is not an even division of an hour, a day or a week`,
+      'use a cron expression instead',
+    );
+  return {
+    schedule,
+    retentionDays,
+    scheduleExpression,
+    cron,
+  };
+}
+
+function resolveAwsSettings(
+  { args, platform, problems }: Inputs,
+  trainingFacts: SizeFacts,
+  evaluationFacts: SizeFacts,
+  scheduleExpression: string | undefined,
+): Resolved<'aws'> {
+  const aws = args.aws ?? {};
+  if (platform.cloud === 'aws')
+    for (const [path, use, value] of [
+      ['aws.trainingInstanceType', 'training', aws.trainingInstanceType],
+      ['aws.evaluationInstanceType', 'processing', aws.evaluationInstanceType],
+    ] as const) {
+      const problem = value === undefined ? undefined : sagemakerInstanceTypeProblem(use, value);
+      if (problem) problems.add(path, problem.message, problem.fix);
+    }
+  checkInteger(problems, 'aws.volumeSizeGb', aws.volumeSizeGb, 1, 16384);
+  return {
+    trainingInstanceType: aws.trainingInstanceType ?? trainingFacts.aws.trainingInstance,
+    evaluationInstanceType: aws.evaluationInstanceType ?? evaluationFacts.aws.trainingInstance,
+    volumeSizeGb: aws.volumeSizeGb ?? PIPELINE_DEFAULTS.volumeSizeGb,
+    networkIsolation: aws.networkIsolation ?? true,
+    scheduleExpression,
+  };
+}
+
+function resolveGcpSettings(
+  { args, problems }: Inputs,
+  trainingFacts: SizeFacts,
+  evaluationFacts: SizeFacts,
+) {
+  const gcp = args.gcp ?? {};
+  if (gcp.cpu !== undefined && !/^\d+$/.test(gcp.cpu))
+    problems.add('gcp.cpu', `"${gcp.cpu}" is not a CPU count`, 'use a count such as `"4"`');
+  if (gcp.memory !== undefined && !/^\d+(Mi|Gi)$/.test(gcp.memory))
+    problems.add('gcp.memory', `"${gcp.memory}" is not a memory limit`, 'use a size such as `"16Gi"`');
+  return {
+    training: {
+      cpu: gcp.cpu ?? trainingFacts.gcp?.cpu ?? '4',
+      memory: gcp.memory ?? trainingFacts.gcp?.memory ?? '16Gi',
+      gpuType: trainingFacts.gcp?.gpuType,
+    },
+    evaluation: { cpu: evaluationFacts.gcp?.cpu ?? '2', memory: evaluationFacts.gcp?.memory ?? '8Gi' },
+  };
+}
+
+function resolveDockerSettings(
+  { args, problems }: Inputs,
+  trainingFacts: SizeFacts,
+  schedule: ParsedSchedule | undefined,
+): Resolved<'docker'> {
+  checkInteger(problems, 'docker.registryPort', args.docker?.registryPort, 1, 65535);
+  return {
+    registryPort: args.docker?.registryPort ?? PIPELINE_DEFAULTS.dockerRegistryPort,
+    schedule: schedule ? ofeliaSchedule(schedule) : undefined,
+    cpus: trainingFacts.docker.cpus,
+    memoryMb: trainingFacts.docker.memoryMb,
+    gpus: trainingFacts.gpus,
+  };
+}
+
+/** GCS bucket names are global: the pipeline name plus a short hash of the project keeps them unique. */
+function gcpBucketNames(pipelineName: string, project: string) {
+  const suffix = createHash('sha256').update(project).digest('hex').slice(0, 6);
+  return {
+    dataBucketName: `${pipelineName}-data-${suffix}`,
+    artifactBucketName: `${pipelineName}-artifacts-${suffix}`,
+  };
 }
 
 /**

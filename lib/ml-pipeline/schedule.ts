@@ -245,22 +245,60 @@ export function scheduleIntervalMinutes(s: ParsedSchedule): number {
 }
 
 /**
+ * A field as every scheduler reads it: names uppercased (Cloud Scheduler wants `JAN`, `MON`), and a step
+ * from a single value (`5/15`, which Vixie-style cron does not take) written as a range to the field's end.
+ */
+function normalField(field: string, rule: FieldRule): string {
+  return field
+    .split(',')
+    .map((part) => {
+      const m = PART.exec(part)!;
+      if (m[2] !== undefined && m[3] === undefined && m[4] !== undefined)
+        return `${m[2]}-${/^\d+$/.test(m[2]) || !rule.names ? rule.max : rule.names[rule.names.length - 1]}/${m[4]}`;
+      return part;
+    })
+    .join(',')
+    .toUpperCase();
+}
+
+function normalCron(s: Extract<ParsedSchedule, { kind: 'cron' }>) {
+  return {
+    minute: normalField(s.minute, FIELDS[0]),
+    hour: normalField(s.hour, FIELDS[1]),
+    dayOfMonth: normalField(s.dayOfMonth, FIELDS[2]),
+    month: normalField(s.month, FIELDS[3]),
+    dayOfWeek: normalField(s.dayOfWeek, FIELDS[4]),
+  };
+}
+
+/**
+ * EventBridge Scheduler's day of week: counted from 1 (Sunday), and without steps (its day-of-week field
+ * takes `, - * ? L #` only), so a stepped field becomes the list of days it means (`*\/2` is `1,3,5,7`).
+ */
+function awsDayOfWeek(field: string): string {
+  if (field.includes('/'))
+    return [...fieldValues(field, FIELDS[4])]
+      .sort((a, b) => a - b)
+      .map((d) => d + 1)
+      .join(',');
+  return field.replace(/(^|[,-])(\d+)/g, (_, sep: string, n: string) => `${sep}${(Number(n) % 7) + 1}`);
+}
+
+/**
  * EventBridge Scheduler's expression: `rate(...)` as is; cron gains a year field, day of week counts from 1
- * (Sunday), and one of the two day fields must be `?`. Undefined when both day fields are set (Unix cron ORs
- * them; EventBridge cannot).
+ * (Sunday) and has no steps, and one of the two day fields must be `?`. Undefined when both day fields are
+ * set (Unix cron ORs them, or ANDs them when one starts with `*`; EventBridge can do neither).
  */
 export function awsScheduleExpression(s: ParsedSchedule): string | undefined {
   if (s.kind === 'rate') return `rate(${s.value} ${s.value === 1 ? s.unit.slice(0, -1) : s.unit})`;
-  let { dayOfMonth, dayOfWeek } = s;
+  const c = normalCron(s);
+  let { dayOfMonth, dayOfWeek } = c;
   if (dayOfWeek === '*') dayOfWeek = '?';
   else if (dayOfMonth === '*') {
     dayOfMonth = '?';
-    dayOfWeek = dayOfWeek.replace(
-      /(^|[,-])(\d+)/g,
-      (_, sep: string, n: string) => `${sep}${(Number(n) % 7) + 1}`,
-    );
+    dayOfWeek = awsDayOfWeek(dayOfWeek);
   } else return undefined;
-  return `cron(${s.minute} ${s.hour} ${dayOfMonth} ${s.month} ${dayOfWeek} *)`;
+  return `cron(${c.minute} ${c.hour} ${dayOfMonth} ${c.month} ${dayOfWeek} *)`;
 }
 
 /**
@@ -268,7 +306,10 @@ export function awsScheduleExpression(s: ParsedSchedule): string | undefined {
  * evenly, or is a week; undefined otherwise.
  */
 export function unixCron(s: ParsedSchedule): string | undefined {
-  if (s.kind === 'cron') return `${s.minute} ${s.hour} ${s.dayOfMonth} ${s.month} ${s.dayOfWeek}`;
+  if (s.kind === 'cron') {
+    const c = normalCron(s);
+    return `${c.minute} ${c.hour} ${c.dayOfMonth} ${c.month} ${c.dayOfWeek}`;
+  }
   const { value, unit } = s;
   if (unit === 'minutes' && 60 % value === 0) return value === 1 ? '* * * * *' : `*/${value} * * * *`;
   if (unit === 'minutes' && value % 60 === 0)

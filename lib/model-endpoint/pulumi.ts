@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { platformFromConfig } from '../core/platform-config';
+import { pulumiResolveContext } from '../core/pulumi-context';
 import type { ModelEndpointArgs } from './args';
 import type { ModelEndpointAwsChildren } from './pulumi-aws';
 import type { ModelEndpointDockerChildren } from './pulumi-docker';
@@ -32,7 +33,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a construct with bad arguments registers nothing, not even itself.
-    const spec = resolveModelEndpoint(name, args, platformFromConfig(args?.platform));
+    const spec = resolveModelEndpoint(name, args, platformFromConfig(args?.platform), pulumiResolveContext());
     super(MODEL_ENDPOINT_TYPE, name, {}, opts);
     this.spec = spec;
     // Each cloud's renderer is loaded only when used, so a gcp stack never loads @pulumi/aws.

@@ -29,9 +29,7 @@ describe('MlPipeline validation', () => {
   });
 
   it('refuses a threshold without a metric', () => {
-    expect(on(AWS, { qualityGate: NO_METRIC(0.9) })).toEqual([
-      'qualityGate.threshold: is given without a metric',
-    ]);
+    expect(on(AWS, { qualityGate: NO_METRIC(0.9) })).toEqual(['qualityGate.metric: is required']);
   });
 
   it('refuses a metric with no bar, and a metric that is not a JSON key', () => {
@@ -193,9 +191,10 @@ describe('MlPipeline validation', () => {
     } catch (e) {
       error = e as ValidationError;
     }
+    // Shapes (a required key that is missing) come first, then each group's values.
     expect(error?.problems.map((p) => p.path)).toEqual([
+      'qualityGate.metric',
       'training.spot',
-      'qualityGate.threshold',
       'retentionDays',
       'schedule',
     ]);
