@@ -1,18 +1,19 @@
 /**
  * End to end: the training template trains a strong and a weak model, its evaluation scores a candidate and
  * the approved model (the champion) on the same held-out rows, and the gates the constructs generate (the
- * SageMaker condition step, the Workflows expression) decide. Challenger better, challenger worse, a tie, and
+ * docker runner's gate program, the SageMaker condition step, the Workflows expression) decide. Challenger better, challenger worse, a tie, and
  * no approved model, for a higher-is-better and a lower-is-better metric.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { QualityGateArgs } from '../../lib/ml-pipeline/args';
 import { gateConditions } from '../../lib/ml-pipeline/aws-blueprint';
+import { GATE_PROGRAM, gateEnvironment } from '../../lib/ml-pipeline/docker-facts';
 import { gateExpression } from '../../lib/ml-pipeline/gcp-facts';
 import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
-import { AWS, GCP, pipelineArgs } from '../ml-pipeline/fixtures';
+import { AWS, DOCKER, GCP, pipelineArgs } from '../ml-pipeline/fixtures';
 import { sagemakerGate, workflowsGate } from './gate-interpreters';
 import { dataset, run } from './training-fixtures';
 
@@ -75,11 +76,31 @@ function evaluate(candidate: string, champion: string | undefined, metric: strin
   return JSON.parse(readFileSync(path.join(out, 'evaluation', 'evaluation.json'), 'utf8'));
 }
 
+/** The docker runner's gate program, run as the runner runs it: exit 0 passes. */
+function dockerGate(gate: QualityGateArgs, report: Json, championFound: boolean): boolean {
+  const spec = resolveMlPipeline('churn', pipelineArgs(DOCKER, { qualityGate: gate }), DOCKER);
+  const file = path.join(dir('reports'), `${++runs}.json`);
+  writeFileSync(file, JSON.stringify(report));
+  const done = spawnSync('python3', ['-c', GATE_PROGRAM], {
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      ...gateEnvironment(spec),
+      MLOPS_METRICS_PATH: file,
+      MLOPS_GATE_CHAMPION_FOUND: String(championFound),
+    },
+  });
+  expect(done.stderr).toBe('');
+  expect(done.stdout).toMatch(/^quality gate: /);
+  return done.status === 0;
+}
+
 /** Each target's verdict: `championFound` is what the construct's own lookup found. */
 function verdicts(gate: QualityGateArgs, report: Json, championFound: boolean) {
   const aws = resolveMlPipeline('churn', pipelineArgs(AWS, { qualityGate: gate }), AWS);
   const gcp = resolveMlPipeline('churn', pipelineArgs(GCP, { qualityGate: gate }), GCP);
   return {
+    docker: dockerGate(gate, report, championFound),
     aws: sagemakerGate(
       gateConditions(aws),
       { EvaluationReport: report, ChampionLookup: { found: championFound } },
@@ -89,8 +110,8 @@ function verdicts(gate: QualityGateArgs, report: Json, championFound: boolean) {
   };
 }
 
-const PASS = { aws: true, gcp: true };
-const FAIL = { aws: false, gcp: false };
+const PASS = { docker: true, aws: true, gcp: true };
+const FAIL = { docker: false, aws: false, gcp: false };
 
 describe('the champion gate, end to end with the training template', () => {
   let strong: string;
