@@ -44,7 +44,10 @@ export class MlPipeline extends Construct {
   readonly pipelineId: string;
   /** What monitoring fires to retrain: the pipeline ARN (an EventBridge or Scheduler target). */
   readonly retrainTrigger: string;
-  /** Where drift monitoring finds the baseline of the latest evaluation. */
+  /**
+   * The prefix under which every run keeps its own drift baseline, in `<execution id>/`; the registered
+   * version records its own as `DriftCheckBaselines`. Monitor against the registered model's.
+   */
   readonly baselineUri: string;
   readonly spec: ResolvedMlPipeline;
   readonly pipeline: sagemaker.CfnPipeline;

@@ -47,7 +47,11 @@ export class MlPipeline extends pulumi.ComponentResource {
    * workflow id on gcp (create an execution), the runner container name on docker (`docker start`).
    */
   readonly retrainTrigger: pulumi.Output<string>;
-  /** Where drift monitoring finds the baseline written by the latest evaluation. */
+  /**
+   * The prefix under which every run keeps its own drift baseline (`statistics.json`, `constraints.json`): aws
+   * `baseline/<execution id>/`, recorded with the registered version as its `DriftCheckBaselines`; gcp and
+   * docker `runs/<run id>/baseline/`, beside the run's model. Monitor against the registered model's.
+   */
   readonly baselineUri: pulumi.Output<string>;
   /** The resolved arguments, with every default applied. */
   readonly spec: ResolvedMlPipeline;
