@@ -154,15 +154,8 @@ export function renderGcp(
       opts,
     ),
   ];
-  if (spec.qualityGate.mustBeatApproved)
-    grants.push(
-      // Vertex AI models have no resource-level IAM: reading the approved model needs the project role.
-      new projects.IAMMember(
-        `${name}-trainer-reads-models`,
-        { project, role: 'roles/aiplatform.viewer', member: trainer },
-        opts,
-      ),
-    );
+  // The champion is looked up by the workflow (pipeline account) and handed to the evaluation as a mounted
+  // directory: the trainer needs no Vertex AI role.
 
   const network = spec.platform.network;
   const vpcAccess =
@@ -380,7 +373,8 @@ export function renderGcp(
     pipelineName: workflow.name,
     pipelineId: workflow.id,
     retrainTrigger: workflow.id,
-    baselineUri: gs(artifactBucket.name, 'baseline/'),
+    // Each run writes its baseline beside its model, in runs/<run id>/baseline/.
+    baselineUri: gs(artifactBucket.name, 'runs/'),
     children: {
       workflow,
       trainingJob,
