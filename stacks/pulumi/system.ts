@@ -46,6 +46,8 @@ export interface TrainingConfig {
   readonly build?: string;
   /** The AUC a model must reach to be registered. */
   readonly minAuc: number;
+  /** Retraining schedule, portable cron such as `cron(0 3 * * *)`. Default: none (on demand only). */
+  readonly schedule?: string;
 }
 
 export const TRAINING_COMMAND = ['python', 'train.py'];
@@ -68,6 +70,7 @@ export function churnSystem() {
     },
     evaluation: { command: EVALUATION_COMMAND },
     qualityGate: { metric: 'auc', threshold: training.minAuc, mustBeatApproved: true },
+    schedule: training.schedule,
     registry: { servingImage: onDocker ? undefined : release?.image },
   });
 
@@ -77,6 +80,8 @@ export function churnSystem() {
         stableRelease: config.getObject<Release>('stableRelease'),
         // How a stable release and this one share traffic (a canary step on docker). Default: the stage's.
         rollout: config.getObject<RolloutArgs>('rollout'),
+        // Percent of requests captured for drift monitoring. Default: the stage's.
+        capturePercent: config.getNumber('capturePercent'),
         // On docker this also sets the stable release's own image and model.
         ...servedModel(pipeline, release, config.getObject<Release>('stableRelease')),
         invokers: config.getObject<string[]>('invokers'),

@@ -1,0 +1,313 @@
+/**
+ * The docker target end to end on a real Docker engine (`npm run e2e:docker`; test/e2e/run.sh starts the
+ * engine and builds the stand-in images first). The reference program's dev stack is recorded under mocks
+ * with its own config (Pulumi.dev.yaml plus each step's release), and the test-only applier creates what the
+ * recorded `docker:*` resources describe. Every wait is bounded; all traffic stays on 127.0.0.1 and the
+ * engine's own networks.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { readProject, readStackConfig } from '../../lib/cli/stack-config';
+import { recordProgram, type Recording } from '../../lib/testing';
+import { churnSystem } from '../../stacks/pulumi/system';
+import { DockerApplier, cleanEngine, docker } from './support/applier';
+
+jest.setTimeout(900_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const project = readProject(ROOT);
+const GROUP = 'churn-training-dev';
+const RUNNER = 'churn-training-dev-runner';
+const GATEWAY = 'http://127.0.0.1:8080';
+const REGISTRY = 'http://127.0.0.1:5000';
+const SHELL_IMAGE = 'python:3.13.3-alpine';
+const log = (line: string) => process.stdout.write(`  e2e: ${line}\n`);
+
+/** Records the reference program with Pulumi.dev.yaml and this step's extra config. */
+function record(extra: Record<string, unknown> = {}): Promise<Recording> {
+  process.chdir(ROOT);
+  return recordProgram(() => churnSystem(), {
+    project: project.name,
+    stack: 'dev',
+    config: { ...readStackConfig(project, 'dev'), ...extra },
+  });
+}
+
+/** A command in a throwaway container with a volume mounted, for reading and writing volumes. */
+function inVolume(volume: string, script: string, input?: string): string {
+  return docker(
+    ['run', '--rm', '-i', '--network', 'none', '-v', `${volume}:/v`, SHELL_IMAGE, 'sh', '-c', script],
+    {
+      input,
+    },
+  );
+}
+
+/**
+ * Deterministic churn data: label = [2·x1 + 2·x2 + noise > 0]. Held-out rows (every fifth, as the template
+ * splits) are the same in every data set, so champion and challenger are scored on the same rows; `train`
+ * degrades only the training rows.
+ */
+function dataset(train: (x2: number, i: number) => number): string {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const rows = ['x1,x2,label'];
+  for (let i = 0; i < 400; i++) {
+    const x1 = random();
+    const x2 = random();
+    const label = 2 * x1 + 2 * x2 + random() * 0.5 > 0 ? 1 : 0;
+    rows.push(`${x1.toFixed(4)},${(i % 5 === 0 ? x2 : train(x2, i)).toFixed(4)},${label}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+function putData(csv: string): void {
+  inVolume(`${GROUP}-data`, 'mkdir -p /v/training && cat > /v/training/churn.csv', csv);
+}
+
+/**
+ * Starts the runner the way Ofelia's `job-run` with `container` does (core/runjob.go): inspect the named
+ * container, start it, poll until it stops (bounded here), then read its logs and its exit code.
+ */
+function jobRun(container: string, seconds = 300): { exitCode: number; logs: string } {
+  docker(['inspect', container]);
+  const since = Math.floor(Date.now() / 1000) - 1;
+  docker(['start', container]);
+  const deadline = Date.now() + seconds * 1000;
+  while (docker(['inspect', '-f', '{{.State.Running}}', container]) === 'true') {
+    if (Date.now() > deadline) throw new Error(`${container} still running after ${seconds} s`);
+    execFileSync('sleep', ['1']);
+  }
+  const exitCode = Number(docker(['inspect', '-f', '{{.State.ExitCode}}', container]));
+  const logs = spawnSync('docker', ['logs', '--since', String(since), container], { encoding: 'utf8' });
+  return { exitCode, logs: logs.stdout + logs.stderr };
+}
+
+async function invoke(instances: unknown[]): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${GATEWAY}/invocations`, {
+    method: 'POST',
+    body: JSON.stringify({ instances }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined) };
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+function modelOf(run: string): { features: string[]; weights: Record<string, number>; bias: number } {
+  return JSON.parse(inVolume(`${GROUP}-models`, `cat /v/${GROUP}/${run}/model.json`));
+}
+const checksum = (run: string) =>
+  inVolume(`${GROUP}-models`, `cd /v/${GROUP}/${run} && cat baseline/*.json model.json | sha256sum`);
+
+/** Sends `count` requests and counts the versions that answered; every request must succeed. */
+async function versions(count: number): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < count; i++) {
+    const { status, body } = await invoke([[0.1, 0.2]]);
+    if (status !== 200) throw new Error(`request ${i} answered ${status}`);
+    seen[body.version] = (seen[body.version] ?? 0) + 1;
+  }
+  return seen;
+}
+
+describe('the docker target on a real engine', () => {
+  const applier = new DockerApplier({
+    // Ofelia is not packaged by Debian and cannot be built here: its container is not created; the test
+    // starts the runner the way its job-run does (jobRun above), from the labels the stack gives it.
+    skip: {
+      'churn-training-scheduler': 'Ofelia cannot be built here',
+      'churn-training-scheduler-image': 'Ofelia cannot be built here',
+    },
+    // The stack's deleteBeforeReplace resources (asserted by the unit tests of both renderers).
+    deleteFirst: new Set([
+      'churn-gateway',
+      'churn-training-registry',
+      'churn-training-runner',
+      'churn-training-scheduler',
+    ]),
+    maxWaitSeconds: 90,
+    log,
+  });
+  let scheduler: Recording['resources'][number];
+  const runs: Record<string, string> = {};
+
+  beforeAll(() => {
+    docker(['info', '-f', '{{.ServerVersion}}']);
+    cleanEngine();
+  });
+
+  afterAll(() => {
+    if (process.env.MLOPS_E2E_KEEP !== '1') cleanEngine();
+  });
+
+  test('1. the first deploy: the local registry answers and the training image is pushed to it', async () => {
+    const rec = await record();
+    scheduler = rec.one('docker:index/container:Container', 'churn-training-scheduler');
+    applier.apply(rec.resources);
+    const catalog = await (
+      await fetch(`${REGISTRY}/v2/_catalog`, { signal: AbortSignal.timeout(5000) })
+    ).json();
+    const built = String(rec.one('docker:index/image:Image').inputs.imageName);
+    const repository = built.replace(/^localhost:5000\//, '').replace(/:[^:]+$/, '');
+    expect(catalog.repositories).toContain(repository);
+    const tags = await (await fetch(`${REGISTRY}/v2/${repository}/tags/list`)).json();
+    expect(tags.tags).toEqual([built.split(':').at(-1)]);
+  });
+
+  test('2. the schedule starts the runner; a run trains, evaluates, gates and registers a model', () => {
+    const labels = Object.fromEntries(
+      (scheduler.inputs.labels as { label: string; value: string }[]).map((l) => [l.label, l.value]),
+    );
+    // What Ofelia 0.3.21 reads (cli/docker-labels.go): ofelia.enabled=true to be listed, ofelia.service=true
+    // for job-run jobs, and ofelia.job-run.<job>.<param>; `container` makes job-run start that container.
+    expect(labels).toMatchObject({
+      'ofelia.enabled': 'true',
+      'ofelia.service': 'true',
+      'ofelia.job-run.retrain.schedule': '0 0 3 * * *',
+      'ofelia.job-run.retrain.container': RUNNER,
+    });
+    // The first model trains on data whose second feature is half noise: a fair model, beaten later.
+    putData(dataset((x2, i) => (i % 2 === 0 ? x2 : 0)));
+    const run = jobRun(labels['ofelia.job-run.retrain.container']);
+    log(run.logs);
+    expect(run.exitCode).toBe(0);
+    expect(run.logs).toContain('no approved model yet: the candidate is not compared with a champion');
+    expect(run.logs).toMatch(
+      /quality gate: auc = [0-9.]+ \(threshold 0\.75; no approved model: not compared with a champion\): passed/,
+    );
+    runs.first = inVolume(`${GROUP}-models`, `cat /v/${GROUP}/approved`);
+    expect(run.logs).toContain(`run ${runs.first}: registered in ${GROUP} (approved)`);
+    expect(inVolume(`${GROUP}-models`, `cd /v/${GROUP}/${runs.first} && ls -R`)).toBe(
+      '.:\nbaseline\nevaluation.json\nmodel.json\n\n./baseline:\nconstraints.json\nstatistics.json',
+    );
+    // The training image runs as uid 10001: the run directories were handed to it.
+    expect(inVolume(`${GROUP}-artifacts`, `stat -c '%u %n' /v/runs/${runs.first}/model/model.json`)).toBe(
+      `10001 /v/runs/${runs.first}/model/model.json`,
+    );
+  });
+
+  test('3. a worse model is refused by the champion gate; the registered model and its baseline are untouched', () => {
+    const before = checksum(runs.first);
+    // Trained without the second feature: it clears the 0.75 bar but not the champion, on the same rows.
+    putData(dataset(() => 0));
+    const run = jobRun(RUNNER);
+    log(run.logs);
+    expect(run.exitCode).toBe(1);
+    expect(run.logs).toContain(`champion is the approved run ${runs.first}`);
+    expect(run.logs).toMatch(
+      new RegExp(
+        `quality gate: auc = 0\\.[0-9]+ \\(threshold 0\\.75; champion ${runs.first} [0-9.]+\\): FAILED`,
+      ),
+    );
+    const [, auc, champion] = /auc = ([0-9.]+) \(threshold 0\.75; champion \S+ ([0-9.]+)\)/.exec(run.logs)!;
+    expect(Number(auc)).toBeGreaterThanOrEqual(0.75);
+    expect(Number(auc)).toBeLessThan(Number(champion));
+    expect(inVolume(`${GROUP}-models`, `cat /v/${GROUP}/approved; ls /v/${GROUP}`)).toBe(
+      `${runs.first}\n${runs.first}\napproved`,
+    );
+    expect(checksum(runs.first)).toBe(before);
+    // Its own baseline is kept with its run, apart from the registered one.
+    const refused = /run (\S+): training/.exec(run.logs)![1];
+    expect(inVolume(`${GROUP}-artifacts`, `ls /v/runs/${refused}/baseline`)).toBe(
+      'constraints.json\nstatistics.json',
+    );
+  });
+
+  test('4. a better model beats the champion and is registered', () => {
+    putData(dataset((x2) => x2));
+    const run = jobRun(RUNNER);
+    log(run.logs);
+    expect(run.exitCode).toBe(0);
+    expect(run.logs).toMatch(/champion [0-9TZ]+ [0-9.]+\): passed/);
+    runs.second = inVolume(`${GROUP}-models`, `cat /v/${GROUP}/approved`);
+    expect(runs.second).not.toBe(runs.first);
+  });
+
+  test('5. the first release serves the registered model: GET /ping and POST /invocations through the gateway', async () => {
+    applier.apply(
+      (await record({ 'churn:release': { version: 'v1', modelPath: `${GROUP}/${runs.first}/` } })).resources,
+    );
+    const ping = await fetch(`${GATEWAY}/ping`, { signal: AbortSignal.timeout(5000) });
+    expect([ping.status, await ping.json()]).toEqual([200, { status: 'ok', version: 'v1' }]);
+    const model = modelOf(runs.first);
+    const { status, body } = await invoke([{ x1: 0.3, x2: -0.2 }, [0.9, 0.8]]);
+    expect(status).toBe(200);
+    expect(body.version).toBe('v1');
+    const expected = [
+      sigmoid(model.bias + model.weights.x1 * 0.3 + model.weights.x2 * -0.2),
+      sigmoid(model.bias + model.weights.x1 * 0.9 + model.weights.x2 * 0.8),
+    ];
+    expect(body.predictions[0]).toBeCloseTo(expected[0], 12);
+    expect(body.predictions[1]).toBeCloseTo(expected[1], 12);
+    expect(body.predictions[1]).toBeGreaterThan(0.5);
+  });
+
+  const CANARY = 30;
+  const CAPTURE = 25;
+  const REQUESTS = 400;
+  const canaryConfig = {
+    'churn:release': { version: 'v2', modelPath: `${GROUP}/RUN2/` },
+    'churn:stableRelease': { version: 'v1', modelPath: `${GROUP}/RUN1/` },
+    'churn:rollout': { strategy: 'canary', canaryPercent: CANARY },
+    'churn:capturePercent': CAPTURE,
+  };
+  const withRuns = (config: object) =>
+    JSON.parse(JSON.stringify(config).replace(/RUN1/g, runs.first).replace(/RUN2/g, runs.second));
+
+  test(`6. a canary takes ${CANARY}% of ${REQUESTS} requests (±8 points), and ${CAPTURE}% are captured with their responses`, async () => {
+    applier.apply((await record(withRuns(canaryConfig))).resources);
+    const seen = await versions(REQUESTS);
+    log(`canary split: ${JSON.stringify(seen)}`);
+    expect(Object.keys(seen).sort()).toEqual(['v1', 'v2']);
+    // split_clients hashes the request id: binomial, sd ≈ 2.3 points at n = 400; ±8 points is beyond 3 sd.
+    expect(Math.abs((seen.v2 / REQUESTS) * 100 - CANARY)).toBeLessThanOrEqual(8);
+    const lines = inVolume('churn-dev-capture', 'cat /v/*.jsonl')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    log(`captured ${lines.length} of ${REQUESTS}`);
+    expect(Math.abs((lines.length / REQUESTS) * 100 - CAPTURE)).toBeLessThanOrEqual(8);
+    for (const line of lines) {
+      expect(line.request).toEqual({ instances: [[0.1, 0.2]] });
+      expect(line.response.version).toBe(line.version);
+      expect(line.response.predictions).toHaveLength(1);
+    }
+    expect(new Set(lines.map((l) => l.version))).toEqual(new Set(['v1', 'v2']));
+  });
+
+  test('7. replacing a serving container does not leave the gateway on a stale address', async () => {
+    const old = applier.containerName('churn-stable');
+    const oldIp = docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', old]);
+    applier.replace('churn-stable');
+    const fresh = applier.containerName('churn-stable');
+    expect(fresh).not.toBe(old);
+    const newIp = docker([
+      'inspect',
+      '-f',
+      '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+      fresh,
+    ]);
+    log(`stable replaced: ${old} (${oldIp}) -> ${fresh} (${newIp})`);
+    // Within the DNS validity (2 s) plus margin, every request succeeds again and both releases answer.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const seen = await versions(60);
+    expect(Object.keys(seen).sort()).toEqual(['v1', 'v2']);
+  });
+
+  test('8. promoting the canary works without a name clash', async () => {
+    applier.apply((await record(withRuns({ 'churn:release': canaryConfig['churn:release'] }))).resources);
+    expect(await versions(40)).toEqual({ v2: 40 });
+    expect(docker(['ps', '-q', '--filter', 'name=^churn-dev-gateway$'])).not.toBe('');
+  });
+
+  test('9. a canary that never turns healthy fails the deploy while the stable release keeps serving', async () => {
+    const broken = {
+      'churn:release': { version: 'v3', modelPath: `${GROUP}/no-such-run/` },
+      'churn:stableRelease': { version: 'v2', modelPath: `${GROUP}/RUN2/` },
+      'churn:rollout': { strategy: 'canary', canaryPercent: CANARY },
+    };
+    const rec = await record(withRuns(broken));
+    expect(() => applier.apply(rec.resources)).toThrow(/did not turn healthy within 90 s/);
+    expect(await versions(40)).toEqual({ v2: 40 });
+  });
+});
