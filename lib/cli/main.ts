@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `mlops` command. `mlops synth --stack NAME [--json] [--cwd DIR]` prints a stack's resources, offline.
- * Bad input exits non-zero with a one-line reason and prints nothing on stdout.
+ * The `mlops` command (`mlops --help` says what each command does). Bad input exits 1 with a one-line reason
+ * on stderr and prints nothing on stdout.
  */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ValidationError } from '../core/validation';
-import { CliError } from './stack-config';
+import { CliError } from './errors';
+import { HELP, USAGE, version } from './help';
 import { formatTree, synthStack } from './synth';
-
-const USAGE = 'usage: mlops synth --stack NAME [--json] [--cwd DIR]';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -20,19 +20,28 @@ async function main(argv: string[]): Promise<number> {
         stack: { type: 'string', short: 's' },
         json: { type: 'boolean' },
         cwd: { type: 'string' },
+        mocks: { type: 'string' },
+        'show-secrets': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (err) {
-    return fail(`${(err as Error).message}\n${USAGE}`);
+    return fail(`${(err as Error).message.split('\n')[0]}. ${USAGE}`);
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
     return 0;
   }
   if (positionals[0] !== 'synth' || positionals.length !== 1)
-    return fail(`unknown command "${positionals.join(' ')}". ${USAGE}`);
+    return fail(
+      `${positionals.length === 0 ? 'no command given' : `unknown command "${positionals.join(' ')}"`}. ${USAGE}`,
+    );
   if (!values.stack) return fail(`--stack is required. ${USAGE}`);
 
   // Keep stray program output off stdout so --json prints exactly one JSON object.
@@ -41,7 +50,12 @@ async function main(argv: string[]): Promise<number> {
   let unhandled: unknown;
   process.on('unhandledRejection', (reason) => (unhandled ??= reason));
   try {
-    const result = await synthStack(values.cwd ?? process.cwd(), values.stack);
+    const cwd = process.cwd();
+    const dir = path.resolve(cwd, values.cwd ?? '.');
+    // The program runs in its project folder, as under the Pulumi CLI; --mocks is relative to where we started.
+    const mocks = values.mocks === undefined ? undefined : path.resolve(cwd, values.mocks);
+    process.chdir(dir);
+    const result = await synthStack(dir, values.stack, { mocks, showSecrets: values['show-secrets'] });
     if (unhandled) throw unhandled;
     console.log = log;
     process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${formatTree(result)}\n`);
@@ -69,10 +83,12 @@ function fail(message: string): number {
   return 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`mlops: ${reason(err)}\n`);
-    process.exit(1);
-  },
-);
+/** Exits once stdout and stderr are flushed: output to a pipe is written asynchronously. */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exit, (err) => {
+  process.stderr.write(`mlops: ${reason(err)}\n`);
+  exit(1);
+});

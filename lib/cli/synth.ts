@@ -1,10 +1,15 @@
-/** `mlops synth`: runs a stack's program under Pulumi mocks, offline, and describes every resource. */
-import { recordProgram, type RecordedResource } from '../testing/recorder';
+/** `mlops synth`: runs a stack's program under Pulumi mocks, offline, and describes its resources and outputs. */
+import * as path from 'node:path';
+import { recordProgram, type CallHook, type RecordedResource, type ResourceHook } from '../testing/recorder';
+import { CliError } from './errors';
+import { programEntry } from './entrypoint';
 import { readProject, readStackConfig } from './stack-config';
 import { registerTypeScript } from './typescript-loader';
 
 export interface SynthResult {
   readonly stack: string;
+  /** The program's stack outputs (its module exports), resolved; secret ones are `"[secret]"` unless shown. */
+  readonly outputs: Record<string, unknown>;
   readonly resources: {
     urn: string;
     type: string;
@@ -15,20 +20,41 @@ export interface SynthResult {
   }[];
 }
 
-export async function synthStack(dir: string, stack: string): Promise<SynthResult> {
+export interface SynthOptions {
+  /** A module exporting `calls` and/or `resources` hooks, as `recordProgram` takes them. Default: none. */
+  readonly mocks?: string;
+  /** Print secret outputs in clear. Default false (`"[secret]"`). */
+  readonly showSecrets?: boolean;
+}
+
+export const SECRET = '[secret]';
+
+export async function synthStack(
+  dir: string,
+  stack: string,
+  options: SynthOptions = {},
+): Promise<SynthResult> {
   const project = readProject(dir);
   const config = readStackConfig(project, stack);
-  if (project.main.endsWith('.ts')) registerTypeScript(project.dir);
+  const entry = programEntry(project);
+  registerTypeScript(project.dir);
+  const hooks = options.mocks ? loadMocks(options.mocks) : {};
   const recording = await recordProgram(
     () => {
-      // The user's program is only known at run time.
+      // As the Node.js language host does: the module's exports are the stack outputs; an exported function
+      // is called and its (awaited) result is.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require(project.main);
+      const exported: unknown = require(entry);
+      return typeof exported === 'function' ? (exported as () => unknown)() : exported;
     },
-    { project: project.name, stack, config },
+    { project: project.name, stack, config, ...hooks },
   );
+  // As in Pulumi, an export whose value is undefined is no stack output.
+  const outputs = Object.fromEntries(Object.entries(recording.outputs).filter(([, v]) => v !== undefined));
+  if (!options.showSecrets) for (const name of recording.secretOutputs) outputs[name] = SECRET;
   return {
     stack,
+    outputs,
     resources: recording.resources.map((r: RecordedResource) => ({
       urn: r.urn,
       type: r.type,
@@ -40,7 +66,31 @@ export async function synthStack(dir: string, stack: string): Promise<SynthResul
   };
 }
 
-/** The resources as an indented tree, children under their parents. */
+function loadMocks(file: string): { calls?: Record<string, CallHook>; resources?: ResourceHook } {
+  const resolved = path.resolve(file);
+  let loaded: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require(resolved);
+  } catch (err) {
+    throw new CliError(`--mocks ${file}: cannot load it: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const hooks = (loaded?.default ?? loaded) as Record<string, unknown>;
+  const calls = hooks?.calls;
+  const resources = hooks?.resources;
+  if (calls === undefined && resources === undefined)
+    throw new CliError(`--mocks ${file}: the module exports neither \`calls\` nor \`resources\``);
+  if (calls !== undefined && (typeof calls !== 'object' || calls === null))
+    throw new CliError(`--mocks ${file}: \`calls\` must map provider function tokens to functions`);
+  if (resources !== undefined && typeof resources !== 'function')
+    throw new CliError(`--mocks ${file}: \`resources\` must be a function (type, name, inputs) => outputs`);
+  return {
+    calls: calls as Record<string, CallHook> | undefined,
+    resources: resources as ResourceHook | undefined,
+  };
+}
+
+/** The resources as an indented tree, children under their parents, then the stack outputs. */
 export function formatTree(result: SynthResult): string {
   const children = new Map<string | null, SynthResult['resources']>();
   for (const r of result.resources) {
@@ -55,5 +105,11 @@ export function formatTree(result: SynthResult): string {
     }
   };
   walk(null, 0);
+  const names = Object.keys(result.outputs).sort();
+  lines.push(`outputs: ${names.length}`);
+  for (const name of names) {
+    const value = result.outputs[name];
+    lines.push(`  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
   return lines.join('\n');
 }

@@ -1,10 +1,11 @@
 /**
  * Lets `mlops synth` load a TypeScript program the way `pulumi up` does, without a build step: `.ts` files
- * are transpiled (not type-checked) with the project's own `typescript` package as they are required.
+ * are transpiled (not type-checked) with the project's own `typescript` package as they are required. The
+ * compiler is loaded only when a `.ts` file is, so a JavaScript project needs none.
  */
 import * as fs from 'node:fs';
 import Module from 'node:module';
-import { CliError } from './stack-config';
+import { CliError } from './errors';
 
 interface TranspileApi {
   transpileModule(
@@ -15,26 +16,13 @@ interface TranspileApi {
   ScriptTarget: { ES2022: number };
 }
 
-let registered = false;
+type Loader = (m: { _compile(code: string, file: string): void }, file: string) => void;
 
 export function registerTypeScript(projectDir: string): void {
-  if (registered) return;
-  let ts: TranspileApi;
-  try {
-    // The project's own compiler, resolved from the project folder at run time.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ts = require(require.resolve('typescript', { paths: [projectDir] })) as TranspileApi;
-  } catch {
-    throw new CliError(
-      'the program is TypeScript but the project has no `typescript` package: run `npm install --save-dev typescript`',
-    );
-  }
-  const extensions = (
-    Module as unknown as {
-      _extensions: Record<string, (m: { _compile(code: string, file: string): void }, file: string) => void>;
-    }
-  )._extensions;
+  const extensions = (Module as unknown as { _extensions: Record<string, Loader> })._extensions;
+  let ts: TranspileApi | undefined;
   extensions['.ts'] = (module, filename) => {
+    ts ??= loadCompiler(projectDir);
     const output = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
       fileName: filename,
       compilerOptions: {
@@ -46,5 +34,16 @@ export function registerTypeScript(projectDir: string): void {
     });
     module._compile(output.outputText, filename);
   };
-  registered = true;
+}
+
+function loadCompiler(projectDir: string): TranspileApi {
+  try {
+    // The project's own compiler, resolved from the project folder at run time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(require.resolve('typescript', { paths: [projectDir] })) as TranspileApi;
+  } catch {
+    throw new CliError(
+      'the program is TypeScript but the project has no `typescript` package: run `npm install --save-dev typescript`',
+    );
+  }
 }
