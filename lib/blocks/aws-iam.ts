@@ -19,9 +19,32 @@ export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }
 
-/** Trust policy letting an AWS service assume a role. */
-export function serviceTrustPolicy(service: string): PolicyDocument {
-  return policyDocument([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }]);
+/**
+ * On whose behalf a service may assume a role (cross-service confused-deputy prevention): the account the
+ * calling resource belongs to, and the ARN patterns of the resources the service acts for.
+ */
+export interface TrustSource {
+  readonly account: string;
+  /** ARN patterns (`ArnLike`) of the resources the service assumes the role for. */
+  readonly arns: string[];
+}
+
+/**
+ * Trust policy letting an AWS service assume a role, only when it acts for the given resources of the given
+ * account: without the conditions, any customer's resource of that service could be pointed at the role.
+ */
+export function serviceTrustPolicy(service: string, source: TrustSource): PolicyDocument {
+  return policyDocument([
+    {
+      Effect: 'Allow',
+      Principal: { Service: service },
+      Action: 'sts:AssumeRole',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': source.account },
+        ArnLike: { 'aws:SourceArn': source.arns },
+      },
+    },
+  ]);
 }
 
 /** The account, region and partition ARNs are built from: plain strings, or deploy-time tokens in CDK. */
@@ -50,12 +73,54 @@ export function s3ObjectArn(partition: string, url: string): string | undefined 
   return `arn:${partition}:s3:::${m[1]}/${key}`;
 }
 
-/** Statements that let a principal decrypt and encrypt with one key (SSE-KMS reads and writes). */
-export function kmsUseStatement(keyArn: string, sid = 'UseKey'): PolicyStatement {
+/** What a principal does with a key, each mapped to the KMS actions it needs. */
+export type KeyUse = 'read' | 'write' | 'describe' | 'encrypt';
+
+const KEY_USE_ACTIONS: Record<KeyUse, string[]> = {
+  // S3 decrypts SSE-KMS objects on read, and on the parts of a multipart upload.
+  read: ['kms:Decrypt'],
+  // S3 asks for a data key for each SSE-KMS object written.
+  write: ['kms:GenerateDataKey'],
+  // Services validate a key before they accept it in a request.
+  describe: ['kms:DescribeKey'],
+  // SageMaker documents kms:Encrypt on the execution role for a job's output KmsKeyId.
+  encrypt: ['kms:Encrypt'],
+};
+
+/** The endpoint a service calls KMS from on a principal's behalf (the value of `kms:ViaService`). */
+export function kmsViaService(service: 's3' | 'sagemaker', region: string): string {
+  return `${service}.${region}.amazonaws.com`;
+}
+
+/**
+ * Use of one key, only through the given AWS services (`kms:ViaService`): the principal can never call KMS
+ * with the key directly, so its credentials cannot decrypt data outside S3 or SageMaker.
+ */
+export function kmsUseStatement(
+  sid: string,
+  keyArn: string,
+  uses: KeyUse[],
+  viaServices: string[],
+): PolicyStatement {
   return {
     Sid: sid,
     Effect: 'Allow',
-    Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+    Action: [...new Set(uses.flatMap((use) => KEY_USE_ACTIONS[use]))],
     Resource: keyArn,
+    Condition: { StringEquals: { 'kms:ViaService': viaServices } },
+  };
+}
+
+/**
+ * Grants on a key for AWS resources only (`kms:GrantIsForAWSResource`): SageMaker encrypts a job's storage
+ * volume (`VolumeKmsKeyId`) through a grant it makes with the credentials of the role named in the request.
+ */
+export function kmsGrantForAwsResourceStatement(sid: string, keyArn: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: 'kms:CreateGrant',
+    Resource: keyArn,
+    Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
   };
 }

@@ -25,12 +25,8 @@ export function nagForm(scope: IConstruct, value: string): string {
 
 const WILDCARD_REASONS: [RegExp, string][] = [
   [
-    /^\*$/,
-    'ecr:GetAuthorizationToken, cloudwatch:PutMetricData, sagemaker:ListModelPackages and EC2 network-interface actions have no resource-level permissions; PutMetricData is limited by a namespace condition.',
-  ],
-  [
     /:log-stream:\*$/,
-    'SageMaker names log streams at run time; the grant is limited to the named log groups.',
+    'SageMaker names log streams at run time; the grant is limited to the named /aws/sagemaker log groups.',
   ],
   [
     /\/capture\//,
@@ -38,7 +34,7 @@ const WILDCARD_REASONS: [RegExp, string][] = [
   ],
   [
     /:repository\/\*$/,
-    "The image is known only at deploy time; the grant is limited to pulling from this account's repositories.",
+    "An image URI known only at deploy time, with no repository named for it (ModelEndpoint aws.imageRepositoryArn), may live in any of this account's repositories; the grant is pull-only.",
   ],
   [
     /:(training|processing)-job\/pipelines-\*$/,
@@ -50,20 +46,52 @@ const WILDCARD_REASONS: [RegExp, string][] = [
   ],
   [
     /:s3:::[^/]+\/.*\*$/,
-    'Objects are written and read per run under generated keys; the grant is limited to one bucket and prefix.',
+    'Objects are written and read per run under generated keys (job names, execution ids); the grant is limited to one bucket and to the prefixes this role owns or reads.',
   ],
 ];
 
+/**
+ * Why an action is granted on `*`: each has no resource-level permissions in IAM. The reason for a policy's
+ * `*` lists exactly the actions that policy grants on it, so it stays true as policies change.
+ */
+const UNSCOPED_ACTIONS: Record<string, string> = {
+  'ecr:GetAuthorizationToken':
+    'ecr:GetAuthorizationToken (the ECR login; pulls are limited to named repositories)',
+  'cloudwatch:PutMetricData':
+    "cloudwatch:PutMetricData (held to SageMaker's own /aws/sagemaker namespace by a cloudwatch:namespace condition)",
+  'sagemaker:ListModelPackages':
+    'sagemaker:ListModelPackages (the champion lookup, which reads no data and writes only its own prefix)',
+  'ec2:CreateNetworkInterface': 'the EC2 network-interface actions SageMaker needs to attach to the VPC',
+};
+const EC2_VPC_ACTION = /^ec2:(Create|Delete|Describe)/;
+
+function unscopedReason(actions: string[]): string {
+  const reasons = new Set(
+    actions.map((action) => {
+      const reason = UNSCOPED_ACTIONS[EC2_VPC_ACTION.test(action) ? 'ec2:CreateNetworkInterface' : action];
+      if (!reason)
+        throw new Error(`no reviewed reason for granting ${action} on "*": add one to UNSCOPED_ACTIONS`);
+      return reason;
+    }),
+  );
+  return `These actions have no resource-level permissions, so IAM accepts only "*" for them: ${[...reasons].join('; ')}.`;
+}
+
 /** Acknowledges each wildcard resource of a blueprint policy on the construct holding the deployed policy. */
 export function acknowledgeWildcards(scope: IConstruct, document: PolicyDocument): void {
-  const wildcards = new Set(
-    document.Statement.flatMap((st) =>
-      Array.isArray(st.Resource) ? st.Resource : st.Resource ? [st.Resource] : [],
-    ).filter((r) => r.includes('*')),
-  );
+  const resources = (st: PolicyDocument['Statement'][number]) =>
+    Array.isArray(st.Resource) ? st.Resource : st.Resource ? [st.Resource] : [];
+  const wildcards = new Set(document.Statement.flatMap(resources).filter((r) => r.includes('*')));
   for (const deployed of wildcards) {
     const resource = nagForm(scope, deployed);
-    const reason = WILDCARD_REASONS.find(([pattern]) => pattern.test(resource))?.[1];
+    const reason =
+      resource === '*'
+        ? unscopedReason(
+            document.Statement.filter((st) => resources(st).includes('*')).flatMap((st) =>
+              [st.Action].flat(),
+            ),
+          )
+        : WILDCARD_REASONS.find(([pattern]) => pattern.test(resource))?.[1];
     if (!reason)
       throw new Error(
         `no reviewed reason for the wildcard resource ${resource}: add one to WILDCARD_REASONS`,

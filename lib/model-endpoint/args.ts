@@ -46,7 +46,8 @@ export interface ModelEndpointArgs {
    * Where the model artifacts live when the endpoint cannot tell from `modelDataUrl` (a registry version on
    * aws, an artifact URL known only at deploy time, or artifacts encrypted with another construct's key):
    * the endpoint's identity may read objects under `prefix` in this bucket and decrypt with `kmsKeyId`.
-   * aws: S3 read + KMS decrypt on the execution role; gcp: object viewer on the bucket for the runtime
+   * aws: S3 read + KMS decrypt (through S3 and SageMaker only: `kms:ViaService`) on the execution role; a
+   * registry version also needs `aws.imageRepositoryArn` for its image; gcp: object viewer on the bucket for the runtime
    * account; docker: `bucketName` names a volume, mounted read-only at `/mnt/model-access` in every serving
    * container. Default: derived from `modelDataUrl` when it is a known URL; no extra key.
    */
@@ -185,9 +186,17 @@ export interface ModelEndpointAwsArgs {
   /**
    * A model package (registry version) ARN for the primary model to serve instead of `image` +
    * `modelDataUrl` (such as `MlPipeline.registeredModelArn(3)`). Requires `modelAccess` for its artifacts;
-   * `image` and `modelDataUrl` must then be left out. Default: none.
+   * `image` and `modelDataUrl` must then be left out, and `aws.imageRepositoryArn` given. Default: none.
    */
   readonly modelPackageArn?: pulumi.Input<string>;
+  /**
+   * ARN of the ECR repository the primary model's image is pulled from (such as `MlPipeline`'s repository,
+   * or the repository of `registry.servingImage`), for when the endpoint cannot read it from `image`: a
+   * registry version (`modelPackageArn`), or an image known only at deploy time. The execution role may pull
+   * from this repository only. Required with `modelPackageArn`. Default: read from `image` (an image known
+   * only at deploy time, with no repository named, may be pulled from any repository of the account).
+   */
+  readonly imageRepositoryArn?: pulumi.Input<string>;
   /** SageMaker instance type, overriding `size`. Default: from `size`. */
   readonly instanceType?: string;
   /** Serverless maximum concurrency, 1 to 200. Default 20. */

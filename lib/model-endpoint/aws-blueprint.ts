@@ -7,23 +7,28 @@
 import {
   ecrRepositoryArn,
   kmsUseStatement,
+  kmsViaService,
   policyDocument,
   s3ObjectArn,
   type AwsEnvironment,
+  type KeyUse,
   type PolicyDocument,
   type PolicyStatement,
 } from '../blocks/aws-iam';
 import {
+  SAGEMAKER_METRIC_NAMESPACE,
+  SAGEMAKER_SERVICE,
   ecrPullStatements,
   publishMetricsStatement,
   regionalArn,
+  sagemakerTrustPolicy,
   vpcAttachStatement,
   writeLogsStatement,
 } from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
 import type { ResolvedModelEndpoint, ServedModel } from './resolve';
 
-export const SAGEMAKER_SERVICE = 'sagemaker.amazonaws.com';
+export { SAGEMAKER_SERVICE };
 /** The variant name the primary model serves under; a blue/green update must keep variant names stable. */
 export const PRIMARY_VARIANT = 'primary';
 
@@ -32,8 +37,10 @@ export interface EndpointAwsRefs extends AwsEnvironment {
   readonly keyArn: string;
   /** Bucket request capture goes to; absent when capture is off. */
   readonly captureBucketName?: string;
-  /** The serving images (primary and challengers), as far as they are known. */
-  readonly images: readonly string[];
+  /** The image of each served model (the order of `spec.models`); undefined where not known at synth time. */
+  readonly images: readonly (string | undefined)[];
+  /** The repository of the primary model's image (`aws.imageRepositoryArn`), when given. */
+  readonly primaryImageRepositoryArn?: string;
   /** The model artifact URLs, as far as they are known. */
   readonly modelDataUrls: readonly string[];
   /** Artifacts kept elsewhere (`modelAccess`): their bucket, prefix and key. */
@@ -233,22 +240,39 @@ export function endpointArn(env: AwsEnvironment, endpointName: string): string {
 }
 
 /**
- * The execution role's permissions, least privilege: pull its images, read its artifacts, use its key,
- * write capture under its prefix, write its own logs, and read its own rollback alarms (deployment guardrails).
+ * Trust of the execution role: SageMaker, acting for this account's SageMaker resources in this region.
+ * SageMaker documents the inference source as `arn:...:sagemaker:<region>:<account>:*` and warns against
+ * naming one model or endpoint there.
+ */
+export function executionTrustPolicy(env: AwsEnvironment): PolicyDocument {
+  return sagemakerTrustPolicy(env, ['*']);
+}
+
+/**
+ * The repositories the served images are pulled from: read from each known ECR image, the named repository
+ * for the primary (a registry version, or an image known only at deploy time), and every repository of the
+ * account for a challenger image known only at deploy time. Images outside ECR need no grant.
+ */
+export function servingImageRepositories(spec: ResolvedModelEndpoint, refs: EndpointAwsRefs): string[] {
+  return unique(
+    spec.models.map((_model, index) => {
+      const image = refs.images[index];
+      if (image !== undefined) return ecrRepositoryArn(refs.partition, image);
+      if (index === 0 && refs.primaryImageRepositoryArn) return refs.primaryImageRepositoryArn;
+      return arn(refs, 'ecr', 'repository/*');
+    }),
+  );
+}
+
+/**
+ * The execution role's permissions, least privilege: pull its images from their repositories, read its
+ * artifacts, use its keys through S3 and SageMaker only, write capture under its prefix, write its own logs
+ * and metrics, and read its own rollback alarms (deployment guardrails).
  */
 export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointAwsRefs): PolicyDocument {
   const statements: PolicyStatement[] = [];
-  const repositories = unique(refs.images.map((image) => ecrRepositoryArn(refs.partition, image)));
-  const unknownImages = refs.images.length < spec.models.length;
-  if (repositories.length > 0 || unknownImages) {
-    // An image known only at deploy time may live in any repository of this account.
-    statements.push(
-      ...ecrPullStatements(
-        'PullServingImages',
-        unknownImages ? arn(refs, 'ecr', 'repository/*') : repositories,
-      ),
-    );
-  }
+  const repositories = servingImageRepositories(spec, refs);
+  statements.push(...ecrPullStatements('PullServingImages', repositories));
   const artifacts = unique([
     ...refs.modelDataUrls.map((url) => s3ObjectArn(refs.partition, url)),
     refs.modelAccess &&
@@ -262,16 +286,17 @@ export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointA
       Resource: artifacts,
     });
   }
-  statements.push(kmsUseStatement(refs.keyArn, 'UseEndpointKey'));
+  const capturing = refs.captureBucketName !== undefined && spec.capturePercent > 0;
+  const services = [kmsViaService('s3', refs.region), kmsViaService('sagemaker', refs.region)];
+  // Capture objects need a data key; everything this role reads through S3 needs decryption.
+  const endpointKeyUses: KeyUse[] = capturing ? ['read', 'write', 'describe'] : ['read', 'describe'];
+  statements.push(kmsUseStatement('UseEndpointKey', refs.keyArn, endpointKeyUses, services));
   if (refs.modelAccess?.keyArn) {
-    statements.push({
-      Sid: 'DecryptModelArtifacts',
-      Effect: 'Allow',
-      Action: ['kms:Decrypt', 'kms:DescribeKey'],
-      Resource: refs.modelAccess.keyArn,
-    });
+    statements.push(
+      kmsUseStatement('DecryptModelArtifacts', refs.modelAccess.keyArn, ['read', 'describe'], services),
+    );
   }
-  if (refs.captureBucketName && spec.capturePercent > 0) {
+  if (capturing) {
     statements.push({
       Sid: 'WriteRequestCapture',
       Effect: 'Allow',
@@ -282,7 +307,7 @@ export function executionRolePolicy(spec: ResolvedModelEndpoint, refs: EndpointA
   statements.push(
     writeLogsStatement('WriteEndpointLogs', refs, [`/aws/sagemaker/Endpoints/${spec.endpointName}`]),
   );
-  statements.push(publishMetricsStatement('PublishEndpointMetrics'));
+  statements.push(publishMetricsStatement('PublishEndpointMetrics', [SAGEMAKER_METRIC_NAMESPACE.endpoints]));
   const alarms = rollbackAlarms(spec);
   if (alarms.length > 0) {
     statements.push({

@@ -246,8 +246,8 @@ describe('MlPipeline on aws', () => {
     expect(doc.Statement.map((s: Json) => s.Sid)).toEqual([
       'RunPipelineJobs',
       'RegisterModelVersions',
-      'PassTrainingRole',
-      'ReadEvaluationReports',
+      'PassJobRoles',
+      'ReadPropertyFiles',
       'UsePipelineKey',
       'GrantJobVolumeEncryption',
     ]);
@@ -262,20 +262,39 @@ describe('MlPipeline on aws', () => {
       'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn-staging',
       'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn-staging/*',
     ]);
-    const pass = sid(doc, 'PassTrainingRole');
+    const pass = sid(doc, 'PassJobRoles');
     expect(pass.Resource).toMatch(/^arn:aws:iam::123456789012:role\/churn-training-role-/);
     expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
-    expect(sid(doc, 'ReadEvaluationReports').Resource).toBe(
+    expect(sid(doc, 'ReadPropertyFiles').Resource).toEqual([
       `arn:aws:s3:::${outputs.artifactBucketName}/evaluations/*`,
-    );
+    ]);
+    // The pipeline reads reports and names the key in job requests: no Encrypt, no GenerateDataKey.
+    expect(sid(doc, 'UsePipelineKey')).toMatchObject({
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 'sagemaker.eu-west-1.amazonaws.com'],
+        },
+      },
+    });
     for (const s of doc.Statement) expect(s.Resource).not.toBe('*');
   });
 
-  it('gives the training role read on its data prefix, read-write on artifacts and pull on its repositories', () => {
+  it('gives the training role read on its data prefix, writes to its own artifact prefixes and pull on its repositories', () => {
     const doc = policy(rec, 'churn-training-policy');
     expect(sid(doc, 'ReadTrainingData').Resource).toBe(`arn:aws:s3:::${outputs.dataBucketName}/training/*`);
     expect(sid(doc, 'ListTrainingData').Condition).toEqual({ StringLike: { 's3:prefix': 'training/*' } });
-    expect(sid(doc, 'ReadWriteArtifacts').Resource).toBe(`arn:aws:s3:::${outputs.artifactBucketName}/*`);
+    const artifacts = `arn:aws:s3:::${outputs.artifactBucketName}`;
+    expect(sid(doc, 'WriteOwnArtifacts').Resource).toEqual([
+      `${artifacts}/models/pipelines-*`,
+      `${artifacts}/checkpoints/*`,
+      `${artifacts}/evaluations/*`,
+      `${artifacts}/baseline/*`,
+    ]);
+    expect(sid(doc, 'ReadArtifacts').Resource).toEqual([
+      `${artifacts}/models/*`,
+      `${artifacts}/checkpoints/*`,
+    ]);
     expect(sid(doc, 'PullImages').Resource).toEqual([
       'arn:aws:ecr:eu-west-1:123456789012:repository/churn-eval',
       'arn:aws:ecr:eu-west-1:123456789012:repository/churn-train',
@@ -308,7 +327,10 @@ describe('MlPipeline on aws', () => {
     const trust = JSON.parse(rec.one(T.role, 'churn-scheduler-role').inputs.assumeRolePolicy as string)
       .Statement[0];
     expect(trust.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
-    expect(trust.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '123456789012' } });
+    expect(trust.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': ['arn:aws:scheduler:eu-west-1:123456789012:schedule-group/default'] },
+    });
   });
 
   it('puts every regional resource in the platform region', () => {
