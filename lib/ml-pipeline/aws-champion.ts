@@ -22,7 +22,10 @@
  */
 export const CHAMPION_LOOKUP_PROGRAM = [
   'import json, os',
-  'import boto3',
+  'try:',
+  '    import boto3',
+  'except ImportError:',
+  '    raise SystemExit("the champion lookup (qualityGate.mustBeatApproved) runs in the evaluation image, which needs boto3")',
   'env = os.environ',
   'group = env["MLOPS_MODEL_GROUP"]',
   'sagemaker = boto3.client("sagemaker")',

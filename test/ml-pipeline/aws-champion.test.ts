@@ -5,7 +5,7 @@
  * model registry, from the exact command the pipeline definition gives the container.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CHAMPION_LOOKUP_PROGRAM, CONTAINER_STRING_MAX } from '../../lib/ml-pipeline/aws-champion';
@@ -300,6 +300,22 @@ describe('mustBeatApproved on aws', () => {
         inputUri: `s3://${artifacts}/champions/exec-42/`,
       });
       expect(result.stdout.trim()).toBe('champion of churn-dev: none approved');
+    });
+
+    it('says what is missing when the evaluation image has no boto3', () => {
+      const app = step(def, 'FindChampion').Arguments.AppSpecification;
+      const noBoto = path.join(work, 'no-boto3', 'boto3');
+      mkdirSync(noBoto, { recursive: true });
+      writeFileSync(path.join(noBoto, '__init__.py'), 'raise ImportError("No module named boto3")\n');
+      const [exe, ...args] = [...app.ContainerEntrypoint, ...app.ContainerArguments];
+      const done = spawnSync(exe, args, {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, PYTHONPATH: path.dirname(noBoto) },
+      });
+      expect([done.status, done.stderr.trim()]).toEqual([
+        1,
+        'the champion lookup (qualityGate.mustBeatApproved) runs in the evaluation image, which needs boto3',
+      ]);
     });
 
     it('reports nothing approved for an empty group', () => {
