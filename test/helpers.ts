@@ -44,14 +44,31 @@ export const CDK_TEST_CONTEXT = {
   '@aws-cdk/core:validateAgainstDefaultRules': true,
 };
 
-/** Adds the security validators the reference app runs: cdk-nag AwsSolutions and AWS Control Tower rules (cfn-guard). */
+/**
+ * Adds the security validators the reference app runs: cdk-nag AwsSolutions, HIPAA Security and NIST 800-53
+ * R5, and the AWS Control Tower rules (cfn-guard), reported in that order (`SECURITY_VALIDATORS`).
+ */
 export function addSecurityValidators(app: import('aws-cdk-lib').App): void {
   // Loaded here so tests that do not synthesize CDK do not pay for them.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { Validations } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-  const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
+  const { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } =
+    require('cdk-nag') as typeof import('cdk-nag');
   const { CfnGuardValidator } =
     require('@cdklabs/cdk-validator-cfnguard') as typeof import('@cdklabs/cdk-validator-cfnguard');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardValidator());
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new HIPAASecurityChecks(app),
+    new NIST80053R5Checks(app),
+    new CfnGuardValidator(),
+  );
 }
+
+/** Plugin names of `addSecurityValidators`, in report order. */
+export const SECURITY_VALIDATORS = [
+  'AwsSolutions',
+  'HIPAA.Security',
+  'NIST.800.53.R5',
+  'cdk-validator-cfnguard',
+] as const;

@@ -138,13 +138,15 @@ describe('CDK MlPipeline', () => {
     });
   });
 
-  test('passes the CloudFormation validator, cdk-nag AwsSolutions and the Control Tower rules, every acknowledgement justified', () => {
+  test('passes the CloudFormation validator, cdk-nag AwsSolutions, HIPAA Security and NIST 800-53 R5 and the Control Tower rules, every acknowledgement justified', () => {
     const checked = build(pipelineArgs(PROD) as MlPipelineProps);
     addSecurityValidators(checked.app);
     const assembly = checked.app.synth();
     const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports.map((r: any) => [r.pluginName, r.conclusion])).toEqual([
       ['AwsSolutions', 'success'],
+      ['HIPAA.Security', 'success'],
+      ['NIST.800.53.R5', 'success'],
       ['cdk-validator-cfnguard', 'success'],
     ]);
   });

@@ -79,7 +79,7 @@ describe('CDK ModelEndpoint', () => {
     });
   });
 
-  test('passes the CloudFormation validator, cdk-nag AwsSolutions and the Control Tower rules, every acknowledgement justified', () => {
+  test('passes the CloudFormation validator, cdk-nag AwsSolutions, HIPAA Security and NIST 800-53 R5 and the Control Tower rules, every acknowledgement justified', () => {
     const checked = build();
     addSecurityValidators(checked.app);
     const assembly = checked.app.synth();
@@ -92,6 +92,8 @@ describe('CDK ModelEndpoint', () => {
       ]),
     ).toEqual([
       ['AwsSolutions', 'success'],
+      ['HIPAA.Security', 'success'],
+      ['NIST.800.53.R5', 'success'],
       ['cdk-validator-cfnguard', 'success'],
     ]);
   });
