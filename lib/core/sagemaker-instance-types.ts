@@ -153,6 +153,8 @@ export const SAGEMAKER_SERVING_TYPES: Readonly<Record<string, readonly string[]>
   trn2: ['48xlarge'],
 };
 
+const SIZE_WORD = /^(nano|micro|small|medium|large|\d*xlarge)$/;
+
 /** Which SageMaker job an instance type is for. */
 export type SageMakerInstanceUse = 'training' | 'processing' | 'serving';
 
@@ -183,24 +185,31 @@ export function sagemakerInstanceTypeProblem(
 ): { message: string; fix: string } | undefined {
   const families = TYPES[use];
   const m = /^ml\.([a-z0-9-]+)\.([a-z0-9]+)$/.exec(instanceType);
-  const near = closestName(instanceType, sagemakerInstanceTypes(use));
-  const didYouMean = near ? `did you mean \`${near}\`? ` : '';
-  if (!m)
+  if (!m) {
+    const prefixed = `ml.${instanceType}`;
+    const valid =
+      /^ml\.[a-z0-9-]+\.[a-z0-9]+$/.test(prefixed) && !sagemakerInstanceTypeProblem(use, prefixed);
     return {
       message: `"${instanceType}" is not a SageMaker instance type`,
-      fix: `${didYouMean}use a type such as \`ml.m5.xlarge\``,
+      fix: valid
+        ? `did you mean \`${prefixed}\`? SageMaker types start with \`ml.\``
+        : 'use a type such as `ml.m5.xlarge`',
     };
+  }
   const [, family, size] = m;
   const sizes = families[family];
   if (!sizes)
     return {
       message: `"${instanceType}": SageMaker has no ${family} instances for ${USE_WORDS[use]}`,
-      fix: `${didYouMean}use one of the families ${Object.keys(families).join(', ')}`,
+      fix: `use one of the families ${Object.keys(families).join(', ')}`,
     };
-  if (!sizes.includes(size))
+  if (!sizes.includes(size)) {
+    // A misspelt size word (`xlarg`), not another real size: suggesting `4xlarge` for `8xlarge` would mislead.
+    const near = SIZE_WORD.test(size) ? undefined : closestName(size, sizes);
     return {
       message: `"${instanceType}": SageMaker offers ${family} for ${USE_WORDS[use]} only in sizes ${sizes.join(', ')}`,
-      fix: `${didYouMean}use one of ${sizes.map((s) => `ml.${family}.${s}`).join(', ')}`,
+      fix: `${near ? `did you mean \`ml.${family}.${near}\`? ` : ''}use one of ${sizes.map((s) => `ml.${family}.${s}`).join(', ')}`,
     };
+  }
   return undefined;
 }

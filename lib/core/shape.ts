@@ -61,9 +61,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function wrongShape(problems: ProblemList, path: string, value: unknown, shape: Shape<unknown>): undefined {
   const extra =
     typeof value === 'string' && shape.expected.startsWith('a number')
-      ? ' (give it without quotes; in YAML write 3, not "3")'
+      ? ` (without quotes; in YAML write ${value}, not "${value}")`
       : typeof value === 'number' && shape.expected === 'a string'
-        ? ' (quote it; in YAML write "3", not 3)'
+        ? ` (quote it; in YAML write "${value}", not ${value})`
         : '';
   problems.add(
     path,

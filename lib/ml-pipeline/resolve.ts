@@ -132,6 +132,8 @@ const PREFIX = /^([A-Za-z0-9!_.*'()-]+\/)+$/;
 interface Inputs {
   readonly name: string;
   readonly args: Partial<MlPipelineArgs>;
+  /** The arguments as given: tells a missing value from one the shape check refused. */
+  readonly raw: Readonly<Record<string, unknown>>;
   readonly platform: Platform;
   readonly stageDefaults: PipelineStageDefaults;
   readonly problems: ProblemList;
@@ -161,6 +163,7 @@ export function resolveMlPipeline(
   const inputs: Inputs = {
     name,
     args,
+    raw: rawArgs as unknown as Record<string, unknown>,
     platform,
     stageDefaults: PIPELINE_STAGE_DEFAULTS[platform.stage],
     problems,
@@ -448,7 +451,7 @@ function resolveEvaluation(
   };
 }
 
-function resolveQualityGate({ args, problems }: Inputs): Resolved<'qualityGate'> {
+function resolveQualityGate({ args, raw, problems }: Inputs): Resolved<'qualityGate'> {
   const gate: Partial<QualityGateArgs> = args.qualityGate ?? {};
   if (gate.metric !== undefined && !METRIC.test(gate.metric))
     problems.add(
@@ -457,7 +460,10 @@ function resolveQualityGate({ args, problems }: Inputs): Resolved<'qualityGate'>
       'use letters, digits, `_` and `-` (no dots: they separate the JSON path)',
     );
   const mustBeatApproved = gate.mustBeatApproved ?? false;
-  if (gate.metric !== undefined && gate.threshold === undefined && !mustBeatApproved)
+  // A threshold or mustBeatApproved of the wrong shape is reported already: it was meant as the bar.
+  const given = (raw.qualityGate ?? {}) as Record<string, unknown>;
+  const barGiven = given.threshold !== undefined || given.mustBeatApproved !== undefined;
+  if (gate.metric !== undefined && gate.threshold === undefined && !mustBeatApproved && !barGiven)
     problems.add(
       'qualityGate',
       'has a metric but no bar: neither `threshold` nor `mustBeatApproved`',

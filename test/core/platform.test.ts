@@ -112,3 +112,73 @@ describe('naming rules', () => {
     expect(nameProblem(name, rule)).toBe(problem);
   });
 });
+
+describe('platform keys', () => {
+  const list = (args: unknown) => {
+    const problems = new ProblemList('ModelEndpoint', 'churn');
+    resolvePlatform(args as never, problems);
+    return problems.list().map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`);
+  };
+
+  test('aws takes a KMS key ARN in its own region, not an alias or a bare key id', () => {
+    const aws = { cloud: 'aws', stage: 'prod', region: 'eu-west-1' };
+    expect(
+      list({
+        ...aws,
+        kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      }),
+    ).toEqual([]);
+    expect(
+      list({
+        ...aws,
+        kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+      }),
+    ).toEqual([]);
+    const notArn =
+      'Fix: give the key ARN, `arn:aws:kms:<region>:<account>:key/<key id>` (not an alias, alias ARN or bare key id: IAM grants and bucket encryption need the key ARN)';
+    expect(list({ ...aws, kmsKeyId: 'alias/churn' })).toEqual([
+      `platform.kmsKeyId: "alias/churn" is not a KMS key ARN. ${notArn}`,
+    ]);
+    expect(list({ ...aws, kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:alias/churn' })).toEqual([
+      `platform.kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/churn" is not a KMS key ARN. ${notArn}`,
+    ]);
+    expect(list({ ...aws, kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' })).toHaveLength(1);
+    expect(
+      list({
+        ...aws,
+        kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      }),
+    ).toEqual([
+      'platform.kmsKeyId: the key is in us-east-1, but the platform deploys to eu-west-1. Fix: use a key in eu-west-1: S3 and SageMaker need a key in their own region (a multi-Region key has a replica ARN there)',
+    ]);
+  });
+
+  test('gcp takes a crypto key id in its region, not a key version', () => {
+    const gcp = { cloud: 'gcp', stage: 'prod', region: 'europe-west4', project: 'churn-prod-4821' };
+    const key = 'projects/sec-keys-1/locations/europe-west4/keyRings/ml/cryptoKeys/churn';
+    expect(list({ ...gcp, kmsKeyId: key })).toEqual([]);
+    expect(list({ ...gcp, kmsKeyId: `${key}/cryptoKeyVersions/1` })).toEqual([
+      `platform.kmsKeyId: "${key}/cryptoKeyVersions/1" is not a Cloud KMS crypto key id. Fix: give \`projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>\` (not a key version)`,
+    ]);
+    expect(list({ ...gcp, kmsKeyId: key.replace('europe-west4', 'us-central1') })).toEqual([
+      'platform.kmsKeyId: the key is in us-central1, but the platform deploys to europe-west4. Fix: use a key ring in europe-west4: Cloud Run and regional buckets need a key in their own location',
+    ]);
+  });
+
+  test('wrong shapes and unknown keys are reported, never thrown as TypeErrors', () => {
+    expect(
+      list({ cloud: 'aws', stage: 'prod', region: 'eu-west-1', network: { subnetIds: 'subnet-1' }, tag: {} }),
+    ).toEqual([
+      'platform.tag: is not a known argument. Fix: did you mean `tags`?',
+      'platform.network.subnetIds: is the string "subnet-1", not a list of strings. Fix: give a list of strings, such as ["subnet-0abc"]',
+    ]);
+    expect(list('aws')).toEqual(['platform: is the string "aws", not an object. Fix: give an object']);
+  });
+
+  test('gcp without a stage is refused; docker defaults to dev', () => {
+    expect(list({ cloud: 'gcp', region: 'europe-west4', project: 'churn-dev-4821' })[0]).toMatch(
+      /^platform\.stage: is required on gcp: without it the stack would silently get dev's defaults/,
+    );
+    expect(list({ cloud: 'docker' })).toEqual([]);
+  });
+});

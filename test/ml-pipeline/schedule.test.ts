@@ -20,6 +20,19 @@ describe('retraining schedules', () => {
     ['cron(0 3 * * 0,5)', 'cron(0 3 ? * 1,6 *)', '0 3 * * 0,5', '0 0 3 * * 0,5', 5 * 1440],
     ['cron(0 3 * * MON-FRI)', 'cron(0 3 ? * MON-FRI *)', '0 3 * * MON-FRI', '0 0 3 * * MON-FRI', 3 * 1440],
     ['cron(0 4 1 */3 *)', 'cron(0 4 1 */3 ? *)', '0 4 1 */3 *', '0 0 4 1 */3 *', 92 * 1440],
+    // EventBridge's day of week takes no steps: the days are listed (Sunday is 1 there).
+    ['cron(0 3 * * */2)', 'cron(0 3 ? * 1,3,5,7 *)', '0 3 * * */2', '0 0 3 * * */2', 2 * 1440],
+    ['cron(0 3 * * 1-5/2)', 'cron(0 3 ? * 2,4,6 *)', '0 3 * * 1-5/2', '0 0 3 * * 1-5/2', 3 * 1440],
+    ['cron(0 3 * * mon/2)', 'cron(0 3 ? * 2,4,6 *)', '0 3 * * MON-SAT/2', '0 0 3 * * mon/2', 3 * 1440],
+    // A step from one value reads as a range to the end of the field in Vixie cron (Cloud Scheduler).
+    [
+      'cron(5/20 * * jan *)',
+      'cron(5-59/20 * * JAN ? *)',
+      '5-59/20 * * JAN *',
+      '0 5/20 * * jan *',
+      // From 31 January 23:45 to 1 January 00:05.
+      335 * 1440 + 20,
+    ],
   ])('%s is %s on aws, %s on gcp, %s on docker', (text, aws, gcp, docker, minutes) => {
     const s = parse(text);
     expect(awsScheduleExpression(s)).toBe(aws);

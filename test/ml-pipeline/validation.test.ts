@@ -202,6 +202,48 @@ describe('MlPipeline validation', () => {
     expect(error!.message).toMatch(/^MlPipeline "churn" has 4 problems in its arguments:/);
   });
 
+  it('refuses wrong shapes from config and JSON: a command string is not split into characters', () => {
+    const untyped = (overrides: Record<string, unknown>) => on(AWS, overrides as Partial<MlPipelineArgs>);
+    expect(untyped({ training: { image: 'i', command: 'python train.py' } })).toEqual([
+      'training.command: is the string "python train.py", not a list of strings',
+    ]);
+    expect(untyped({ evaluation: { command: ['python', null] } })).toEqual([
+      'evaluation.command[1]: is null',
+    ]);
+    expect(untyped({ qualityGate: { metric: 'auc', threshold: Number.NaN } })).toEqual([
+      'qualityGate.threshold: is NaN, not a number',
+    ]);
+    expect(untyped({ retentionDays: Number.POSITIVE_INFINITY, schedul: 'rate(1 day)' })).toEqual([
+      'schedul: is not a known argument',
+      'retentionDays: is Infinity, not a number',
+    ]);
+    expect(untyped({ training: { image: 'i', hyperparameters: { epochs: 10 } } })).toEqual([
+      'training.hyperparameters.epochs: is the number 10, not a string',
+    ]);
+    expect(untyped({ qualityGate: { metric: 'auc', threshold: 0.8, comparision: 'less-than' } })).toEqual([
+      'qualityGate.comparision: is not a known argument',
+    ]);
+  });
+
+  it('checks SageMaker instance types against what each job accepts', () => {
+    expect(
+      on(AWS, { aws: { trainingInstanceType: 'ml.inf2.xlarge', evaluationInstanceType: 'ml.g5.xlarge' } }),
+    ).toEqual([
+      'aws.trainingInstanceType: "ml.inf2.xlarge": SageMaker has no inf2 instances for training jobs',
+    ]);
+    expect(on(AWS, { aws: { evaluationInstanceType: 'ml.p4d.24xlarge' } })).toEqual([
+      'aws.evaluationInstanceType: "ml.p4d.24xlarge": SageMaker has no p4d instances for processing jobs (the evaluation)',
+    ]);
+  });
+
+  it('names the pipeline after the stack when the stack is not its stage', () => {
+    const spec = resolveMlPipeline('churn', pipelineArgs(AWS), AWS, { stack: 'alice-dev' });
+    expect([spec.pipelineName, spec.repositoryName]).toEqual(['churn-alice-dev', 'churn-alice-dev']);
+    expect(resolveMlPipeline('churn', pipelineArgs(AWS), AWS, { stack: 'dev' }).pipelineName).toBe(
+      'churn-dev',
+    );
+  });
+
   it('registers nothing, not even itself, when the arguments are bad', async () => {
     let thrown: unknown;
     const rec = await recordProgram(() => {

@@ -270,3 +270,148 @@ describe('validation', () => {
     expect(() => resolve(endpointArgs(GCP_STAGING, { invokers: [output] }))).not.toThrow();
   });
 });
+
+/** The problems of untyped arguments (stack config, JSON), as `path: message. Fix: fix`. */
+function problemsOf(args: Record<string, unknown>, platform: unknown = AWS_PROD): string[] {
+  const err = thrown(() => resolveModelEndpoint('churn', args as never, platform as never));
+  expect(err).toBeInstanceOf(ValidationError);
+  return (err as ValidationError).problems.map((p) => `${p.path}: ${p.message}. Fix: ${p.fix}`);
+}
+
+describe('strict arguments from config and JSON', () => {
+  const base = { version: 'v3', image: ECR_IMAGE };
+
+  test('a string where a list belongs is refused, not iterated', () => {
+    expect(problemsOf({ ...base, invokers: 'fraud-api' })).toEqual([
+      'invokers: is the string "fraud-api", not a list of strings. Fix: give a list of strings, such as `["churn-api"]`',
+    ]);
+  });
+
+  test('challengers as an object, or with null elements, are refused', () => {
+    expect(problemsOf({ ...base, challengers: { name: 'b', image: ECR_IMAGE, trafficPercent: 10 } })).toEqual(
+      [
+        'challengers: is an object, not a list of objects. Fix: give a list of objects, such as `[{ name: "candidate", image, trafficPercent: 10 }]`',
+      ],
+    );
+    expect(problemsOf({ ...base, challengers: [null] })).toEqual([
+      'challengers[0]: is null. Fix: remove it, or give an object',
+    ]);
+    expect(problemsOf({ ...base, challengers: [{ name: 'b', image: ECR_IMAGE }] })).toEqual([
+      'challengers[0].trafficPercent: is required. Fix: give a number, such as `10`',
+    ]);
+  });
+
+  test('a version YAML read as a number says so, rather than "is required"', () => {
+    expect(problemsOf({ ...base, version: 3 })).toEqual([
+      'version: is the number 3, not a string. Fix: give a string, such as `"v3"` (quote it; in YAML write "3", not 3)',
+    ]);
+  });
+
+  test('NaN and Infinity never pass', () => {
+    expect(
+      problemsOf({
+        ...base,
+        minInstances: Number.NaN,
+        maxInstances: Number.POSITIVE_INFINITY,
+        rollout: { canaryPercent: Number.NEGATIVE_INFINITY },
+      }),
+    ).toEqual([
+      'minInstances: is NaN, not a number. Fix: give a number',
+      'maxInstances: is Infinity, not a number. Fix: give a number',
+      'rollout.canaryPercent: is -Infinity, not a number. Fix: give a number',
+    ]);
+  });
+
+  test('numbers written as strings, and environment values that are not strings, are refused', () => {
+    expect(problemsOf({ ...base, capturePercent: '10', environment: { WORKERS: 4, DEBUG: false } })).toEqual([
+      'capturePercent: is the string "10", not a number. Fix: give a number (without quotes; in YAML write 10, not "10")',
+      'environment.WORKERS: is the number 4, not a string. Fix: give a string (quote it; in YAML write "4", not 4)',
+      'environment.DEBUG: is the boolean false, not a string. Fix: give a string',
+    ]);
+  });
+
+  test('misspelt keys are reported with the key they were meant to be, nested ones too', () => {
+    expect(
+      problemsOf({
+        ...base,
+        minInstance: 2,
+        rolout: { strategy: 'canary' },
+        aws: { instanceTyp: 'ml.m5.large' },
+      }),
+    ).toEqual([
+      'minInstance: is not a known argument. Fix: did you mean `minInstances`?',
+      'rolout: is not a known argument. Fix: did you mean `rollout`?',
+      'aws.instanceTyp: is not a known argument. Fix: did you mean `instanceType`?',
+    ]);
+    expect(problemsOf({ ...base, rollout: { stratgy: 'canary' } }, AWS_PROD)).toEqual([
+      'rollout.stratgy: is not a known argument. Fix: did you mean `strategy`?',
+    ]);
+  });
+
+  test('platform keys and values are shape-checked too', () => {
+    expect(problemsOf(base, { ...AWS_PROD, stag: 'prod', retainOnDelete: 'false' })).toEqual([
+      'platform.stag: is not a known argument. Fix: did you mean `stage`?',
+      'platform.retainOnDelete: is the string "false", not true or false. Fix: give true or false',
+    ]);
+  });
+
+  test('arguments that are not an object are refused', () => {
+    expect(problemsOf([] as never)).toEqual([
+      'args: no arguments were given. Fix: pass at least `{ version, image }`',
+    ]);
+  });
+
+  test('an instance type SageMaker does not serve on is refused offline', () => {
+    expect(problemsOf({ ...base, aws: { instanceType: 'ml.p3dn.24xlarge' } })).toEqual([
+      'aws.instanceType: "ml.p3dn.24xlarge": SageMaker has no p3dn instances for endpoints. Fix: use one of the families ' +
+        'c4, c5, c5d, c6g, c6gd, c6gn, c6i, c6in, c7g, c7i, c8g, dl1, g4dn, g5, g6, g6e, g7e, inf1, inf2, m4, m5, m5d, m6g, m6gd, m6i, m7i, m8g, p2, p3, p4d, p4de, p5, p5e, p5en, p6-b200, p6-b300, p6e-gb200, r5, r5d, r6g, r6gd, r6i, r7gd, r7i, r8g, t2, trn1, trn1n, trn2',
+    ]);
+  });
+
+  test('a registry version needs its image repository, and both ARNs are checked', () => {
+    const access = { bucketName: 'churn-artifacts', prefix: 'models/' };
+    expect(
+      problemsOf({
+        version: 'v3',
+        modelAccess: access,
+        aws: { modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn' },
+      }),
+    ).toEqual([
+      "aws.imageRepositoryArn: is required with aws.modelPackageArn: the endpoint's role may pull only from the package's image repository. Fix: give the ECR repository ARN of the package's image (an MlPipeline's registry)",
+      'aws.modelPackageArn: "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn" is not a versioned model package ARN. Fix: give `arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>`, such as `MlPipeline.registeredModelArn(3)`',
+    ]);
+    const spec = resolveModelEndpoint(
+      'churn',
+      {
+        version: 'v3',
+        modelAccess: access,
+        aws: {
+          modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
+          imageRepositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/churn-training-prod',
+        },
+      },
+      AWS_PROD,
+    );
+    expect(spec.aws.imageRepositoryArn).toBe(
+      'arn:aws:ecr:eu-west-1:123456789012:repository/churn-training-prod',
+    );
+  });
+
+  test('aws and gcp need a stage: without one the stack would get dev defaults silently', () => {
+    expect(problemsOf(base, { cloud: 'aws', region: 'eu-west-1' })).toEqual([
+      "platform.stage: is required on aws: without it the stack would silently get dev's defaults (no deletion protection, no rollback alarms, scale to zero). Fix: set `stage` to one of dev, staging, prod (stack config `mlops:stage`; CDK: `stage` in context key `mlops`)",
+    ]);
+    expect(resolveModelEndpoint('churn', base, { cloud: 'docker' }).platform.stage).toBe('dev');
+  });
+
+  test('the default name carries the stack when it is not the stage, and stays when it is', () => {
+    expect(resolveModelEndpoint('churn', base, AWS_PROD, { stack: 'prod' }).endpointName).toBe('churn-prod');
+    expect(resolveModelEndpoint('churn', base, AWS_DEV, { stack: 'alice-dev' }).endpointName).toBe(
+      'churn-alice-dev',
+    );
+    expect(
+      resolveModelEndpoint('churn', { ...base, endpointName: 'churn-dev' }, AWS_DEV, { stack: 'alice-dev' })
+        .endpointName,
+    ).toBe('churn-dev');
+  });
+});
