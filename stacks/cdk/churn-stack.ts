@@ -37,7 +37,11 @@ export class ChurnStack extends Stack {
     });
     this.endpoint = new ModelEndpoint(this, 'churn', {
       version: release.version,
-      aws: { modelPackageArn: this.pipeline.registeredModelArn(release.modelPackageVersion) },
+      aws: {
+        modelPackageArn: this.pipeline.registeredModelArn(release.modelPackageVersion),
+        // The pipeline registers packages whose serving image lives in its own repository.
+        imageRepositoryArn: this.pipeline.repository.repositoryArn,
+      },
       modelAccess: {
         bucketName: this.pipeline.artifactBucketName,
         prefix: 'models/',
