@@ -5,6 +5,7 @@ import { AWS_PROD, DOCKER_DEV, GCP_STAGING, endpointArgs, thrown } from '../help
 import { pipelineArgs } from '../ml-pipeline/fixtures';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+const REPOSITORY = 'arn:aws:ecr:eu-west-1:123456789012:repository/churn-training-prod';
 
 describe('modelAccess: serving artifacts kept elsewhere', () => {
   test('aws: the execution role reads the prefix and decrypts with the given key', async () => {
@@ -13,7 +14,10 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
         new ModelEndpoint('churn', {
           platform: AWS_PROD,
           version: 'v3',
-          aws: { modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3' },
+          aws: {
+            modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
+            imageRepositoryArn: pulumi.output(REPOSITORY),
+          },
           modelAccess: { bucketName: pulumi.output('churn-artifacts'), prefix: 'models/', kmsKeyId: KEY },
         }),
     );
@@ -27,7 +31,12 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:DescribeKey'],
       Resource: KEY,
+      Condition: {
+        StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 'sagemaker.eu-west-1.amazonaws.com'] },
+      },
     });
+    // The package's image is pulled from the repository named for it, and from no other.
+    expect(bySid.PullServingImages.Resource).toEqual([REPOSITORY]);
     expect(rec.one('aws:sagemaker/model:Model').inputs.primaryContainer).toEqual({
       modelPackageName: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
       environment: { MLOPS_MODEL_VERSION: 'v3' },
@@ -40,7 +49,10 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
         new ModelEndpoint('churn', {
           platform: AWS_PROD,
           version: 'v3',
-          aws: { modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3' },
+          aws: {
+            modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
+            imageRepositoryArn: REPOSITORY,
+          },
           modelAccess: { bucketName: 'churn-artifacts', prefix: 'models/' },
           challengers: [
             {
@@ -64,6 +76,14 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
         environment: { MLOPS_MODEL_VERSION: 'v3' },
       },
     });
+    const doc = JSON.parse(
+      rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-execution-policy').inputs.policy as string,
+    );
+    // Each variant's repository: the package's (named) and the challenger's (read from its image).
+    expect(doc.Statement.find((s: { Sid: string }) => s.Sid === 'PullServingImages').Resource).toEqual([
+      'arn:aws:ecr:eu-west-1:123456789012:repository/churn-b',
+      REPOSITORY,
+    ]);
   });
 
   test('gcp: the runtime account may view the bucket', async () => {

@@ -150,17 +150,20 @@ describe('ModelEndpoint on aws, prod', () => {
     });
   });
 
-  test('only S3 logging for buckets of this account may write into the access-log bucket', () => {
+  test('only S3 logging of the capture bucket may write into the access-log bucket, under its prefix', () => {
     const policy = JSON.parse(
       rec.one('aws:s3/bucketPolicy:BucketPolicy', 'churn-access-logs-policy').inputs.policy as string,
     );
+    const capture = rec.one('aws:s3/bucket:Bucket', 'churn-capture').inputs.bucket as string | undefined;
     expect(policy.Statement[1]).toEqual({
-      Sid: 'AllowS3ServerAccessLogs',
       Effect: 'Allow',
       Principal: { Service: 'logging.s3.amazonaws.com' },
       Action: 's3:PutObject',
-      Resource: expect.stringMatching(/^arn:aws:s3:::churn-access-logs-[0-9a-f]{7}\/\*$/),
-      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      Resource: expect.stringMatching(/^arn:aws:s3:::churn-access-logs-[0-9a-f]{7}\/churn-capture\/\*$/),
+      Condition: {
+        ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${capture ?? autoName('churn-capture')}` },
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+      },
     });
   });
 

@@ -1,0 +1,132 @@
+/**
+ * The reference churn system as each engine deploys it to prod (the Pulumi program with `Pulumi.prod.yaml`,
+ * and the CDK stack from the same file), reduced to what the IAM simulation needs.
+ */
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { readProject, readStackConfig } from '../../../lib/cli/stack-config';
+import { recordProgram } from '../../../lib/testing';
+import { ChurnStack } from '../../../stacks/cdk/churn-stack';
+import { churnSystem, type Release, type TrainingConfig } from '../../../stacks/pulumi/system';
+import { CDK_TEST_CONTEXT } from '../../helpers';
+import type { IamWorld } from './simulate';
+import { cdkWorld, pulumiState, pulumiWorld, resolveCfn, type CfnTemplate } from './worlds';
+
+type Json = any;
+
+export interface ReferenceStack {
+  readonly engine: 'pulumi' | 'cdk';
+  readonly world: IamWorld;
+  /** The SageMaker pipeline definition, as deployed. */
+  readonly definition: Json;
+  readonly pipelineName: string;
+  /** The model the endpoint serves: its package, and the repository its image is pulled from. */
+  readonly servedRepositoryArn: string;
+  readonly endpointName: string;
+  /** Buckets by purpose: `data`, `artifacts`, `capture`. */
+  readonly buckets: Readonly<Record<'data' | 'artifacts' | 'capture', string>>;
+  /** The pipeline's key and the endpoint's key. */
+  readonly keys: Readonly<Record<'pipeline' | 'endpoint', string>>;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+function prodConfig() {
+  const project = readProject(ROOT);
+  return { project, config: readStackConfig(project, 'prod') };
+}
+
+/** The roles of the reference system, by short name. */
+export const ROLES = ['pipeline', 'training', 'champion', 'scheduler', 'execution', 'invoker'] as const;
+
+export async function pulumiReference(): Promise<ReferenceStack> {
+  const { project, config } = prodConfig();
+  const rec = await recordProgram(() => churnSystem(), { project: project.name, stack: 'prod', config });
+  const world = pulumiWorld(
+    rec,
+    {
+      pipeline: 'churn-training-pipeline-role',
+      training: 'churn-training-training-role',
+      champion: 'churn-training-champion-role',
+      scheduler: 'churn-training-scheduler-role',
+      execution: 'churn-execution-role',
+    },
+    { invoker: 'churn-api' },
+  );
+  const pipeline = rec.one('aws:sagemaker/pipeline:Pipeline');
+  const bucket = (name: string) => rec.one('aws:s3/bucket:Bucket', name);
+  const key = (name: string) => rec.one('aws:kms/key:Key', name);
+  return {
+    engine: 'pulumi',
+    world,
+    definition: JSON.parse(pipeline.inputs.pipelineDefinition as string),
+    pipelineName: pipeline.inputs.pipelineName as string,
+    servedRepositoryArn: pulumiState(rec.one('aws:ecr/repository:Repository')).arn as string,
+    endpointName: rec.one('aws:sagemaker/endpoint:Endpoint').inputs.name as string,
+    buckets: {
+      data: pulumiState(bucket('churn-training-data')).bucket as string,
+      artifacts: pulumiState(bucket('churn-training-artifacts')).bucket as string,
+      capture: pulumiState(bucket('churn-capture')).bucket as string,
+    },
+    keys: {
+      pipeline: pulumiState(key('churn-training-key')).arn as string,
+      endpoint: pulumiState(key('churn-key')).arn as string,
+    },
+  };
+}
+
+export function cdkReference(): ReferenceStack {
+  const { config } = prodConfig();
+  const app = new App({
+    context: { mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' }, ...CDK_TEST_CONTEXT },
+  });
+  const stack = new ChurnStack(app, 'churn-prod', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+    release: config['churn:release'] as Release,
+    training: config['churn:training'] as TrainingConfig,
+    invokers: config['churn:invokers'] as string[],
+  });
+  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const world = cdkWorld(
+    template,
+    {
+      pipeline: 'churntrainingPipelineRole',
+      training: 'churntrainingTrainingRole',
+      champion: 'churntrainingChampionRole',
+      scheduler: 'churntrainingSchedulerRole',
+      execution: 'churnExecutionRole',
+    },
+    { invoker: 'churn-api' },
+  );
+  const one = (type: string, prefix: string) => {
+    const found = Object.entries(template.Resources).filter(
+      ([id, r]) => r.Type === type && id.startsWith(prefix),
+    );
+    if (found.length !== 1) throw new Error(`expected one ${type} ${prefix}*, found ${found.length}`);
+    return found[0];
+  };
+  const [, pipeline] = one('AWS::SageMaker::Pipeline', 'churntraining');
+  const ref = (type: string, prefix: string) => resolveCfn(template, { Ref: one(type, prefix)[0] });
+  const arn = (type: string, prefix: string) =>
+    resolveCfn(template, { 'Fn::GetAtt': [one(type, prefix)[0], 'Arn'] });
+  return {
+    engine: 'cdk',
+    world,
+    definition: JSON.parse(
+      resolveCfn(template, pipeline.Properties!.PipelineDefinition.PipelineDefinitionBody),
+    ),
+    pipelineName: pipeline.Properties!.PipelineName,
+    servedRepositoryArn: arn('AWS::ECR::Repository', 'churntraining'),
+    endpointName: one('AWS::SageMaker::Endpoint', 'churn')[1].Properties!.EndpointName,
+    buckets: {
+      data: ref('AWS::S3::Bucket', 'churntrainingData'),
+      artifacts: ref('AWS::S3::Bucket', 'churntrainingArtifacts'),
+      capture: ref('AWS::S3::Bucket', 'churnCapture'),
+    },
+    keys: {
+      pipeline: arn('AWS::KMS::Key', 'churntrainingKey'),
+      endpoint: arn('AWS::KMS::Key', 'churnKey'),
+    },
+  };
+}
