@@ -1,5 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { PlatformArgs } from './platform';
+import { isRecord, mergePlatform } from './platform-merge';
+
+export { mergePlatform } from './platform-merge';
 
 /**
  * The platform a Pulumi construct deploys to: the stack's Pulumi config, with `overrides` (a construct's
@@ -38,32 +41,4 @@ export function platformFromConfig(overrides?: Partial<PlatformArgs>): PlatformA
     enableApis: mlops.getBoolean('enableApis'),
   };
   return mergePlatform(fromConfig, overrides);
-}
-
-/**
- * `overrides` over `base` by the rules of `platformFromConfig`; undefined fields are dropped, and the
- * result is undefined when no field is left.
- */
-export function mergePlatform(
-  base: Partial<PlatformArgs> | undefined,
-  overrides: Partial<PlatformArgs> | undefined,
-): PlatformArgs | undefined {
-  const merged: Record<string, unknown> = { ...defined(base), ...defined(overrides) };
-  if (
-    base?.tags !== undefined &&
-    overrides?.tags !== undefined &&
-    isRecord(base.tags) &&
-    isRecord(overrides.tags)
-  )
-    merged.tags = { ...base.tags, ...overrides.tags };
-  return Object.keys(merged).length > 0 ? (merged as unknown as PlatformArgs) : undefined;
-}
-
-function defined(value: Partial<PlatformArgs> | undefined): Record<string, unknown> {
-  if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

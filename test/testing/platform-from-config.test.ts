@@ -1,5 +1,5 @@
 import { ModelEndpoint, platformFromConfig as fromPackageRoot } from '../../lib';
-import { mergePlatform } from '../../lib/core/platform-config';
+import { mergePlatform } from '../../lib/core/platform-merge';
 import { platformFromConfig, recordProgram } from '../../lib/testing';
 
 const STACK = {
