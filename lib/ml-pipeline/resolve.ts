@@ -411,13 +411,15 @@ function resolveBucketNames({ name, platform, problems }: Inputs, pipelineName: 
       );
   }
   if (platform.cloud === 'aws') {
-    // S3 buckets are auto-named `<construct name>-<role>-<7 characters>`; the longest role is `access-logs`.
-    const problem = s3BucketNameProblem(`${name}-access-logs-0000000`);
+    // S3 buckets are auto-named `<construct name>-<role>-<7 characters>`; the longest role is `access-logs`,
+    // or `replica-access-logs` when the buckets replicate to platform.replicaRegion.
+    const longest = platform.replicaRegion ? 'replica-access-logs' : 'access-logs';
+    const problem = s3BucketNameProblem(`${name}-${longest}-0000000`);
     if (problem)
       problems.add(
         'name',
         `${problem} (buckets are auto-named after the construct)`,
-        `give the construct a name that S3 accepts in bucket names: ${S3_BUCKET_NAME_RULE}, at most 43 characters`,
+        `give the construct a name that S3 accepts in bucket names: ${S3_BUCKET_NAME_RULE}, at most ${63 - longest.length - 9} characters`,
       );
   }
   return buckets;

@@ -10,7 +10,8 @@ import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
 import { ModelEndpoint } from '../../lib/model-endpoint/pulumi';
 import { recordProgram, type Recording } from '../../lib/testing';
 import { autoName, MOCK_AWS_ACCOUNT } from '../../lib/testing/mock-outputs';
-import { AWS_PROD, endpointArgs } from '../helpers';
+import { S3_BUCKET_NAME_RULE } from '../../lib/blocks/bucket-names';
+import { AWS_PROD, endpointArgs, thrown } from '../helpers';
 import { pipelineArgs } from '../ml-pipeline/fixtures';
 
 const T = {
@@ -316,4 +317,23 @@ describe('replication on Pulumi aws (platform.replicaRegion)', () => {
       'churn-replica-access-logs',
     ]);
   });
+});
+
+test('with replicas, the construct name leaves room for the longest bucket name, <name>-replica-access-logs-<7>', () => {
+  const name = 'c'.repeat(36);
+  const err = thrown(
+    () => new MlPipeline(name, pipelineArgs({ ...AWS_PROD, replicaRegion: 'eu-central-1' })),
+  );
+  expect(err.message).toBe(
+    `MlPipeline "${name}" has 1 problem in its arguments:\n` +
+      `  - name: "${name}-replica-access-logs-0000000" must be 3 to 63 characters long for S3 (buckets are auto-named after the construct). Fix: give the construct a name that S3 accepts in bucket names: ${S3_BUCKET_NAME_RULE}, at most 35 characters.`,
+  );
+});
+
+test('a 35-character name with replicas, and a 36-character one without, are accepted', async () => {
+  const rec = await recordProgram(() => {
+    new MlPipeline('c'.repeat(35), pipelineArgs({ ...AWS_PROD, replicaRegion: 'eu-central-1' }));
+    new MlPipeline('d'.repeat(36), pipelineArgs(AWS_PROD));
+  });
+  expect(rec.ofType(T.bucket).map((b) => b.name)).toContain(`${'c'.repeat(35)}-replica-access-logs`);
 });
