@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RecordedResource } from '../../../lib/testing';
@@ -198,10 +198,13 @@ export class DockerApplier {
     for (const n of networks.slice(1))
       docker(['network', 'connect', ...(n.aliases ?? []).flatMap((a) => ['--alias', a]), n.name, name]);
     for (const u of i.uploads ?? []) {
+      // As the provider does: the file arrives in a tar stream, with its parent folders.
       const dir = mkdtempSync(path.join(tmpdir(), 'mlops-upload-'));
-      const file = path.join(dir, path.basename(u.file));
-      writeFileSync(file, u.content, { mode: u.executable ? 0o755 : 0o644 });
-      docker(['cp', file, `${name}:${u.file}`]);
+      const relative = String(u.file).replace(/^\/+/, '');
+      mkdirSync(path.join(dir, path.dirname(relative)), { recursive: true });
+      writeFileSync(path.join(dir, relative), u.content, { mode: u.executable ? 0o755 : 0o644 });
+      const tar = execFileSync('tar', ['-C', dir, '--owner=0', '--group=0', '-cf', '-', relative]);
+      execFileSync('docker', ['cp', '-', `${name}:/`], { input: tar, stdio: ['pipe', 'pipe', 'pipe'] });
     }
     if (i.start === false) return name;
     docker(['start', name]);
