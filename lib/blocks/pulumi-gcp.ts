@@ -57,22 +57,36 @@ export interface GcpKey {
   readonly key?: kms.CryptoKey;
 }
 
+/** Where a key is made, when not in the platform's region: its Cloud KMS location and a name suffix. */
+export interface GcpKeyPlace {
+  /** Cloud KMS location (`europe`, `eur4`). */
+  readonly location: string;
+  /** Appended to the logical and physical names (`-buckets`). */
+  readonly suffix: string;
+}
+
 /**
- * The platform's key when it brings one, otherwise a regional key ring and key (in the resources' region,
- * as CMEK requires). Cloud KMS never deletes key rings; the key's material is kept on delete too.
+ * The platform's key when it brings one, otherwise a key ring and key in the resources' region (CMEK needs a
+ * key in the resource's location), or in `place` for resources elsewhere (multi-region buckets). Cloud KMS never
+ * deletes key rings; the key's material is kept on delete too.
  */
-export function gcpCustomerKey(name: string, ctx: GcpChildContext): GcpKey {
+export function gcpCustomerKey(name: string, ctx: GcpChildContext, place?: GcpKeyPlace): GcpKey {
   if (ctx.platform.kmsKeyId) return { keyId: pulumi.output(ctx.platform.kmsKeyId) };
   const keep = { ...childOptions(ctx), retainOnDelete: ctx.platform.retainOnDelete };
+  const suffix = place?.suffix ?? '';
   const keyRing = new kms.KeyRing(
-    `${name}-keyring`,
-    { name: `${name}-${ctx.platform.stage}`, location: ctx.platform.region, project: ctx.platform.project },
+    `${name}${suffix}-keyring`,
+    {
+      name: `${name}-${ctx.platform.stage}${suffix}`,
+      location: place?.location ?? ctx.platform.region,
+      project: ctx.platform.project,
+    },
     keep,
   );
   const key = new kms.CryptoKey(
-    `${name}-key`,
+    `${name}${suffix}-key`,
     {
-      name: `${name}-${ctx.platform.stage}`,
+      name: `${name}-${ctx.platform.stage}${suffix}`,
       keyRing: keyRing.id,
       rotationPeriod: GCP_KEY_ROTATION,
       purpose: 'ENCRYPT_DECRYPT',

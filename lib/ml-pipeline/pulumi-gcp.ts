@@ -15,6 +15,8 @@ import * as storage from '@pulumi/gcp/storage';
 import * as workflows from '@pulumi/gcp/workflows';
 import { mlPipelineApis } from '../blocks/gcp-apis';
 import { IamSettle } from '../blocks/gcp-iam-settle';
+import { kmsLocationOfBucket } from '../blocks/gcp-kms-locations';
+import { gcsLocation } from '../blocks/gcp-locations';
 import { RUN_OPERATIONS_GET, runOperationsReaderRoleId } from '../blocks/gcp-roles';
 import {
   childOptions,
@@ -50,6 +52,11 @@ export interface MlPipelineGcpChildren {
   readonly pipelineAccount: serviceaccount.Account;
   /** The key the construct created; undefined when the platform brought one. */
   readonly key?: kms.CryptoKey;
+  /**
+   * The buckets' own key, in their location, when `platform.bucketLocation` puts them outside the region;
+   * undefined for regional buckets or when the platform brought a key.
+   */
+  readonly bucketKey?: kms.CryptoKey;
   /** Undefined when retraining is on demand only. */
   readonly schedule?: cloudscheduler.Job;
   readonly schedulerAccount?: serviceaccount.Account;
@@ -73,14 +80,17 @@ export function renderGcp(
     retainOnDelete: spec.platform.retainOnDelete,
   });
   const { keyId, key } = gcpCustomerKey(name, ctx);
-  const keyGrant = (id: string, member: pulumi.Input<string>) =>
-    new kms.CryptoKeyIAMMember(
-      `${name}-${id}-agent-key`,
-      { cryptoKeyId: keyId, role: ENCRYPTER, member },
-      opts,
-    );
+  // Cloud Storage takes a key only from the bucket's own location: buckets in a dual- or multi-region get a key
+  // there (the platform's own key is used as given).
+  const bucketLocation = bucketLocationOf(spec);
+  const bucketKey =
+    bucketLocation === region
+      ? { keyId, key: undefined }
+      : gcpCustomerKey(name, ctx, { location: kmsLocationOfBucket(bucketLocation), suffix: '-buckets' });
+  const keyGrant = (id: string, member: pulumi.Input<string>, cryptoKeyId: pulumi.Input<string> = keyId) =>
+    new kms.CryptoKeyIAMMember(`${name}-${id}-agent-key`, { cryptoKeyId, role: ENCRYPTER, member }, opts);
   const vertexAgent = serviceAgentMember(name, 'aiplatform', ctx);
-  const storageKey = keyGrant('storage', serviceAgentMember(name, 'storage', ctx));
+  const storageKey = keyGrant('storage', serviceAgentMember(name, 'storage', ctx), bucketKey.keyId);
   const registryKey = keyGrant('artifact-registry', serviceAgentMember(name, 'artifactregistry', ctx));
   const runKey = keyGrant('run', serviceAgentMember(name, 'run', ctx));
   const workflowsKey = keyGrant('workflows', serviceAgentMember(name, 'workflows', ctx));
@@ -97,12 +107,12 @@ export function renderGcp(
       `${name}-${role}`,
       {
         name: bucketName,
-        location: region,
+        location: bucketLocation,
         project,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',
         versioning: { enabled: true },
-        encryption: { defaultKmsKeyName: keyId },
+        encryption: { defaultKmsKeyName: bucketKey.keyId },
         lifecycleRules: bucketLifecycleRules(spec),
         labels: ctx.labels,
       },
@@ -385,11 +395,26 @@ export function renderGcp(
       trainerAccount,
       pipelineAccount,
       key,
+      bucketKey: bucketKey.key,
       schedule,
       schedulerAccount,
       apis,
     },
   };
+}
+
+/**
+ * The buckets' location: the platform's region, or the dual-region or multi-region that `platform.bucketLocation`
+ * asks for (`lib/blocks/gcp-locations.ts`). A region is given as the platform names it, so existing buckets see no
+ * change.
+ */
+function bucketLocationOf(spec: ResolvedMlPipeline): string {
+  const { region, bucketLocation: choice } = spec.platform;
+  if (choice === 'region') return region;
+  const location = gcsLocation(region, choice);
+  // Platform validation refuses a choice with no location for the region (gcsLocationProblem).
+  if (!location) throw new Error(`no ${choice} Cloud Storage location contains ${region}`);
+  return location;
 }
 
 /** A project role with only `run.operations.get`; its full name, for a grant. */
