@@ -56,10 +56,15 @@ export const HYPERPARAMETERS = { 'max-depth': '6', 'n-estimators': '300' };
 
 export function churnSystem() {
   const config = new pulumi.Config();
-  const onDocker = new pulumi.Config('mlops').get('cloud') === 'docker';
-  // On docker the first `pulumi up` comes before any model is trained: the release is set after the first
-  // run registers one. Everywhere else a release is required.
-  const release = onDocker ? config.getObject<Release>('release') : config.requireObject<Release>('release');
+  const cloud = new pulumi.Config('mlops').get('cloud');
+  const onDocker = cloud === 'docker';
+  // On docker and gcp the first `pulumi up` comes before any model is trained (the model is served from the
+  // pipeline's own store, which that deploy creates): the release is set after the first run registers one.
+  // On aws a release is required.
+  const release =
+    onDocker || cloud === 'gcp'
+      ? config.getObject<Release>('release')
+      : config.requireObject<Release>('release');
   const training = config.requireObject<TrainingConfig>('training');
 
   const pipeline = new MlPipeline('churn-training', {
