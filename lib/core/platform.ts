@@ -13,7 +13,11 @@ export interface PlatformArgs {
    * object over the config). CDK constructs accept only `aws`.
    */
   readonly cloud?: Cloud;
-  /** Deployment stage; selects the defaults (prod: canary with rollback, retention, two instances). Default `dev`. */
+  /**
+   * Deployment stage; selects the defaults (prod: canary with rollback, retention, two instances). Required
+   * on aws and gcp (dev's defaults are the least safe, so they are never assumed there). Default `dev` on
+   * docker only.
+   */
   readonly stage?: Stage;
   /** Region (`eu-west-1`, `europe-west4`). Required on aws and gcp (CDK: the stack's region); ignored on docker. Default: none. */
   readonly region?: string;
@@ -25,9 +29,10 @@ export interface PlatformArgs {
    */
   readonly tags?: Record<string, string>;
   /**
-   * An existing customer-managed key to encrypt with: a KMS key ARN on aws, a Cloud KMS crypto key id
-   * (`projects/P/locations/L/keyRings/R/cryptoKeys/K`) on gcp. Default: each construct creates its own key
-   * with rotation on.
+   * An existing customer-managed key to encrypt with: a KMS key ARN in the platform's region on aws
+   * (`arn:aws:kms:<region>:<account>:key/<uuid or mrk- id>`; not an alias: IAM grants need the key ARN), a
+   * Cloud KMS crypto key id (`projects/P/locations/L/keyRings/R/cryptoKeys/K`, L the platform's region for
+   * regional buckets) on gcp. Default: each construct creates its own key with rotation on.
    */
   readonly kmsKeyId?: string;
   /** Private networking. Default: none (each cloud's managed network, with no public ingress). */
