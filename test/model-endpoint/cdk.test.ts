@@ -59,6 +59,55 @@ describe('CDK ModelEndpoint', () => {
     });
   });
 
+  test('autoscaling uses its service-linked role: the only role is the execution role, which trusts SageMaker for this account', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ServiceNamespace: 'sagemaker',
+      ResourceId: 'endpoint/churn-prod/variant/primary',
+      RoleARN: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      ScalingTargetId: { Ref: Match.stringLikeRegexp('^churnScalingTarget') },
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        TargetValue: 600,
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
+      },
+    });
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement)).toEqual([
+      [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'sagemaker.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: {
+              'aws:SourceArn': [
+                {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':sagemaker:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':*',
+                    ],
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      ],
+    ]);
+  });
+
   test('old endpoint configurations, the key and the capture bucket are retained', () => {
     template.hasResource('AWS::SageMaker::EndpointConfig', {
       DeletionPolicy: 'Retain',
