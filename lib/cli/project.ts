@@ -120,7 +120,8 @@ function typeName(key: string, decl: Record<string, unknown>, fail: (message: st
 
 /** Whether a value (from YAML, or a string as `pulumi config set` stores it) has a declared type. */
 export function matchesType(value: unknown, type: string): boolean {
-  if (type === 'string') return typeof value === 'string';
+  // A scalar in a stack file is a string to Pulumi (`x: 42` reads as "42"), so any scalar is a string.
+  if (type === 'string') return ['string', 'number', 'boolean'].includes(typeof value);
   if (type === 'integer')
     return (
       (typeof value === 'number' && Number.isInteger(value)) ||

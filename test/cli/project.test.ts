@@ -17,12 +17,14 @@ describe('the project file, read as the Pulumi CLI reads it', () => {
   test('config values: bare, typed default, nested value; the stack file wins; keys without a namespace are the project’s', () => {
     const dir = project({
       'Pulumi.yaml':
-        'name: fraud\nruntime: nodejs\nconfig:\n  team: ml\n  size:\n    type: integer\n    default: 2\n  aws:tags:\n    value:\n      owner: ml\n  flags:\n    type: array\n    items:\n      type: string\n    default: [a]\n',
-      'Pulumi.dev.yaml': 'config:\n  size: 5\n  mlops:cloud: docker\n',
+        'name: fraud\nruntime: nodejs\nconfig:\n  team: ml\n  size:\n    type: integer\n    default: 2\n  aws:tags:\n    value:\n      owner: ml\n  flags:\n    type: array\n    items:\n      type: string\n    default: [a]\n  version:\n    type: string\n',
+      'Pulumi.dev.yaml': 'config:\n  size: 5\n  mlops:cloud: docker\n  version: 3\n',
     });
     expect(readStackConfig(readProject(dir), 'dev')).toEqual({
       'fraud:size': 5,
       'mlops:cloud': 'docker',
+      // A scalar reads as a string to Pulumi, so a typed string accepts `version: 3`.
+      'fraud:version': 3,
       'fraud:team': 'ml',
       'aws:tags': { owner: 'ml' },
       'fraud:flags': ['a'],
