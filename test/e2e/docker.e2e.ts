@@ -144,13 +144,13 @@ describe('the docker target on a real engine', () => {
     const rec = await record();
     scheduler = rec.one('docker:index/container:Container', 'churn-training-scheduler');
     applier.apply(rec.resources);
-    const catalog = await (
+    const catalog = (await (
       await fetch(`${REGISTRY}/v2/_catalog`, { signal: AbortSignal.timeout(5000) })
-    ).json();
+    ).json()) as { repositories: string[] };
     const built = String(rec.one('docker:index/image:Image').inputs.imageName);
     const repository = built.replace(/^localhost:5000\//, '').replace(/:[^:]+$/, '');
     expect(catalog.repositories).toContain(repository);
-    const tags = await (await fetch(`${REGISTRY}/v2/${repository}/tags/list`)).json();
+    const tags = (await (await fetch(`${REGISTRY}/v2/${repository}/tags/list`)).json()) as { tags: string[] };
     expect(tags.tags).toEqual([built.split(':').at(-1)]);
   });
 
@@ -166,8 +166,9 @@ describe('the docker target on a real engine', () => {
       'ofelia.job-run.retrain.schedule': '0 0 3 * * *',
       'ofelia.job-run.retrain.container': RUNNER,
     });
-    // The first model trains on data whose second feature is half noise: a fair model, beaten later.
-    putData(dataset((x2, i) => (i % 2 === 0 ? x2 : 0)));
+    // The first model trains on data whose second feature is flipped in 30% of the training rows: a fair
+    // model, beaten later by one trained on clean rows.
+    putData(dataset((x2, i) => (i % 10 < 3 ? -x2 : x2)));
     const run = jobRun(labels['ofelia.job-run.retrain.container']);
     log(run.logs);
     expect(run.exitCode).toBe(0);

@@ -20,7 +20,7 @@ describe('MlPipeline on docker', () => {
   const outputs: Record<string, string> = {};
   const deleteFirst: Record<string, boolean> = {};
   const recordDeleteFirst = (t: pulumi.ResourceTransformationArgs) => {
-    deleteFirst[t.name] = t.opts.deleteBeforeReplace === true;
+    deleteFirst[t.name] = (t.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true;
     return undefined;
   };
   beforeAll(async () => {

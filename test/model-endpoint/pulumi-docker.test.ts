@@ -43,7 +43,7 @@ describe('ModelEndpoint on docker', () => {
     const deleteFirst: Record<string, boolean> = {};
     const transformations = [
       (t: pulumi.ResourceTransformationArgs) => {
-        deleteFirst[t.name] = t.opts.deleteBeforeReplace === true;
+        deleteFirst[t.name] = (t.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true;
         return undefined;
       },
     ];

@@ -107,7 +107,7 @@ describe('serving template on gcp: real predictions, captures published before t
 
   test('POST /invocations scores each instance with the trained weights, by name or in feature order', async () => {
     const response = await invoke(base, { instances: [{ tenure: 2, charges: 0.5 }, [0, 3]] });
-    const body = await response.json();
+    const body = (await response.json()) as { version: string; predictions: number[] };
     expect(response.status).toBe(200);
     expect(body.version).toBe('v4');
     expect(body.predictions).toHaveLength(2);
@@ -173,7 +173,7 @@ describe('serving template on docker and aws', () => {
     execFileSync('tar', ['-czf', path.join(packed, 'model.tar.gz'), '-C', source, 'model.json']);
     const { base, server } = await serve({ MODEL_DATA_URL: packed, MLOPS_MODEL_VERSION: 'v5' });
     servers.push(server);
-    const body = await (await invoke(base, { instances: [[4, 1]] })).json();
+    const body = (await (await invoke(base, { instances: [[4, 1]] })).json()) as { predictions: number[] };
     expect(body.predictions[0]).toBeCloseTo(expected(4, 1), 12);
     expect(readdirSync(packed)).toEqual(['model.tar.gz']);
   });
@@ -193,7 +193,7 @@ describe('serving template on docker and aws', () => {
         STORAGE_EMULATOR_HOST: `http://127.0.0.1:${port}`,
       });
       servers.push(server);
-      const body = await (await invoke(base, { instances: [[0, 0]] })).json();
+      const body = (await (await invoke(base, { instances: [[0, 0]] })).json()) as { predictions: number[] };
       expect(body.predictions[0]).toBeCloseTo(sigmoid(0.1), 12);
       expect(requested).toEqual(['/storage/v1/b/churn-artifacts/o/runs%2Fr1%2Fmodel%2Fmodel.json?alt=media']);
     } finally {
