@@ -77,7 +77,7 @@ export function gcpCustomerKey(name: string, ctx: GcpChildContext, place?: GcpKe
   const keyRing = new kms.KeyRing(
     `${name}${suffix}-keyring`,
     {
-      name: `${name}-${ctx.platform.stage}${suffix}`,
+      name: `${name}-${ctx.platform.nameSuffix}${suffix}`,
       location: place?.location ?? ctx.platform.region,
       project: ctx.platform.project,
     },
@@ -86,7 +86,7 @@ export function gcpCustomerKey(name: string, ctx: GcpChildContext, place?: GcpKe
   const key = new kms.CryptoKey(
     `${name}${suffix}-key`,
     {
-      name: `${name}-${ctx.platform.stage}${suffix}`,
+      name: `${name}-${ctx.platform.nameSuffix}${suffix}`,
       keyRing: keyRing.id,
       rotationPeriod: GCP_KEY_ROTATION,
       purpose: 'ENCRYPT_DECRYPT',

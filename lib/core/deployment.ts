@@ -31,8 +31,13 @@ export function stackNamePart(stack: string): string {
  * per-developer stacks of one stage (`alice-dev`, `bob-dev`) in one account get names of their own.
  */
 export function defaultPhysicalName(constructName: string, stage: Stage, stack: string | undefined): string {
+  return `${constructName}-${physicalNameSuffix(stage, stack)}`;
+}
+
+/** What physical names carry after the construct's name: the stage, or the stack's name (see above). */
+export function physicalNameSuffix(stage: Stage, stack: string | undefined): string {
   const part = stack === undefined ? '' : stackNamePart(stack);
-  return `${constructName}-${part === '' || part === stage ? stage : part}`;
+  return part === '' || part === stage ? stage : part;
 }
 
 /**

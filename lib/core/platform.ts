@@ -94,6 +94,11 @@ export interface Platform {
   readonly bucketLocation: 'region' | 'dual-region' | 'multi-region';
   /** gcp: the constructs enable the APIs they use. */
   readonly enableApis: boolean;
+  /**
+   * What physical names carry after the construct's name: the stage, or the stack's name when the stack is
+   * one of several of its stage (see `defaultPhysicalName`).
+   */
+  readonly nameSuffix: string;
 }
 
 const GCP_LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -142,6 +147,7 @@ const NO_PLATFORM: Platform = {
   retainOnDelete: true,
   bucketLocation: 'region',
   enableApis: true,
+  nameSuffix: 'dev',
 };
 
 /**
@@ -191,6 +197,7 @@ export function resolvePlatform(raw: PlatformArgs | undefined, problems: Problem
     replicaRegion,
     bucketLocation,
     enableApis: args.enableApis ?? true,
+    nameSuffix: stage,
   };
 }
 

@@ -9,7 +9,12 @@ import {
   gcsBucketNameProblem,
   s3BucketNameProblem,
 } from '../blocks/bucket-names';
-import { defaultPhysicalName, type HostPortRequest, type ResolveContext } from '../core/deployment';
+import {
+  defaultPhysicalName,
+  physicalNameSuffix,
+  type HostPortRequest,
+  type ResolveContext,
+} from '../core/deployment';
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
 import { resolvePlatform, standardTags, type Platform, type PlatformArgs } from '../core/platform';
 import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
@@ -159,7 +164,8 @@ export function resolveMlPipeline(
     problems.throwIfAny();
   }
   const args: Partial<MlPipelineArgs> = ML_PIPELINE_SHAPE.read(problems, '', rawArgs) ?? {};
-  const platform = resolvePlatform(platformArgs, problems);
+  const resolved = resolvePlatform(platformArgs, problems);
+  const platform = { ...resolved, nameSuffix: physicalNameSuffix(resolved.stage, context.stack) };
   const inputs: Inputs = {
     name,
     args,

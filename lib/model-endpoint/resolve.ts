@@ -1,5 +1,10 @@
 import type * as pulumi from '@pulumi/pulumi';
-import { defaultPhysicalName, type HostPortRequest, type ResolveContext } from '../core/deployment';
+import {
+  defaultPhysicalName,
+  physicalNameSuffix,
+  type HostPortRequest,
+  type ResolveContext,
+} from '../core/deployment';
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
 import { resolvePlatform, standardTags, type Platform, type PlatformArgs } from '../core/platform';
 import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
@@ -129,7 +134,8 @@ export function resolveModelEndpoint(
     problems.throwIfAny();
   }
   const args: Partial<ModelEndpointArgs> = MODEL_ENDPOINT_SHAPE.read(problems, '', rawArgs) ?? {};
-  const platform = resolvePlatform(platformArgs, problems);
+  const resolved = resolvePlatform(platformArgs, problems);
+  const platform = { ...resolved, nameSuffix: physicalNameSuffix(resolved.stage, context.stack) };
   const inputs: Inputs = {
     name,
     args,

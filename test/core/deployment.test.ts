@@ -120,4 +120,26 @@ describe('in a program', () => {
       );
     expect(names).toEqual(['churn-dev', 'churn-alice-dev']);
   });
+
+  test('on gcp the key ring, which Cloud KMS never deletes, is named per stack too', async () => {
+    const config = {
+      'mlops:cloud': 'gcp',
+      'mlops:stage': 'dev',
+      'gcp:region': 'europe-west4',
+      'gcp:project': 'churn-dev-4821',
+    };
+    const named = async (stack: string) => {
+      const rec = await recordProgram(
+        () =>
+          new ModelEndpoint('churn', { version: 'v1', image: 'europe-west4-docker.pkg.dev/p/r/serving:v1' }),
+        { stack, config },
+      );
+      return [
+        rec.one('gcp:kms/keyRing:KeyRing', 'churn-keyring').inputs.name,
+        rec.one('gcp:cloudrunv2/service:Service', 'churn-service').inputs.name,
+      ];
+    };
+    expect(await named('dev')).toEqual(['churn-dev', 'churn-dev']);
+    expect(await named('alice-dev')).toEqual(['churn-alice-dev', 'churn-alice-dev']);
+  });
 });

@@ -51,6 +51,7 @@ describe('platform', () => {
       replicaRegion: undefined,
       bucketLocation: 'region',
       enableApis: true,
+      nameSuffix: 'dev',
     });
     expect(problems.count).toBe(0);
   });
