@@ -141,17 +141,17 @@ const OWNERSHIP = (
   { BucketOwnerEnforced: 'BUCKET_OWNER_ENFORCED' } as const satisfies Record<typeof OBJECT_OWNERSHIP, string>
 )[OBJECT_OWNERSHIP];
 
-const ACCESS_LOG_SSE_S3_REASON =
+export const ACCESS_LOG_SSE_S3_REASON =
   'S3 delivers server access logs only to buckets whose default encryption is S3-managed (SSE-S3); with SSE-KMS the logs would not be delivered. The logs hold request metadata, not data.';
 
-const ACCESS_LOG_REPLICATION_REASON =
+export const ACCESS_LOG_REPLICATION_REASON =
   "Server access logs record requests to this region's buckets, are delivered best effort and expire after a year; they are an operational record, not data worth a second region. CloudTrail is the audit trail of record.";
 
 /**
  * Why CDK buckets do not replicate: a CloudFormation stack creates resources in its own region only, so the
  * CDK constructs refuse `platform.replicaRegion` (see `cdkPlatformArgs`).
  */
-const REPLICATION_OFF_REASON =
+export const REPLICATION_OFF_REASON =
   'Cross-region replication is off: its replica bucket and key must live in a second region, which one CloudFormation stack cannot create, so the CDK constructs refuse platform.replicaRegion (the Pulumi constructs replicate the data and artifact buckets when it is set). The bucket is versioned and retained, so a replication rule to a bucket deployed in another region can be added to it later.';
 
 /** Why buckets do not turn on S3 Object Lock (AWS Control Tower CT.S3.PR.9). */
