@@ -4,9 +4,12 @@
  * (`storage.Bucket` `location`) and their validation.
  *
  * Sources: Google Cloud Storage "Bucket locations" (a dual-region is a specific pair of regions, such as
- * Tokyo and Osaka; a multi-region is a large area such as the United States: `ASIA`, `EU`, `US`), and the
+ * Tokyo and Osaka; a multi-region is a large area such as the United States: `ASIA`, `EU`, `US`); the
  * Google Cloud SDK installed here, whose `GCS_TO_AR_REGIONS` maps the predefined dual-regions `nam4`,
- * `eur4` and `asia1` to `us-central1`, `europe-west4` and `asia-northeast1`.
+ * `eur4` and `asia1` to `us-central1`, `europe-west4` and `asia-northeast1`; and Cloud KMS "Locations",
+ * which names the regions (asia-northeast1 Tokyo, asia-northeast2 Osaka, europe-north1 Finland,
+ * europe-west4 Netherlands, us-central1 Iowa, us-east1 South Carolina) and gives "Iowa and South
+ * Carolina" as its dual-region example.
  */
 
 export type BucketLocationChoice = 'region' | 'dual-region' | 'multi-region';
