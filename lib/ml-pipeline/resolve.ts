@@ -18,9 +18,16 @@ import {
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
 import { resolvePlatform, standardTags, type Platform, type PlatformArgs } from '../core/platform';
 import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
+import { checkSageMakerEntrypoint, checkSageMakerMap, SAGEMAKER_LIMITS } from '../core/sagemaker-limits';
 import { SIZE_FACTS, type ComputeSize, type SizeFacts } from '../core/sizes';
 import { checkInteger, knownString, ProblemList } from '../core/validation';
-import type { EvaluationArgs, MlPipelineArgs, QualityComparison, QualityGateArgs } from './args';
+import type {
+  EvaluationArgs,
+  MlPipelineArgs,
+  QualityComparison,
+  QualityGateArgs,
+  TrainingArgs,
+} from './args';
 import { PIPELINE_DEFAULTS, PIPELINE_STAGE_DEFAULTS, type PipelineStageDefaults } from './defaults';
 import { ML_PIPELINE_SHAPE, QUALITY_COMPARISONS } from './shape';
 import {
@@ -271,13 +278,7 @@ function resolveTraining(inputs: Inputs): Training {
     );
   const { spot, maxRuntimeMinutes, maxWaitMinutes } = resolveRunTime(inputs);
   checkEnvironment(problems, 'training.environment', training.environment);
-  for (const key of Object.keys(training.hyperparameters ?? {}))
-    if (key.length > 256)
-      problems.add(
-        `training.hyperparameters.${key}`,
-        `the name is ${key.length} characters, more than 256`,
-        'shorten the hyperparameter name',
-      );
+  if (cloud === 'aws') checkSageMakerSizes(training, problems);
   return {
     image: training.image,
     facts,
@@ -361,6 +362,23 @@ function resolveRunTime({ args, platform, stageDefaults, problems }: Inputs) {
   return { spot, maxRuntimeMinutes, maxWaitMinutes };
 }
 
+/** What SageMaker's API refuses in a training job's command, environment and hyperparameters. */
+function checkSageMakerSizes(training: Partial<TrainingArgs>, problems: ProblemList): void {
+  if (training.command) checkSageMakerEntrypoint(problems, 'training.command', training.command);
+  checkSageMakerMap(
+    problems,
+    'training.environment',
+    training.environment ?? {},
+    SAGEMAKER_LIMITS.trainingEnvironment,
+  );
+  checkSageMakerMap(
+    problems,
+    'training.hyperparameters',
+    training.hyperparameters ?? {},
+    SAGEMAKER_LIMITS.hyperparameters,
+  );
+}
+
 function checkEnvironment(
   problems: ProblemList,
   path: string,
@@ -438,6 +456,8 @@ function resolveEvaluation(
   const evaluation: Partial<EvaluationArgs> = args.evaluation ?? {};
   if (evaluation.command !== undefined && evaluation.command.length === 0)
     problems.add('evaluation.command', 'is empty', 'give the command that writes the metrics file');
+  else if (evaluation.command !== undefined && platform.cloud === 'aws')
+    checkSageMakerEntrypoint(problems, 'evaluation.command', evaluation.command);
   const metricsFile = evaluation.metricsFile ?? PIPELINE_DEFAULTS.metricsFile;
   if (!FILE_NAME.test(metricsFile))
     problems.add(

@@ -8,6 +8,7 @@ import {
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
 import { resolvePlatform, standardTags, type Platform, type PlatformArgs } from '../core/platform';
 import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
+import { checkSageMakerMap, SAGEMAKER_LIMITS } from '../core/sagemaker-limits';
 import { SIZE_FACTS, isAcceleratedInstance, type ComputeSize, type SizeFacts } from '../core/sizes';
 import { checkInteger, knownString, ProblemList } from '../core/validation';
 import type { ModelEndpointArgs, RolloutStrategy } from './args';
@@ -518,6 +519,8 @@ function resolveContainer({ args, platform, problems }: Inputs): {
     if (key.startsWith('MLOPS_') || key === 'MODEL_DATA_URL')
       problems.add(`environment.${key}`, 'is reserved: the construct sets it', 'rename the variable');
   }
+  if (platform.cloud === 'aws')
+    checkSageMakerMap(problems, 'environment', environment, SAGEMAKER_LIMITS.servingEnvironment);
   const port = args.port ?? ENDPOINT_DEFAULTS.port;
   checkInteger(problems, 'port', args.port, 1, 65535);
   if (platform.cloud === 'aws' && port !== 8080)

@@ -236,6 +236,26 @@ describe('MlPipeline validation', () => {
     ]);
   });
 
+  it('refuses on aws what the SageMaker API refuses: long entrypoints, environments and hyperparameters', () => {
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`H${i}`, '1']));
+    expect(
+      on(AWS, {
+        training: {
+          image: 'i',
+          command: ['python', 'x'.repeat(257)],
+          environment: { LONG: 'v'.repeat(513) },
+          hyperparameters: many,
+        },
+      }),
+    ).toEqual([
+      'training.command[1]: is longer than 256 bytes',
+      'training.environment.LONG: the value is 513 bytes; SageMaker takes at most 512',
+      'training.hyperparameters: has 101 entries; SageMaker takes at most 100',
+    ]);
+    // Cloud Run jobs and docker take them.
+    expect(on(GCP, { training: { image: 'i', hyperparameters: many } })).toEqual([]);
+  });
+
   it('names the pipeline after the stack when the stack is not its stage', () => {
     const spec = resolveMlPipeline('churn', pipelineArgs(AWS), AWS, { stack: 'alice-dev' });
     expect([spec.pipelineName, spec.repositoryName]).toEqual(['churn-alice-dev', 'churn-alice-dev']);

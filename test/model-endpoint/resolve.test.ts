@@ -368,6 +368,12 @@ describe('strict arguments from config and JSON', () => {
     ]);
   });
 
+  test('aws refuses environment values longer than SageMaker takes', () => {
+    expect(problemsOf({ ...base, environment: { CONFIG: 'x'.repeat(1025) } })).toEqual([
+      'environment.CONFIG: the value is 1025 bytes; SageMaker takes at most 1024. Fix: pass large values in a file the container reads',
+    ]);
+  });
+
   test('a registry version needs its image repository, and both ARNs are checked', () => {
     const access = { bucketName: 'churn-artifacts', prefix: 'models/' };
     expect(
