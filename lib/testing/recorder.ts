@@ -100,6 +100,7 @@ export function recordProgram(program: () => unknown, options: RecordOptions = {
 /** The runtime's feature flags and callback server (`runtime/state`, internal to the pinned SDK). */
 interface RuntimeStore {
   supportsTransforms: boolean;
+  supportsInvokeTransforms: boolean;
   supportsDeletedWith: boolean;
   supportsReplaceWith: boolean;
   callbacks?: { shutdown(): void };
@@ -127,6 +128,7 @@ async function recordAlone(program: () => unknown, options: RecordOptions): Prom
   // The mock monitor plays the engine for these options (see transforms.ts); the others stay off.
   const store = runtimeStore();
   store.supportsTransforms = true;
+  store.supportsInvokeTransforms = true;
   store.supportsDeletedWith = true;
   store.supportsReplaceWith = true;
   // A refused call also rejects the outputs built on it; those rejections are this failure, reported below.

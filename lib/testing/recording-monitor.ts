@@ -93,7 +93,14 @@ export class RecordingMonitor extends MockMonitor {
     this.transforms.close();
   }
 
-  override async invoke(req: unknown, callback: Callback): Promise<void> {
+  override async invoke(req: resourceProto.ResourceInvokeRequest, callback: Callback): Promise<void> {
+    try {
+      await this.transforms.applyToInvoke(req);
+    } catch (err) {
+      this.failures.push(err);
+      callback(err, undefined);
+      return;
+    }
     await super.invoke(req, (err, response) => {
       if (err) this.failures.push(err);
       callback(err, response);
@@ -103,6 +110,12 @@ export class RecordingMonitor extends MockMonitor {
   /** `pulumi.runtime.registerResourceTransform`: the engine keeps the callback for every later registration. */
   registerStackTransform(req: callbackProto.Callback, callback: Callback): void {
     this.transforms.addStackTransform(req);
+    callback(null, {});
+  }
+
+  /** `pulumi.runtime.registerInvokeTransform`: the engine keeps the callback for every later provider call. */
+  registerStackInvokeTransform(req: callbackProto.Callback, callback: Callback): void {
+    this.transforms.addInvokeTransform(req);
     callback(null, {});
   }
 

@@ -1,5 +1,6 @@
 /**
- * Pulumi's `transforms` resource option and `pulumi.runtime.registerResourceTransform` under mocks.
+ * Pulumi's `transforms` resource option, `pulumi.runtime.registerResourceTransform` and
+ * `pulumi.runtime.registerInvokeTransform` under mocks.
  *
  * The Node SDK does not run these transforms itself: it registers each one with its callback server and
  * sends the engine a `Callback` (server address + token); the engine calls the callback over gRPC before it
@@ -23,10 +24,41 @@ export class TransformRunner {
   private readonly own = new Map<string, callbackProto.Callback[]>();
   private readonly parents = new Map<string, string>();
   private readonly stack: callbackProto.Callback[] = [];
+  private readonly invokeStack: callbackProto.Callback[] = [];
 
   /** A stack transform (`pulumi.runtime.registerResourceTransform`): applies to every later registration. */
   addStackTransform(callback: callbackProto.Callback): void {
     this.stack.push(callback);
+  }
+
+  /** An invoke transform (`pulumi.runtime.registerInvokeTransform`): applies to every later provider call. */
+  addInvokeTransform(callback: callbackProto.Callback): void {
+    this.invokeStack.push(callback);
+  }
+
+  /** Runs the invoke transforms over a provider call, in registration order, and writes the result back. */
+  async applyToInvoke(req: resourceProto.ResourceInvokeRequest): Promise<void> {
+    for (const callback of this.invokeStack) {
+      const transformRequest = new resourceProto.TransformInvokeRequest();
+      transformRequest.setToken(req.getTok());
+      const args = req.getArgs();
+      if (args) transformRequest.setArgs(args);
+      const opts = new resourceProto.TransformInvokeOptions();
+      opts.setProvider(req.getProvider());
+      opts.setVersion(req.getVersion());
+      opts.setPluginDownloadUrl(req.getPlugindownloadurl());
+      transformRequest.setOptions(opts);
+      const bytes = await this.invoke(callback, transformRequest.serializeBinary());
+      const result = resourceProto.TransformInvokeResponse.deserializeBinary(bytes);
+      const newArgs = result.getArgs();
+      if (newArgs) req.setArgs(newArgs);
+      const newOpts = result.getOptions();
+      if (newOpts) {
+        req.setProvider(newOpts.getProvider());
+        req.setVersion(newOpts.getVersion());
+        req.setPlugindownloadurl(newOpts.getPluginDownloadUrl());
+      }
+    }
   }
 
   /**
@@ -57,20 +89,25 @@ export class TransformRunner {
     const props = req.getObject();
     if (props) transformRequest.setProperties(props);
     transformRequest.setOptions(optionsOf(req));
-    const invoke = new callbackProto.CallbackInvokeRequest();
-    invoke.setToken(callback.getToken());
-    invoke.setRequest(transformRequest.serializeBinary());
-    const client = this.client(callback.getTarget());
-    const bytes = await new Promise<Uint8Array>((resolve, reject) =>
-      client.invoke(invoke, (err, response) =>
-        err ? reject(new Error(err.details || err.message)) : resolve(response.getResponse_asU8()),
-      ),
-    );
+    const bytes = await this.invoke(callback, transformRequest.serializeBinary());
     const result = resourceProto.TransformResponse.deserializeBinary(bytes);
     const newProps = result.getProperties();
     if (newProps) req.setObject(newProps);
     const newOptions = result.getOptions();
     if (newOptions) applyOptions(req, newOptions);
+  }
+
+  /** Calls one callback through its server, as the engine does. */
+  private invoke(callback: callbackProto.Callback, request: Uint8Array): Promise<Uint8Array> {
+    const invoke = new callbackProto.CallbackInvokeRequest();
+    invoke.setToken(callback.getToken());
+    invoke.setRequest(request);
+    const client = this.client(callback.getTarget());
+    return new Promise<Uint8Array>((resolve, reject) =>
+      client.invoke(invoke, (err, response) =>
+        err ? reject(new Error(err.details || err.message)) : resolve(response.getResponse_asU8()),
+      ),
+    );
   }
 
   private client(target: string): CallbacksClientType {

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as s3 from '@pulumi/aws/s3';
+import { getVpcOutput } from '@pulumi/aws/ec2/getVpc';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { recordProgram } from '../../lib/testing';
@@ -61,6 +62,28 @@ describe('Pulumi transforms under the recorder', () => {
     });
     expect(seen).toEqual(['own', 'inner', 'outer', 'stack']);
     expect(rec.one('aws:s3/bucket:Bucket').inputs.bucket).toBe('b-own-inner-outer-stack');
+  });
+
+  test('an invoke transform changes the arguments of later provider calls', async () => {
+    const seen: unknown[] = [];
+    const rec = await recordProgram(
+      () => {
+        pulumi.runtime.registerInvokeTransform(async ({ token, args, opts }) =>
+          token === 'aws:ec2/getVpc:getVpc' ? { args: { ...args, tags: { team: 'ml' } }, opts } : undefined,
+        );
+        return { vpc: getVpcOutput({ default: true }).id };
+      },
+      {
+        calls: {
+          'aws:ec2/getVpc:getVpc': (inputs) => {
+            seen.push(inputs);
+            return { id: 'vpc-0abc' };
+          },
+        },
+      },
+    );
+    expect(seen).toEqual([{ default: true, tags: { team: 'ml' } }]);
+    expect(rec.outputs).toEqual({ vpc: 'vpc-0abc' });
   });
 
   test('a transform that throws fails the recording with its message', () => {
