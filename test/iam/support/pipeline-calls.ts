@@ -171,6 +171,24 @@ function jobCalls(
       context: { 'cloudwatch:namespace': logGroup },
     },
   ];
+  const vpc = kind === 'training' ? a.VpcConfig : a.NetworkConfig?.VpcConfig;
+  if (vpc) {
+    const eni = `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/eni-0a1b2c3d4e5f60718`;
+    calls.push(
+      ...[
+        'ec2:CreateNetworkInterface',
+        'ec2:CreateNetworkInterfacePermission',
+        'ec2:DeleteNetworkInterface',
+      ].map((action) => ({ why: `${w}: ${action} in the VPC`, role, action, resource: eni })),
+      ...[
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
+        'ec2:DescribeVpcs',
+        'ec2:DescribeDhcpOptions',
+      ].map((action) => ({ why: `${w}: ${action}`, role, action, resource: '*' })),
+    );
+  }
   const volumeKey =
     kind === 'training'
       ? a.ResourceConfig.VolumeKmsKeyId

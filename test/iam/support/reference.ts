@@ -3,9 +3,12 @@
  * and the CDK stack from the same file), reduced to what the IAM simulation needs.
  */
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { MlPipeline as CdkMlPipeline, type MlPipelineProps } from '../../../lib/cdk';
 import { readProject, readStackConfig } from '../../../lib/cli/stack-config';
+import type { MlPipelineArgs } from '../../../lib/ml-pipeline/args';
+import { MlPipeline } from '../../../lib/ml-pipeline/pulumi';
 import { recordProgram } from '../../../lib/testing';
 import { ChurnStack } from '../../../stacks/cdk/churn-stack';
 import { churnSystem, type Release, type TrainingConfig } from '../../../stacks/pulumi/system';
@@ -128,5 +131,60 @@ export function cdkReference(): ReferenceStack {
       pipeline: arn('AWS::KMS::Key', 'churntrainingKey'),
       endpoint: arn('AWS::KMS::Key', 'churnKey'),
     },
+  };
+}
+
+/** One MlPipeline as an engine deploys it, for simulating a run. */
+export interface PipelineStack {
+  readonly engine: 'pulumi' | 'cdk';
+  readonly world: IamWorld;
+  readonly definition: Json;
+  readonly pipelineName: string;
+  /** The roles present, by short name (`champion` and `scheduler` only when the options create them). */
+  readonly roles: readonly string[];
+}
+
+const PIPELINE_ROLES = ['pipeline', 'training', 'champion', 'scheduler'] as const;
+
+/** An MlPipeline named `churn`, recorded under Pulumi mocks. */
+export async function pulumiPipeline(args: MlPipelineArgs): Promise<PipelineStack> {
+  const rec = await recordProgram(() => new MlPipeline('churn', args));
+  const present = PIPELINE_ROLES.filter((role) =>
+    rec.ofType('aws:iam/role:Role').some((r) => r.name === `churn-${role}-role`),
+  );
+  const pipeline = rec.one('aws:sagemaker/pipeline:Pipeline');
+  return {
+    engine: 'pulumi',
+    world: pulumiWorld(rec, Object.fromEntries(present.map((role) => [role, `churn-${role}-role`]))),
+    definition: JSON.parse(pipeline.inputs.pipelineDefinition as string),
+    pipelineName: pipeline.inputs.pipelineName as string,
+    roles: present,
+  };
+}
+
+/** An MlPipeline with id `churn`, synthesized by CDK. */
+export function cdkPipeline(args: MlPipelineArgs): PipelineStack {
+  const app = new App({ context: CDK_TEST_CONTEXT });
+  const stack = new Stack(app, 'churn', { env: { account: '123456789012', region: 'eu-west-1' } });
+  new CdkMlPipeline(stack, 'churn', args as MlPipelineProps);
+  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const capitalized = (role: string) => role[0].toUpperCase() + role.slice(1);
+  const present = PIPELINE_ROLES.filter((role) =>
+    Object.entries(template.Resources).some(
+      ([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith(`churn${capitalized(role)}Role`),
+    ),
+  );
+  const [pipeline] = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SageMaker::Pipeline');
+  return {
+    engine: 'cdk',
+    world: cdkWorld(
+      template,
+      Object.fromEntries(present.map((role) => [role, `churn${capitalized(role)}Role`])),
+    ),
+    definition: JSON.parse(
+      resolveCfn(template, pipeline.Properties!.PipelineDefinition.PipelineDefinitionBody),
+    ),
+    pipelineName: pipeline.Properties!.PipelineName,
+    roles: present,
   };
 }

@@ -153,6 +153,16 @@ export function resolveCfn(template: CfnTemplate, value: Json): Json {
     const [sep, parts] = value['Fn::Join'];
     return resolveCfn(template, parts).join(sep);
   }
+  if ('Fn::Sub' in value) {
+    const [text, variables] =
+      typeof value['Fn::Sub'] === 'string' ? [value['Fn::Sub'], {}] : value['Fn::Sub'];
+    return (text as string).replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
+      if (name in variables) return resolveCfn(template, variables[name]);
+      if (name in PSEUDO) return PSEUDO[name];
+      const [id, attribute] = name.split('.');
+      return attribute ? getAtt(template, id, attribute) : physicalName(template, id);
+    });
+  }
   if ('Fn::Select' in value) {
     const [index, list] = value['Fn::Select'];
     return resolveCfn(template, list)[index];
