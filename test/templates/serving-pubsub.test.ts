@@ -30,14 +30,17 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Polls until `probe` yields a value, at most `tries` times `everyMs` apart. */
+/** Polls until `probe` yields a value, at most `tries` times `everyMs` apart; `failed` ends the wait early. */
 async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   what: string,
   tries = 300,
   everyMs = 200,
+  failed: () => string | undefined = () => undefined,
 ): Promise<T> {
   for (let i = 0; i < tries; i++) {
+    const reason = failed();
+    if (reason) throw new Error(`${what} failed: ${reason}`);
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, everyMs));
@@ -88,10 +91,17 @@ describe('serving template capture, against the Pub/Sub emulator', () => {
       ],
       { detached: true, stdio: 'ignore', env: { ...process.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' } },
     );
+    // A machine without the emulator fails here with the reason, not after the wait.
+    let missing: string | undefined;
+    emulator.on('error', (err) => (missing = `cannot start gcloud (${err.message})`));
+    emulator.on('exit', (code) => (missing ??= `gcloud exited with ${code}`));
     // The emulator answers "Ok" on / once it serves.
     await waitFor(
       async () => ((await (await fetch(`${emulatorBase}/`)).text()).trim() === 'Ok' ? true : undefined),
       'the Pub/Sub emulator',
+      300,
+      200,
+      () => missing && `${missing}; install google-cloud-cli-pubsub-emulator (and Java 17)`,
     );
     await call(emulatorBase, 'PUT', TOPIC, {});
     await call(emulatorBase, 'PUT', SUBSCRIPTION, { topic: TOPIC, ackDeadlineSeconds: 10 });
