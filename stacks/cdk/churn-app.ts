@@ -29,7 +29,14 @@ export function securityValidators(app: App) {
   ];
 }
 
-export function churnApp(props: AppProps = {}): { app: App; stack: ChurnStack } {
+/**
+ * The reference app. `validators: false` leaves the cdk-nag and cfn-guard plugins out, for tests that only
+ * need the template (cfn-lint, IAM simulation); CDK's own CloudFormation validation stays on.
+ */
+export function churnApp(
+  props: AppProps = {},
+  options: { validators?: boolean } = {},
+): { app: App; stack: ChurnStack } {
   const app = new App(props);
   const prod = readStackConfig(readProject(projectRoot()), 'prod');
   const stack = new ChurnStack(app, 'churn-prod', {
@@ -39,6 +46,6 @@ export function churnApp(props: AppProps = {}): { app: App; stack: ChurnStack } 
     training: prod['churn:training'] as TrainingConfig,
     invokers: prod['churn:invokers'] as string[] | undefined,
   });
-  Validations.of(app).addPlugins(...securityValidators(app));
+  if (options.validators ?? true) Validations.of(app).addPlugins(...securityValidators(app));
   return { app, stack };
 }
