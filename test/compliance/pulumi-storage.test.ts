@@ -7,6 +7,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { accessLogDeliveryStatement, keyPolicy, tlsOnlyStatement } from '../../lib/blocks/aws-storage';
 import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
+import { evaluatePolicies } from '../../lib/policy';
 import { ModelEndpoint } from '../../lib/model-endpoint/pulumi';
 import { recordProgram, type Recording } from '../../lib/testing';
 import { autoName, MOCK_AWS_ACCOUNT } from '../../lib/testing/mock-outputs';
@@ -176,6 +177,10 @@ describe('replication on Pulumi aws (platform.replicaRegion)', () => {
     }
     expect(keyArn).toContain('eu-central-1');
     expect(rec.one(T.bucket, 'churn-replica-access-logs').inputs.region).toBe('eu-central-1');
+  });
+
+  test("the replicas pass the project's policy rules, mandatory and advisory", () => {
+    expect(evaluatePolicies(rec.resources)).toEqual([]);
   });
 
   test('S3 may assume the replication role for this account only', () => {
