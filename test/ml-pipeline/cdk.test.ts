@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { MlPipeline as PulumiMlPipeline } from '../../lib';
 import { MlPipeline, type MlPipelineProps } from '../../lib/cdk';
@@ -131,7 +131,28 @@ describe('CDK MlPipeline', () => {
             Effect: 'Allow',
             Principal: { Service: 'scheduler.amazonaws.com' },
             Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              // Scheduler's documented source: the schedule group (the default one), never a schedule.
+              ArnLike: {
+                'aws:SourceArn': [
+                  {
+                    'Fn::Join': [
+                      '',
+                      [
+                        'arn:',
+                        { Ref: 'AWS::Partition' },
+                        ':scheduler:',
+                        { Ref: 'AWS::Region' },
+                        ':',
+                        { Ref: 'AWS::AccountId' },
+                        ':schedule-group/default',
+                      ],
+                    ],
+                  },
+                ],
+              },
+            },
           },
         ],
       },
@@ -186,6 +207,29 @@ describe('CDK MlPipeline', () => {
       ),
     );
     expect(rec.one('aws:scheduler/schedule:Schedule').inputs.scheduleExpression).toBe('rate(7 days)');
+  });
+
+  test('cdk-nag acknowledges each policy\'s "*" with exactly the unscoped actions that policy grants', () => {
+    const champion = build(
+      pipelineArgs(STAGING, { qualityGate: { metric: 'auc', mustBeatApproved: true } }) as MlPipelineProps,
+    );
+    const reasons: Record<string, string> = {};
+    for (const c of champion.pipeline.node.findAll())
+      for (const entry of c.node.metadata)
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
+          const reason = (entry.data as Record<string, string>)[
+            'AwsSolutions::AwsSolutions-IAM5[Resource::*]'
+          ];
+          if (reason) reasons[c.node.id] = reason;
+        }
+    const login = 'ecr:GetAuthorizationToken (the ECR login; pulls are limited to named repositories)';
+    const metrics =
+      "cloudwatch:PutMetricData (held to SageMaker's own /aws/sagemaker namespace by a cloudwatch:namespace condition)";
+    const intro = 'These actions have no resource-level permissions, so IAM accepts only "*" for them: ';
+    expect(reasons).toEqual({
+      TrainingPolicy: `${intro}${login}; ${metrics}.`,
+      ChampionPolicy: `${intro}sagemaker:ListModelPackages (the champion lookup, which reads no data and writes only its own prefix); ${login}; ${metrics}.`,
+    });
   });
 
   test('registeredModelArn names a version of the group, for ModelEndpoint aws.modelPackageArn', () => {
