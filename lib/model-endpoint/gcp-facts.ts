@@ -46,7 +46,7 @@ export function probes(spec: ResolvedModelEndpoint) {
 }
 
 /** The bucket and object prefix of a `gs://bucket/path` URL; the prefix is undefined for the whole bucket. */
-export function gcsLocation(url: string | undefined): { bucket: string; prefix?: string } | undefined {
+export function gcsObjectPrefix(url: string | undefined): { bucket: string; prefix?: string } | undefined {
   const match = url ? /^gs:\/\/([^/]+)\/?(.*)$/.exec(url) : null;
   if (!match) return undefined;
   return { bucket: match[1], prefix: match[2] || undefined };

@@ -16,7 +16,7 @@ import {
   type GcpChildContext,
 } from '../blocks/pulumi-gcp';
 import { knownString } from '../core/validation';
-import { gcsLocation, objectPrefixCondition, probes, revisionName, trafficSplit } from './gcp-facts';
+import { gcsObjectPrefix, objectPrefixCondition, probes, revisionName, trafficSplit } from './gcp-facts';
 import type { RenderedEndpoint } from './rendered';
 import type { ResolvedModelEndpoint } from './resolve';
 
@@ -79,7 +79,7 @@ export function renderGcp(
     );
   const grants: pulumi.Resource[] = [runAgentGrant];
   spec.models.forEach((model, i) => {
-    const location = gcsLocation(knownString(model.modelDataUrl));
+    const location = gcsObjectPrefix(knownString(model.modelDataUrl));
     if (location) grants.push(readModel(`read-model-${i}`, location.bucket, location.prefix));
   });
   if (spec.modelAccess)
