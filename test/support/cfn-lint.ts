@@ -14,14 +14,18 @@ export interface CfnLintMatch {
   readonly Location: { readonly Path?: (string | number)[] };
 }
 
+/** The cfn-lint executable; throws with the install command when it is not on PATH. */
+export function requireCfnLint(): string {
+  return requireTool('cfn-lint', 'Install it into Python 3: `pip install cfn-lint==1.51.*`.');
+}
+
 /**
  * Lints `templates` (file paths) for `regions`; returns every finding, errors, warnings and informational.
  * cfn-lint exits with a bit mask of the levels it found (2 error, 4 warning, 8 informational); anything else
  * is a failure to run.
  */
 export function cfnLint(templates: string[], regions: string[]): CfnLintMatch[] {
-  const cfnLint = requireTool('cfn-lint', 'Install it into Python 3: `pip install cfn-lint==1.51.*`.');
-  const result = run(cfnLint, ['--format', 'json', '--regions', ...regions, '--', ...templates]);
+  const result = run(requireCfnLint(), ['--format', 'json', '--regions', ...regions, '--', ...templates]);
   if (result.status === null || (result.status & ~(2 | 4 | 8)) !== 0) {
     throw new Error(
       `cfn-lint failed to run (exit ${result.status}):\n${result.stderr}\n${result.stdout}`.trim(),

@@ -15,13 +15,17 @@ const STAGING = { ...AWS_PROD, stage: 'staging' as const };
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const NETWORK = { subnetIds: ['subnet-0a1b2c3d', 'subnet-4e5f6a7b'], securityGroupIds: ['sg-0a1b2c3d'] };
 
-/** Endpoint options of the aws endpoint tests. */
+/**
+ * Endpoint options of the aws endpoint tests. Between them the cases serve on every size's instance type
+ * (the provider checks SageMaker instance types against a fixed list).
+ */
 export const ENDPOINT_CASES: Record<string, ModelEndpointArgs> = {
   'endpoint-canary': endpointArgs(AWS_PROD, { invokers: ['churn-api'] }),
   'endpoint-linear': endpointArgs(AWS_PROD, {
+    size: 'cpu-large',
     rollout: { strategy: 'linear', linearStepPercent: 25, bakeMinutes: 5 },
   }),
-  'endpoint-all-at-once': endpointArgs(STAGING, { rollout: { strategy: 'all-at-once' } }),
+  'endpoint-all-at-once': endpointArgs(STAGING, { size: 'cpu-small', rollout: { strategy: 'all-at-once' } }),
   'endpoint-serverless': endpointArgs(AWS_DEV),
   'endpoint-capture': endpointArgs(AWS_PROD, {
     capturePercent: 50,
@@ -34,8 +38,21 @@ export const ENDPOINT_CASES: Record<string, ModelEndpointArgs> = {
     size: 'gpu-small',
     challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 20 }],
   }),
-  'endpoint-vpc': endpointArgs({ ...AWS_PROD, network: NETWORK }, { aws: { networkIsolation: false } }),
+  'endpoint-vpc': endpointArgs(
+    { ...AWS_PROD, network: NETWORK },
+    { size: 'gpu-large', aws: { networkIsolation: false } },
+  ),
   'endpoint-own-key': endpointArgs({ ...AWS_PROD, kmsKeyId: KEY_ARN, retainOnDelete: false }),
+  'endpoint-registry-version': {
+    platform: AWS_PROD,
+    version: 'v3',
+    aws: {
+      modelPackageArn: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3',
+      imageRepositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/churn-serving',
+    },
+    modelAccess: { bucketName: 'churn-artifacts', prefix: 'models/', kmsKeyId: KEY_ARN },
+    challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 10 }],
+  },
 };
 
 /** Pipeline options of the aws pipeline tests. */

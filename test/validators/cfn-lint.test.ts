@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { cfnLint, type CfnLintMatch } from '../support/cfn-lint';
+import { cfnLint, requireCfnLint, type CfnLintMatch } from '../support/cfn-lint';
 import { ENDPOINT_MATRIX, PIPELINE_MATRIX, synthesizeTemplates } from './cdk-templates';
 
 /**
@@ -48,6 +48,7 @@ let findings: CfnLintMatch[];
 let brokenFindings: CfnLintMatch[];
 
 beforeAll(() => {
+  requireCfnLint(); // fail before synthesizing when it is missing
   templates = synthesizeTemplates(dir);
   const broken = path.join(dir, 'broken.template.json');
   writeFileSync(broken, JSON.stringify(BROKEN));

@@ -138,6 +138,23 @@ test('arguments take Terraform names and shapes: blocks, repeated blocks, rename
     'pipeline-replica__churn-replica-access-logs',
   ]);
   expect(converted['pipeline-replica'].regions).toEqual(['eu-central-1', 'eu-west-1']);
+  // Every size's serving instance type went through the provider's instance type check.
+  const instanceTypes = Object.keys(converted).flatMap((name) =>
+    Object.values(converted[name].config.resource.aws_sagemaker_endpoint_configuration ?? {}).flatMap((c) =>
+      (c.production_variants as { instance_type?: string }[]).map((v) => v.instance_type),
+    ),
+  );
+  expect(new Set(instanceTypes)).toEqual(
+    new Set([
+      undefined,
+      'ml.m5.large',
+      'ml.m5.xlarge',
+      'ml.m5.2xlarge',
+      'ml.g5.xlarge',
+      'ml.g5.12xlarge',
+      'ml.c5.2xlarge',
+    ]),
+  );
   // Pulumi auto-names what the program leaves unnamed; the converter gives Terraform the same name.
   expect(only('endpoint-canary', 'aws_appautoscaling_policy').name).toMatch(
     /^churn-scaling-policy-[0-9a-f]{7}$/,

@@ -2,8 +2,8 @@
  * Converts a recorded Pulumi AWS graph into Terraform JSON for `terraform validate`.
  *
  * `@pulumi/aws` is bridged from the Terraform AWS provider, so every `aws:` resource is a Terraform resource
- * whose arguments Pulumi renames by fixed rules. The conversion reverses them against the provider's own
- * schema (`terraform providers schema -json`), never by guessing:
+ * whose arguments Pulumi renames by fixed rules. The conversion reverses them, checking every candidate name
+ * and shape against the provider's own schema (`terraform providers schema -json`):
  * - type token `aws:<module>/<resource>:<Resource>` → `aws_<module>_<resource in snake_case>`, or
  *   `aws_<resource>` (the `ec2` module holds `aws_vpc`, `aws_subnet`...; `index` has no module);
  * - camelCase argument → snake_case; Pulumi pluralizes list and set fields (`rules` is Terraform's
@@ -13,9 +13,11 @@
  * - strings are literals: `${` and `%{` are escaped (`$${`, `%%{`), as Terraform JSON reads strings as templates;
  * - renames the bridge makes beyond these rules are listed in `PULUMI_RENAMES`.
  *
- * The provider on these machines is 5.100, while `@pulumi/aws` 7 bridges 6.x. Each difference the graphs
- * meet is handled explicitly and listed in `SCHEMA_DIFFERENCES` (`./differences.ts`). An argument that has no
- * Terraform counterpart and is not listed there fails the conversion: nothing is dropped silently.
+ * The provider on these machines is 5.100, while `@pulumi/aws` 7 bridges 6.x. Every difference for the types
+ * the constructs create is listed in `SCHEMA_DIFFERENCES` (`./differences.ts`) with its handling: the
+ * per-resource `region` becomes an aliased provider configuration of that region; the 6.x-only arguments
+ * the constructs do not send fail the conversion if one appears. Any other argument without a Terraform
+ * counterpart fails it too: nothing is dropped silently.
  *
  * Values are the recorded inputs, which are literals: the mocks return what a real provider computes (ARNs,
  * names, ids), so `terraform validate` checks real values, not unknowns. An input that depends on another

@@ -4,6 +4,20 @@
  * (node_modules/@pulumi/aws/<module>/<resource>.d.ts) with `terraform providers schema -json` of 5.100.
  * The converter handles each one as described. Any other argument of a recorded graph that 5.100 lacks fails
  * the conversion, so a new difference cannot pass unnoticed.
+ *
+ * - `region` on every regional resource (6.x only; `aws_s3_bucket.region` is computed-only in 5.100): removed,
+ *   and the resource uses the provider configuration aliased for that region (`aws.eu_west_1`).
+ * - 6.x-only arguments the constructs do not send: `aws_sagemaker_endpoint_configuration.execution_role_arn`,
+ *   `aws_s3_bucket.bucket_namespace`, `aws_s3_bucket_public_access_block.skip_destroy`,
+ *   `aws_ecr_repository.image_tag_mutability_exclusion_filter`, `aws_scheduler_schedule.action_after_completion`,
+ *   `aws_cloudwatch_metric_alarm.evaluation_criteria` / `evaluation_interval` / `warm_up_configuration`,
+ *   `aws_appautoscaling_policy.predictive_scaling_policy_configuration`: the conversion fails if one appears.
+ * - The split S3 bucket resources (`aws_s3_bucket_versioning`, `_lifecycle_configuration`,
+ *   `_server_side_encryption_configuration`, `_logging`, `_policy`, `_public_access_block`,
+ *   `_ownership_controls`, `_notification`, `_replication_configuration`) exist in both: no handling needed.
+ * - Value checks that 5.100 makes from fixed lists (such as SageMaker `instance_type` on production variants)
+ *   may lag 6.x: an instance type newer than 5.100 would be refused here though 6.x accepts it. None of the
+ *   types the constructs pick today is affected.
  */
 export interface SchemaDifference {
   /** Terraform resource type, or `*` for every regional resource. */
