@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { contextTag } from '../../lib/blocks/build-context';
+import { gcsObjectPrefix } from '../../lib/model-endpoint/gcp-facts';
 import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
 import { ModelEndpoint } from '../../lib/model-endpoint/pulumi';
 import { recordProgram } from '../../lib/testing';
@@ -140,5 +141,21 @@ describe('a training image built by the construct', () => {
     );
     // The job runs the pushed digest, so it is created after the push.
     expect(rec.one('gcp:cloudrunv2/job:Job', 'churn-train').dependencies).toContain(image.urn);
+  });
+});
+
+describe('gcsObjectPrefix', () => {
+  test('splits a gs:// URL into bucket and prefix; a bare bucket is the whole bucket; other URLs are not GCS', () => {
+    expect(gcsObjectPrefix('gs://churn-artifacts/models/v3/')).toEqual({
+      bucket: 'churn-artifacts',
+      prefix: 'models/v3/',
+    });
+    expect(gcsObjectPrefix('gs://churn-artifacts')).toEqual({ bucket: 'churn-artifacts', prefix: undefined });
+    expect(gcsObjectPrefix('gs://churn-artifacts/')).toEqual({
+      bucket: 'churn-artifacts',
+      prefix: undefined,
+    });
+    expect(gcsObjectPrefix('s3://churn-artifacts/models/')).toBeUndefined();
+    expect(gcsObjectPrefix(undefined)).toBeUndefined();
   });
 });
