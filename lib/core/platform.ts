@@ -1,6 +1,7 @@
 import { CLOUDS, STAGES, type Cloud, type Stage } from './stage';
 import { bool, list, map, object, oneOf, str } from './shape';
 import { knownString, type Problem, ProblemList } from './validation';
+import { gcsLocationProblem } from '../blocks/gcp-locations';
 
 /**
  * Where and how a construct is deployed. Every construct takes an optional `platform`; without one it reads
@@ -171,6 +172,8 @@ export function resolvePlatform(raw: PlatformArgs | undefined, problems: Problem
   const project = cloud === 'gcp' ? platformProject(args, raw, problems) : '';
   const replicaRegion = cloud === 'aws' ? platformReplica(args, region, problems) : undefined;
   const bucketLocation = args.bucketLocation ?? 'region';
+  const locationProblem = cloud === 'gcp' && region ? gcsLocationProblem(region, bucketLocation) : undefined;
+  if (locationProblem) problems.add('platform.bucketLocation', locationProblem.message, locationProblem.fix);
   if (args.kmsKeyId !== undefined) checkKmsKey(cloud, region, bucketLocation, args.kmsKeyId, problems);
   const tags = args.tags ?? {};
   if (cloud !== 'aws') problems.addAll('platform.tags', checkLabels(tags));

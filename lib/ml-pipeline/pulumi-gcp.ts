@@ -412,9 +412,8 @@ function bucketLocationOf(spec: ResolvedMlPipeline): string {
   const { region, bucketLocation: choice } = spec.platform;
   if (choice === 'region') return region;
   const location = gcsLocation(region, choice);
-  // Platform validation refuses a choice with no location for the region (gcsLocationProblem).
-  if (!location) throw new Error(`no ${choice} Cloud Storage location contains ${region}`);
-  return location;
+  // resolvePlatform refuses a choice with no location for the region (gcsLocationProblem): never undefined here.
+  return location!;
 }
 
 /** A project role with only `run.operations.get`; its full name, for a grant. */

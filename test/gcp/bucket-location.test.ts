@@ -77,3 +77,25 @@ test.each([
     expect(rec.one('gcp:artifactregistry/repository:Repository').inputs.location).toBe('europe-west4');
   },
 );
+
+test('a region no dual-region contains is refused before anything is registered, with the fix', async () => {
+  let error: Error | undefined;
+  const rec = await recordProgram(() => {
+    try {
+      new MlPipeline(
+        'churn',
+        pipelineArgs(
+          { ...GCP_STAGING, region: 'europe-west1', bucketLocation: 'dual-region' },
+          { registry: { servingImage: IMAGE } },
+        ),
+      );
+    } catch (err) {
+      error = err as Error;
+    }
+  });
+  expect(error?.name).toBe('ValidationError');
+  expect(error?.message).toContain(
+    'platform.bucketLocation: is dual-region, but no predefined dual-region contains europe-west1. Fix: use a region of one (asia-northeast1, asia-northeast2, europe-north1, europe-west4, us-central1, us-east1), or bucketLocation `multi-region` or `region`',
+  );
+  expect(rec.resources).toEqual([]);
+});
