@@ -260,8 +260,11 @@ function topological(resources: RecordedResource[]): RecordedResource[] {
   return out;
 }
 
-/** Removes everything an earlier run left behind. */
-export function cleanEngine(): void {
+/**
+ * Removes everything an earlier run left behind: what the applier labelled, and volumes named with one of
+ * `volumePrefixes` (an interrupted run can leave a volume that a step created on first use, unlabelled).
+ */
+export function cleanEngine(volumePrefixes: readonly string[] = []): void {
   const ids = (args: string[]) => docker(args).split('\n').filter(Boolean);
   const containers = ids(['ps', '-aq', '--filter', `label=${E2E_LABEL}`]);
   if (containers.length) docker(['rm', '-f', '-v', ...containers]);
@@ -270,6 +273,9 @@ export function cleanEngine(): void {
   if (steps.length) docker(['rm', '-f', ...steps]);
   const networks = ids(['network', 'ls', '-q', '--filter', `label=${E2E_LABEL}`]);
   if (networks.length) docker(['network', 'rm', ...networks]);
-  const volumes = ids(['volume', 'ls', '-q', '--filter', `label=${E2E_LABEL}`]);
-  if (volumes.length) docker(['volume', 'rm', '-f', ...volumes]);
+  const volumes = [
+    ...ids(['volume', 'ls', '-q', '--filter', `label=${E2E_LABEL}`]),
+    ...ids(['volume', 'ls', '-q']).filter((v) => volumePrefixes.some((p) => v.startsWith(p))),
+  ];
+  if (volumes.length) docker(['volume', 'rm', '-f', ...new Set(volumes)]);
 }
