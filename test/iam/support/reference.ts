@@ -5,10 +5,17 @@
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { MlPipeline as CdkMlPipeline, type MlPipelineProps } from '../../../lib/cdk';
+import {
+  MlPipeline as CdkMlPipeline,
+  ModelEndpoint as CdkModelEndpoint,
+  type MlPipelineProps,
+  type ModelEndpointProps,
+} from '../../../lib/cdk';
 import { readProject, readStackConfig } from '../../../lib/cli/stack-config';
 import type { MlPipelineArgs } from '../../../lib/ml-pipeline/args';
 import { MlPipeline } from '../../../lib/ml-pipeline/pulumi';
+import type { ModelEndpointArgs } from '../../../lib/model-endpoint/args';
+import { ModelEndpoint } from '../../../lib/model-endpoint/pulumi';
 import { recordProgram } from '../../../lib/testing';
 import { ChurnStack } from '../../../stacks/cdk/churn-stack';
 import { churnSystem, type Release, type TrainingConfig } from '../../../stacks/pulumi/system';
@@ -186,5 +193,47 @@ export function cdkPipeline(args: MlPipelineArgs): PipelineStack {
     ),
     pipelineName: pipeline.Properties!.PipelineName,
     roles: present,
+  };
+}
+
+/** One ModelEndpoint named `churn`, as an engine deploys it. */
+export interface EndpointStack {
+  readonly engine: 'pulumi' | 'cdk';
+  readonly world: IamWorld;
+  readonly endpointName: string;
+  /** The endpoint's own key, and its capture bucket when capture is on. */
+  readonly keyArn: string;
+  readonly captureBucket?: string;
+}
+
+export async function pulumiEndpoint(args: ModelEndpointArgs): Promise<EndpointStack> {
+  const rec = await recordProgram(() => new ModelEndpoint('churn', args));
+  const capture = rec.ofType('aws:s3/bucket:Bucket').find((b) => b.name === 'churn-capture');
+  return {
+    engine: 'pulumi',
+    world: pulumiWorld(rec, { execution: 'churn-execution-role' }),
+    endpointName: rec.one('aws:sagemaker/endpoint:Endpoint').inputs.name as string,
+    keyArn: pulumiState(rec.one('aws:kms/key:Key', 'churn-key')).arn as string,
+    captureBucket: capture && (pulumiState(capture).bucket as string),
+  };
+}
+
+export function cdkEndpoint(args: ModelEndpointArgs): EndpointStack {
+  const app = new App({ context: CDK_TEST_CONTEXT });
+  const stack = new Stack(app, 'churn-prod', { env: { account: '123456789012', region: 'eu-west-1' } });
+  new CdkModelEndpoint(stack, 'churn', args as ModelEndpointProps);
+  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const ids = (type: string, prefix: string) =>
+    Object.entries(template.Resources)
+      .filter(([id, r]) => r.Type === type && id.startsWith(prefix))
+      .map(([id]) => id);
+  const [capture] = ids('AWS::S3::Bucket', 'churnCapture');
+  const [endpoint] = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SageMaker::Endpoint');
+  return {
+    engine: 'cdk',
+    world: cdkWorld(template, { execution: 'churnExecutionRole' }),
+    endpointName: endpoint.Properties!.EndpointName,
+    keyArn: resolveCfn(template, { 'Fn::GetAtt': [ids('AWS::KMS::Key', 'churnKey')[0], 'Arn'] }),
+    captureBucket: capture && resolveCfn(template, { Ref: capture }),
   };
 }
