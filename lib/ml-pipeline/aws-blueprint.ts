@@ -6,13 +6,14 @@
  * tokens in CDK.
  */
 import type { AwsEnvironment } from '../blocks/aws-iam';
-import { regionalArn } from '../blocks/sagemaker-iam';
+import { SAGEMAKER_SERVICE, regionalArn } from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
 import { CHAMPION_LOOKUP_PROGRAM, LAUNCHER, programArguments } from './aws-champion';
 import type { QualityComparison } from './args';
 import type { ResolvedMlPipeline } from './resolve';
 
-export const SAGEMAKER_SERVICE = 'sagemaker.amazonaws.com';
+/** The SageMaker service principal, written once in the shared SageMaker IAM block. */
+export { SAGEMAKER_SERVICE };
 export const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
 
 /** Step names of the pipeline: fixed, because execution history and alarms refer to them. */
