@@ -32,7 +32,9 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
       Action: ['kms:Decrypt', 'kms:DescribeKey'],
       Resource: KEY,
       Condition: {
-        StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 'sagemaker.eu-west-1.amazonaws.com'] },
+        StringEquals: {
+          'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 'sagemaker.eu-west-1.amazonaws.com'],
+        },
       },
     });
     // The package's image is pulled from the repository named for it, and from no other.
