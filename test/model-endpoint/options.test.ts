@@ -155,11 +155,13 @@ describe('ModelEndpoint options on gcp and docker', () => {
     expect(
       (rec.one('docker:index/container:Container', 'churn-primary').inputs.healthcheck as any).tests[0],
     ).toBe('CMD');
-    expect(rec.one('docker:index/container:Container', 'churn-xgb').inputs.name).toBe('churn-dev-xgb');
+    // Serving containers are auto-named (a new release is created before the old one goes) and found by alias.
+    const xgb = rec.one('docker:index/container:Container', 'churn-xgb').inputs;
+    expect([xgb.name, (xgb.networksAdvanced as any)[0].aliases]).toEqual([undefined, ['churn-dev-xgb']]);
     const upload = (rec.one('docker:index/container:Container', 'churn-gateway').inputs.uploads as any)[0]
       .content as string;
     expect(upload).toContain(
-      '  split_clients "$request_id" $model_upstream {\n    70% primary;\n    * xgb;\n  }',
+      '  split_clients "$request_id" $model_host {\n    70% churn-dev-primary;\n    * churn-dev-xgb;\n  }',
     );
   });
 });

@@ -36,7 +36,7 @@ describe('policy rules on the reference stacks', () => {
     expect(mandatory).toEqual([]);
   });
 
-  test('the docker runner is flagged for mounting the Docker socket, as advice', async () => {
+  test('the docker runner and its scheduler are flagged for mounting the Docker socket, as advice', async () => {
     const rec = await recordProgram(() => churnSystem(), {
       project: project.name,
       stack: 'dev',
@@ -44,7 +44,11 @@ describe('policy rules on the reference stacks', () => {
     });
     expect(
       evaluatePolicies(rec.resources).map((v) => [v.rule, v.enforcement, v.urn.split('::').pop()]),
-    ).toEqual([['docker-socket', 'advisory', 'churn-training-runner']]);
+    ).toEqual([
+      ['docker-socket', 'advisory', 'churn-training-runner'],
+      // The dev stack retrains on a schedule: Ofelia starts the runner through the same socket.
+      ['docker-socket', 'advisory', 'churn-training-scheduler'],
+    ]);
   });
 
   test('a throwaway stack is warned that its data goes with it', async () => {
