@@ -5,4 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60000,
+  // Two workers on the 2-core machines: the CDK and validator suites are CPU-bound and independent.
+  maxWorkers: 2,
 };
