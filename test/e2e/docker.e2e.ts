@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readProject, readStackConfig } from '../../lib/cli/stack-config';
@@ -94,13 +95,39 @@ function jobRun(container: string, seconds = 300): { exitCode: number; logs: str
   return { exitCode, logs: logs.stdout + logs.stderr };
 }
 
-async function invoke(instances: unknown[]): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${GATEWAY}/invocations`, {
-    method: 'POST',
-    body: JSON.stringify({ instances }),
-    signal: AbortSignal.timeout(10_000),
+/**
+ * POSTs to the gateway on a fresh connection each time (no keep-alive pool): a rollout step replaces the
+ * gateway, and a pooled connection to the old one would fail on the client side, not the stack's.
+ */
+function invoke(instances: unknown[]): Promise<{ status: number; body: any }> {
+  const payload = JSON.stringify({ instances });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${GATEWAY}/invocations`,
+      {
+        method: 'POST',
+        agent: false,
+        timeout: 10_000,
+        headers: { 'Content-Length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let data = '';
+        res.on('data', (chunk) => (data += chunk));
+        res.on('end', () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(data);
+          } catch {
+            body = data;
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('the gateway did not answer within 10 s')));
+    req.on('error', reject);
+    req.end(payload);
   });
-  return { status: response.status, body: await response.json().catch(() => undefined) };
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
