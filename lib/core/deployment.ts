@@ -5,6 +5,7 @@
  * small registry: no cloud SDK, so resolvers stay pure and testable.
  */
 import type { Stage } from './stage';
+import type { Platform } from './platform';
 import type { ProblemList } from './validation';
 
 export interface ResolveContext {
@@ -78,4 +79,20 @@ export interface HostPortRequest {
   readonly path: string;
   /** Who asks, in words: `ModelEndpoint "churn" (docker.hostPort)`. */
   readonly owner: string;
+}
+
+/**
+ * The last step of every resolver: on docker the construct's host port is checked against the ports other
+ * constructs of the program hold, every problem is thrown at once, and only an accepted construct claims it.
+ */
+export function acceptArguments(
+  problems: ProblemList,
+  context: ResolveContext,
+  platform: Platform,
+  hostPort: HostPortRequest,
+): void {
+  const requests = platform.cloud === 'docker' ? [hostPort] : [];
+  context.hostPorts?.check(problems, requests);
+  problems.throwIfAny();
+  context.hostPorts?.claim(requests);
 }

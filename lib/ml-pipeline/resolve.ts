@@ -12,7 +12,7 @@ import {
 import {
   defaultPhysicalName,
   physicalNameSuffix,
-  type HostPortRequest,
+  acceptArguments,
   type ResolveContext,
 } from '../core/deployment';
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
@@ -193,14 +193,11 @@ export function resolveMlPipeline(
   const aws = resolveAwsSettings(inputs, training.facts, evaluation.facts, scheduleExpression);
   const gcp = resolveGcpSettings(inputs, training.facts, evaluation.facts);
   const docker = resolveDockerSettings(inputs, training.facts, schedule);
-  const hostPorts: HostPortRequest[] =
-    platform.cloud === 'docker'
-      ? [{ port: docker.registryPort, path: 'docker.registryPort', owner: `${CONSTRUCT} "${name}"` }]
-      : [];
-  context.hostPorts?.check(problems, hostPorts);
-
-  problems.throwIfAny();
-  context.hostPorts?.claim(hostPorts);
+  acceptArguments(problems, context, platform, {
+    port: docker.registryPort,
+    path: 'docker.registryPort',
+    owner: `${CONSTRUCT} "${name}"`,
+  });
 
   return {
     constructName: name,

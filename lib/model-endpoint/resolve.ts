@@ -2,7 +2,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import {
   defaultPhysicalName,
   physicalNameSuffix,
-  type HostPortRequest,
+  acceptArguments,
   type ResolveContext,
 } from '../core/deployment';
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
@@ -161,14 +161,11 @@ export function resolveModelEndpoint(
   const aws = resolveAwsSettings(inputs, source, compute, scaling.serverless);
   const gcp = resolveGcpSettings(inputs, compute.facts);
   const docker = resolveDockerSettings(inputs, compute.facts, container.port);
-  const hostPorts: HostPortRequest[] =
-    platform.cloud === 'docker'
-      ? [{ port: docker.hostPort, path: 'docker.hostPort', owner: `${CONSTRUCT} "${name}"` }]
-      : [];
-  context.hostPorts?.check(problems, hostPorts);
-
-  problems.throwIfAny();
-  context.hostPorts?.claim(hostPorts);
+  acceptArguments(problems, context, platform, {
+    port: docker.hostPort,
+    path: 'docker.hostPort',
+    owner: `${CONSTRUCT} "${name}"`,
+  });
 
   return {
     constructName: name,
