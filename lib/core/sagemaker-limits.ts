@@ -62,5 +62,12 @@ export function checkSageMakerEntrypoint(
         `is longer than ${itemLength} bytes`,
         'move it into a script the command runs',
       );
+    // SageMaker's API model gives entrypoint strings the pattern `.*`, matched whole: no line breaks.
+    if (/[\r\n]/.test(part))
+      problems.add(
+        `${path}[${i}]`,
+        'contains a line break, which SageMaker refuses',
+        'move it into a script the command runs',
+      );
   });
 }

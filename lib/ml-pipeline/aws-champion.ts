@@ -6,8 +6,8 @@
  *
  * The program travels inside the pipeline definition, so it needs no file in the image: any evaluation image
  * with `python3` and `boto3` runs it. SageMaker caps each `ContainerEntrypoint` and `ContainerArguments`
- * string at 256 characters, so the source is split across the arguments and joined again by a fixed
- * one-line launcher.
+ * string at 256 characters and matches them against `.*`, which refuses line breaks: the source travels
+ * base64-encoded, split across the arguments, and a fixed one-line launcher joins and decodes it.
  */
 
 /**
@@ -49,13 +49,21 @@ export const CHAMPION_LOOKUP_PROGRAM = [
 /** The most characters SageMaker accepts in one `ContainerEntrypoint` or `ContainerArguments` string. */
 export const CONTAINER_STRING_MAX = 256;
 
-/** Runs the program given as the container arguments, joined in order. */
-export const LAUNCHER = ['python3', '-c', "import sys; exec(''.join(sys.argv[1:]))"] as const;
+/** Runs the program given as the container arguments: joined in order, then base64-decoded. */
+export const LAUNCHER = [
+  'python3',
+  '-c',
+  "import base64, sys; exec(base64.b64decode(''.join(sys.argv[1:])).decode())",
+] as const;
 
-/** The program split into container arguments of at most `CONTAINER_STRING_MAX` characters. */
+/**
+ * The program, base64-encoded (no line breaks, which SageMaker's `.*` pattern refuses) and split into
+ * container arguments of at most `CONTAINER_STRING_MAX` characters.
+ */
 export function programArguments(program: string = CHAMPION_LOOKUP_PROGRAM): string[] {
+  const encoded = Buffer.from(program, 'utf8').toString('base64');
   const chunks: string[] = [];
-  for (let i = 0; i < program.length; i += CONTAINER_STRING_MAX)
-    chunks.push(program.slice(i, i + CONTAINER_STRING_MAX));
+  for (let i = 0; i < encoded.length; i += CONTAINER_STRING_MAX)
+    chunks.push(encoded.slice(i, i + CONTAINER_STRING_MAX));
   return chunks;
 }

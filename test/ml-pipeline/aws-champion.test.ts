@@ -102,11 +102,20 @@ describe('mustBeatApproved on aws', () => {
 
   it('passes the program inline, in strings SageMaker accepts, that join back into it', () => {
     const app = step(def, 'FindChampion').Arguments.AppSpecification;
-    expect(app.ContainerEntrypoint).toEqual(['python3', '-c', "import sys; exec(''.join(sys.argv[1:]))"]);
-    expect(app.ContainerArguments.join('')).toBe(CHAMPION_LOOKUP_PROGRAM);
+    expect(app.ContainerEntrypoint).toEqual([
+      'python3',
+      '-c',
+      "import base64, sys; exec(base64.b64decode(''.join(sys.argv[1:])).decode())",
+    ]);
+    expect(Buffer.from(app.ContainerArguments.join(''), 'base64').toString('utf8')).toBe(
+      CHAMPION_LOOKUP_PROGRAM,
+    );
     expect(app.ContainerArguments.length).toBeLessThanOrEqual(100);
-    for (const s of [...app.ContainerEntrypoint, ...app.ContainerArguments])
+    // SageMaker's API model gives these strings the pattern `.*`, matched whole: no line breaks.
+    for (const s of [...app.ContainerEntrypoint, ...app.ContainerArguments]) {
       expect(s.length).toBeLessThanOrEqual(CONTAINER_STRING_MAX);
+      expect(s).toMatch(/^.*$/);
+    }
   });
 
   it('keeps the evaluation cut off the network and hands it the champion as an input', () => {

@@ -256,6 +256,19 @@ describe('MlPipeline validation', () => {
     expect(on(GCP, { training: { image: 'i', hyperparameters: many } })).toEqual([]);
   });
 
+  it('refuses line breaks in SageMaker commands, which its `.*` pattern does not match', () => {
+    expect(
+      on(AWS, {
+        training: { image: 'i', command: ['python', '-c', 'import os\nprint(1)'] },
+        evaluation: { command: ['sh', '-c', 'a\r\nb'] },
+      }),
+    ).toEqual([
+      'training.command[2]: contains a line break, which SageMaker refuses',
+      'evaluation.command[2]: contains a line break, which SageMaker refuses',
+    ]);
+    expect(on(GCP, { training: { image: 'i', command: ['sh', '-c', 'a\nb'] } })).toEqual([]);
+  });
+
   it('names the pipeline after the stack when the stack is not its stage', () => {
     const spec = resolveMlPipeline('churn', pipelineArgs(AWS), AWS, { stack: 'alice-dev' });
     expect([spec.pipelineName, spec.repositoryName]).toEqual(['churn-alice-dev', 'churn-alice-dev']);
