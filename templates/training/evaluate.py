@@ -27,7 +27,8 @@ METRICS = {"auc": True, "log_loss": False}
 
 def score(model, row):
     z = model["bias"] + sum(model["weights"][f] * float(row[f]) for f in model["features"])
-    return 1 / (1 + math.exp(-z))
+    # The numerically stable logistic: exp() only ever sees a non-positive argument, so no z overflows.
+    return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
 
 
 def auc(labels, scores):

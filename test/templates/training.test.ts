@@ -1,9 +1,9 @@
 /** The training template honours the MlPipeline container contract: run it as the pipeline would. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { dataset, run } from './training-fixtures';
+import { dataset, run, TEMPLATE } from './training-fixtures';
 
 describe('training template', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'mlops-train-'));
@@ -78,6 +78,20 @@ describe('training template', () => {
       1,
       "the quality gate's metric 'rmse' is not one this evaluation writes: ['auc', 'log_loss']",
     ]);
+  });
+
+  test('evaluate.py scores extreme feature values without overflowing: 0 and 1 at the ends, 0.5 at z = 0', () => {
+    // z = bias + weight * x: -1000 and +1000 overflow a naive 1 / (1 + exp(-z)) on the negative side.
+    const script = [
+      'import json, evaluate',
+      'm = {"bias": 0.0, "weights": {"x": 1.0}, "features": ["x"]}',
+      'print(json.dumps([evaluate.score(m, {"x": v}) for v in ("-1000", "0", "1000", "-30")]))',
+    ].join('\n');
+    const result = spawnSync('python3', ['-c', script], { cwd: TEMPLATE, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const [low, mid, high, minus30] = JSON.parse(result.stdout) as number[];
+    expect([low, mid, high]).toEqual([0, 0.5, 1]);
+    expect(minus30).toBeCloseTo(Math.exp(-30) / (1 + Math.exp(-30)), 20);
   });
 
   test('no data is a clear failure, not a crash', () => {
