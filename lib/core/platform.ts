@@ -1,7 +1,8 @@
 import { CLOUDS, STAGES, type Cloud, type Stage } from './stage';
 import { bool, list, map, object, oneOf, str } from './shape';
 import { knownString, type Problem, ProblemList } from './validation';
-import { gcsLocationProblem } from '../blocks/gcp-locations';
+import { kmsLocationOfBucket } from '../blocks/gcp-kms-locations';
+import { gcsLocation, gcsLocationProblem } from '../blocks/gcp-locations';
 
 /**
  * Where and how a construct is deployed. Every construct takes an optional `platform`; without one it reads
@@ -174,6 +175,8 @@ export function resolvePlatform(raw: PlatformArgs | undefined, problems: Problem
   const bucketLocation = args.bucketLocation ?? 'region';
   const locationProblem = cloud === 'gcp' && region ? gcsLocationProblem(region, bucketLocation) : undefined;
   if (locationProblem) problems.add('platform.bucketLocation', locationProblem.message, locationProblem.fix);
+  else if (cloud === 'gcp' && region && bucketLocation !== 'region')
+    checkBucketKeyLocation(region, bucketLocation, args.kmsKeyId, problems);
   if (args.kmsKeyId !== undefined) checkKmsKey(cloud, region, bucketLocation, args.kmsKeyId, problems);
   const tags = args.tags ?? {};
   if (cloud !== 'aws') problems.addAll('platform.tags', checkLabels(tags));
@@ -337,6 +340,36 @@ function checkKmsKey(
       path,
       `the key is in ${m[2]}, but the platform deploys to ${region}`,
       `use a key ring in ${region}: Cloud Run and regional buckets need a key in their own location`,
+    );
+}
+
+/**
+ * gcp buckets outside the region need a key of their own location (Cloud Storage takes no other): the construct
+ * makes it, so the platform cannot bring one key for everything (Cloud Run, Artifact Registry and Workflows
+ * need a regional key), and a location whose Cloud KMS counterpart is unconfirmed (the predefined dual-regions,
+ * see gcp-kms-locations.ts) is refused rather than guessed.
+ */
+function checkBucketKeyLocation(
+  region: string,
+  bucketLocation: Exclude<Platform['bucketLocation'], 'region'>,
+  kmsKeyId: string | undefined,
+  problems: ProblemList,
+): void {
+  const path = 'platform.bucketLocation';
+  const location = gcsLocation(region, bucketLocation)!;
+  if (kmsLocationOfBucket(location) === undefined) {
+    problems.add(
+      path,
+      `is dual-region (${location}), but no Cloud KMS location is documented for a key that encrypts a ${location} bucket`,
+      "use bucketLocation `multi-region` (a key in the continent's Cloud KMS multi-region) or `region`",
+    );
+    return;
+  }
+  if (kmsKeyId !== undefined)
+    problems.add(
+      path,
+      `is ${bucketLocation} (${location}) and platform.kmsKeyId is given, but one key cannot be in both ${region} (Cloud Run, Artifact Registry, Workflows) and ${location} (the buckets)`,
+      'use bucketLocation `region` with that key, or leave kmsKeyId out and let the construct create its keys (one in each location)',
     );
 }
 

@@ -86,7 +86,7 @@ export function renderGcp(
   const bucketKey =
     bucketLocation === region
       ? { keyId, key: undefined }
-      : gcpCustomerKey(name, ctx, { location: kmsLocationOfBucket(bucketLocation), suffix: '-buckets' });
+      : gcpCustomerKey(name, ctx, { location: bucketKeyLocation(bucketLocation), suffix: '-buckets' });
   const keyGrant = (id: string, member: pulumi.Input<string>, cryptoKeyId: pulumi.Input<string> = keyId) =>
     new kms.CryptoKeyIAMMember(`${name}-${id}-agent-key`, { cryptoKeyId, role: ENCRYPTER, member }, opts);
   const vertexAgent = serviceAgentMember(name, 'aiplatform', ctx);
@@ -458,4 +458,11 @@ function buildTrainingImage(
     // Pushed into the repository this deploy creates: the build waits for it (and for its APIs).
     childOptions(ctx, repository),
   );
+}
+
+/** The Cloud KMS location of the buckets' key; platform validation has refused a bucket location without one. */
+function bucketKeyLocation(bucketLocation: string): string {
+  const location = kmsLocationOfBucket(bucketLocation);
+  if (!location) throw new Error(`no Cloud KMS location is known for buckets in ${bucketLocation}`);
+  return location;
 }

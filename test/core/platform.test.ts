@@ -166,6 +166,25 @@ describe('platform keys', () => {
     ]);
   });
 
+  test('gcp: a platform key with buckets outside the region is refused (one key cannot be in two locations)', () => {
+    const gcp = { cloud: 'gcp', stage: 'prod', region: 'europe-west4', project: 'churn-prod-4821' };
+    const key = 'projects/sec-keys-1/locations/europe-west4/keyRings/ml/cryptoKeys/churn';
+    expect(list({ ...gcp, kmsKeyId: key, bucketLocation: 'region' })).toEqual([]);
+    expect(list({ ...gcp, bucketLocation: 'multi-region' })).toEqual([]);
+    expect(list({ ...gcp, kmsKeyId: key, bucketLocation: 'multi-region' })).toEqual([
+      'platform.bucketLocation: is multi-region (EU) and platform.kmsKeyId is given, but one key cannot be in both europe-west4 (Cloud Run, Artifact Registry, Workflows) and EU (the buckets). Fix: use bucketLocation `region` with that key, or leave kmsKeyId out and let the construct create its keys (one in each location)',
+    ]);
+  });
+
+  test('gcp: dual-region buckets are refused, with or without a platform key: no documented Cloud KMS location for their key', () => {
+    const gcp = { cloud: 'gcp', stage: 'prod', region: 'us-central1', project: 'churn-prod-4821' };
+    const refused =
+      "platform.bucketLocation: is dual-region (NAM4), but no Cloud KMS location is documented for a key that encrypts a NAM4 bucket. Fix: use bucketLocation `multi-region` (a key in the continent's Cloud KMS multi-region) or `region`";
+    expect(list({ ...gcp, bucketLocation: 'dual-region' })).toEqual([refused]);
+    const key = 'projects/sec-keys-1/locations/us-central1/keyRings/ml/cryptoKeys/churn';
+    expect(list({ ...gcp, kmsKeyId: key, bucketLocation: 'dual-region' })).toEqual([refused]);
+  });
+
   test('wrong shapes and unknown keys are reported, never thrown as TypeErrors', () => {
     expect(
       list({ cloud: 'aws', stage: 'prod', region: 'eu-west-1', network: { subnetIds: 'subnet-1' }, tag: {} }),

@@ -24,15 +24,15 @@ const record = (bucketLocation: PlatformArgs['bucketLocation']) =>
     { stack: 'staging' },
   );
 
-test('Cloud KMS names its locations in lower case and the European multi-region `europe`', () => {
+test('Cloud KMS names its locations in lower case and the European multi-region `europe`; no dual-region is mapped', () => {
   expect(['EUROPE-WEST4', 'EU', 'US', 'ASIA', 'EUR4', 'NAM4', 'ASIA1'].map(kmsLocationOfBucket)).toEqual([
     'europe-west4',
     'europe',
     'us',
     'asia',
-    'eur4',
-    'nam4',
-    'asia1',
+    undefined,
+    undefined,
+    undefined,
   ]);
 });
 
@@ -50,10 +50,7 @@ test('region (the default): regional buckets under the pipeline key, and no seco
     ]).toEqual(['europe-west4', key]);
 });
 
-test.each([
-  ['multi-region', 'EU', 'europe'],
-  ['dual-region', 'EUR4', 'eur4'],
-] as const)(
+test.each([['multi-region', 'EU', 'europe']] as const)(
   '%s: buckets in %s under a key made in %s, granted to the storage agent only',
   async (choice, location, kms) => {
     const rec = await record(choice);
@@ -96,6 +93,28 @@ test('a region no dual-region contains is refused before anything is registered,
   expect(error?.name).toBe('ValidationError');
   expect(error?.message).toContain(
     'platform.bucketLocation: is dual-region, but no predefined dual-region contains europe-west1. Fix: use a region of one (asia-northeast1, asia-northeast2, europe-north1, europe-west4, us-central1, us-east1), or bucketLocation `multi-region` or `region`',
+  );
+  expect(rec.resources).toEqual([]);
+});
+
+test('dual-region is refused before anything is registered: Cloud KMS has no documented location for its key', async () => {
+  let error: Error | undefined;
+  const rec = await recordProgram(() => {
+    try {
+      new MlPipeline(
+        'churn',
+        pipelineArgs(
+          { ...GCP_STAGING, bucketLocation: 'dual-region' },
+          { registry: { servingImage: IMAGE } },
+        ),
+      );
+    } catch (err) {
+      error = err as Error;
+    }
+  });
+  expect(error?.name).toBe('ValidationError');
+  expect(error?.message).toContain(
+    'platform.bucketLocation: is dual-region (EUR4), but no Cloud KMS location is documented for a key that encrypts a EUR4 bucket',
   );
   expect(rec.resources).toEqual([]);
 });
