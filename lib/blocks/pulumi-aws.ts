@@ -271,18 +271,6 @@ function loggedGroup(
           opts,
         ),
       );
-    made.ready.push(
-      new s3.BucketLogging(
-        `${source.name}-access-logging`,
-        {
-          bucket: made.bucket.id,
-          region,
-          targetBucket: logs.bucket.bucket,
-          targetPrefix: accessLogPrefix(source.name),
-        },
-        opts,
-      ),
-    );
     return { name: source.name, bucket: made };
   });
   const delivery = pulumi
@@ -290,7 +278,7 @@ function loggedGroup(
     .apply(([acct, ...arns]) =>
       arns.map((arn, i) => ({ acct, arn, prefix: accessLogPrefix(buckets[i].name) })),
     );
-  bucketPolicy(
+  const logPolicy = bucketPolicy(
     logName,
     logs,
     region,
@@ -300,6 +288,21 @@ function loggedGroup(
       ),
     ctx,
   );
+  // Logging starts only once the log bucket takes deliveries: its owner-only setting and the policy that
+  // lets S3 write each source's prefix.
+  for (const { name: sourceName, bucket } of buckets)
+    bucket.ready.push(
+      new s3.BucketLogging(
+        `${sourceName}-access-logging`,
+        {
+          bucket: bucket.bucket.id,
+          region,
+          targetBucket: logs.bucket.bucket,
+          targetPrefix: accessLogPrefix(sourceName),
+        },
+        { ...opts, dependsOn: [...logs.ready, logPolicy] },
+      ),
+    );
   return { logs, buckets };
 }
 

@@ -40,6 +40,21 @@ describe('access logs on Pulumi aws', () => {
     });
   });
 
+  test('logging starts only once the log bucket takes deliveries: owner-only and its delivery policy', () => {
+    const urn = (type: string, name: string) => rec.one(type, name).urn;
+    for (const [source, logBucket] of [
+      ['churn-data', 'churn-access-logs'],
+      ['churn-artifacts', 'churn-access-logs'],
+      ['api-capture', 'api-access-logs'],
+    ])
+      expect(rec.one(T.logging, `${source}-access-logging`).dependencies).toEqual(
+        expect.arrayContaining([
+          urn(T.policy, `${logBucket}-policy`),
+          urn(T.ownership, `${logBucket}-ownership`),
+        ]),
+      );
+  });
+
   test('the log bucket admits each logged bucket of this account under its own prefix, as in CDK', () => {
     const logs = arn('churn-access-logs');
     expect(doc(rec, T.policy, 'churn-access-logs-policy').Statement).toEqual([
