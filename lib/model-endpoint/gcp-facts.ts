@@ -45,11 +45,22 @@ export function probes(spec: ResolvedModelEndpoint) {
   };
 }
 
-/** The bucket and object prefix of a `gs://bucket/path` URL; the prefix is undefined for the whole bucket. */
+/**
+ * The bucket and object prefix of a `gs://bucket/path` URL; the prefix is undefined for the whole bucket. A path
+ * names a directory (the serving template reads `<path>/model.json`), so its prefix ends in `/`: `runs/x/model`
+ * must not also match `runs/x/model-old/`. A path naming a file (`.json`, `.tar.gz`) is kept as it is.
+ */
 export function gcsObjectPrefix(url: string | undefined): { bucket: string; prefix?: string } | undefined {
   const match = url ? /^gs:\/\/([^/]+)\/?(.*)$/.exec(url) : null;
   if (!match) return undefined;
-  return { bucket: match[1], prefix: match[2] || undefined };
+  return { bucket: match[1], prefix: directoryPrefix(match[2]) };
+}
+
+/** An object prefix meant as a directory, ending in `/` (a file name is kept); undefined for none. */
+function directoryPrefix(prefix: string | undefined): string | undefined {
+  if (!prefix) return undefined;
+  if (prefix.endsWith('/') || /\.(json|tar\.gz)$/.test(prefix)) return prefix;
+  return `${prefix}/`;
 }
 
 /**

@@ -78,12 +78,25 @@ export function renderGcp(
       opts,
     );
   const grants: pulumi.Resource[] = [runAgentGrant];
+  // One resource per (bucket, prefix): two resources holding the same conditional binding would remove it for
+  // both when one of them goes (the stable release's, once a rollout ends).
+  const granted = new Set<string>();
+  const grantOnce = (id: string, bucket: pulumi.Input<string>, prefix: string | undefined) => {
+    const known = knownString(bucket);
+    const key = known === undefined ? undefined : `${known} ${prefix ?? ''}`;
+    if (key !== undefined && granted.has(key)) return;
+    if (key !== undefined) granted.add(key);
+    grants.push(readModel(id, bucket, prefix));
+  };
+  if (spec.modelAccess) grantOnce('read-model-access', spec.modelAccess.bucketName, spec.modelAccess.prefix);
   spec.models.forEach((model, i) => {
     const location = gcsObjectPrefix(knownString(model.modelDataUrl));
-    if (location) grants.push(readModel(`read-model-${i}`, location.bucket, location.prefix));
+    if (location) grantOnce(`read-model-${i}`, location.bucket, location.prefix);
   });
-  if (spec.modelAccess)
-    grants.push(readModel('read-model-access', spec.modelAccess.bucketName, spec.modelAccess.prefix));
+  // During a rollout the stable revision keeps serving (and starting new instances, which load its model): it
+  // keeps reading its own model beside the new release's.
+  const stable = gcsObjectPrefix(knownString(spec.stableRelease?.modelDataUrl));
+  if (stable) grantOnce('read-model-stable', stable.bucket, stable.prefix);
 
   let captureTopic: pubsub.Topic | undefined;
   const captureEnv: { name: string; value: pulumi.Input<string> }[] = [];

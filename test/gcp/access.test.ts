@@ -105,6 +105,14 @@ describe('the serving account reads only its model', () => {
     ).toBe(true);
   });
 
+  test('a model directory without a trailing slash is granted as a directory: runs/x/model-old/ stays unreadable', async () => {
+    const rec = await record({ modelDataUrl: 'gs://churn-artifacts/runs/x/model' });
+    expect((rec.one(BUCKET_IAM).inputs.condition as { expression: string }).expression).toBe(
+      'resource.name.startsWith("projects/_/buckets/churn-artifacts/objects/runs/x/model/") || ' +
+        'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("runs/x/model/")',
+    );
+  });
+
   test('a whole bucket stays unconditioned, as asked', async () => {
     const rec = await record({ modelDataUrl: undefined, modelAccess: { bucketName: 'churn-models' } });
     expect(rec.one(BUCKET_IAM).inputs).toEqual({
@@ -155,6 +163,14 @@ describe('gcsObjectPrefix', () => {
       bucket: 'churn-artifacts',
       prefix: undefined,
     });
+    expect(gcsObjectPrefix('gs://churn-artifacts/runs/x/model')).toEqual({
+      bucket: 'churn-artifacts',
+      prefix: 'runs/x/model/',
+    });
+    expect(gcsObjectPrefix('gs://churn-artifacts/runs/x/model/model.json')?.prefix).toBe(
+      'runs/x/model/model.json',
+    );
+    expect(gcsObjectPrefix('gs://churn-artifacts/runs/x/model.tar.gz')?.prefix).toBe('runs/x/model.tar.gz');
     expect(gcsObjectPrefix('s3://churn-artifacts/models/')).toBeUndefined();
     expect(gcsObjectPrefix(undefined)).toBeUndefined();
   });

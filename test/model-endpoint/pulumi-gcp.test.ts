@@ -4,6 +4,7 @@ import { GCP_DEV, GCP_STAGING, endpointArgs } from '../helpers';
 
 const IMAGE = 'europe-west4-docker.pkg.dev/churn-staging-4821/churn/serving@sha256:' + 'b'.repeat(64);
 const SERVICE = 'gcp:cloudrunv2/service:Service';
+const BUCKET_IAM = 'gcp:storage/bucketIAMMember:BucketIAMMember';
 const args = (platform = GCP_STAGING, extra = {}) =>
   endpointArgs(platform, { image: IMAGE, modelDataUrl: 'gs://churn-artifacts/models/v3/', ...extra });
 
@@ -99,6 +100,56 @@ describe('ModelEndpoint on gcp', () => {
         tag: 'canary',
       },
     ]);
+  });
+
+  test('during a canary the runtime account reads both models: the stable one too, with the same prefix condition', async () => {
+    const rec = await recordProgram(
+      () =>
+        new ModelEndpoint(
+          'churn',
+          args(GCP_STAGING, {
+            version: 'v4',
+            modelDataUrl: 'gs://churn-artifacts/runs/exec-4/model/',
+            rollout: { canaryPercent: 25 },
+            stableRelease: { version: 'v3', modelDataUrl: 'gs://churn-artifacts/runs/exec-3/model' },
+          }),
+        ),
+    );
+    const grants = rec.ofType(BUCKET_IAM);
+    expect(
+      grants.map((g) => [g.name, g.inputs.bucket, (g.inputs.condition as { expression: string }).expression]),
+    ).toEqual([
+      [
+        'churn-read-model-0',
+        'churn-artifacts',
+        'resource.name.startsWith("projects/_/buckets/churn-artifacts/objects/runs/exec-4/model/") || ' +
+          'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("runs/exec-4/model/")',
+      ],
+      [
+        'churn-read-model-stable',
+        'churn-artifacts',
+        'resource.name.startsWith("projects/_/buckets/churn-artifacts/objects/runs/exec-3/model/") || ' +
+          'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("runs/exec-3/model/")',
+      ],
+    ]);
+    // The service (its new revision) starts once both grants are in place.
+    const service = rec.one(SERVICE);
+    for (const g of grants) expect(service.dependencies).toContain(g.urn);
+  });
+
+  test('a stable release serving the same model as the new one shares its grant (one resource per binding)', async () => {
+    const rec = await recordProgram(
+      () =>
+        new ModelEndpoint(
+          'churn',
+          args(GCP_STAGING, {
+            version: 'v4',
+            rollout: { canaryPercent: 25 },
+            stableRelease: { version: 'v3', modelDataUrl: 'gs://churn-artifacts/models/v3/' },
+          }),
+        ),
+    );
+    expect(rec.ofType(BUCKET_IAM).map((g) => g.name)).toEqual(['churn-read-model-0']);
   });
 
   test('dev scales to zero, captures nothing and allows deletion; prod protects the service', async () => {
