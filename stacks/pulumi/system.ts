@@ -28,7 +28,8 @@ export interface Release {
   /** aws: the version number of the registered model in the pipeline's model group. */
   readonly modelPackageVersion?: number;
   /**
-   * gcp and docker: where the model sits in the pipeline's artifact store. On docker, the registered run in
+   * gcp and docker: where the model sits in the pipeline's artifact store. On gcp, the run's model directory in
+   * the artifact bucket, `runs/<workflow execution id>/model/` (the `runId` the workflow returns). On docker, the registered run in
    * the models volume, `<model group>/<run id>/`, as the runner logs it (`registered in <group>`) and writes
    * it to `<group>/approved`.
    */
@@ -135,14 +136,43 @@ function servedModel(
     throw new Error(
       `churn:release.modelPath is required on ${cloud}: give the model's path in the pipeline's artifact store`,
     );
-  if (cloud === 'gcp') {
-    return {
-      image: release.image,
-      modelDataUrl: pulumi.interpolate`${pipeline.artifactBucketUri}${release.modelPath}`,
-      modelAccess: { bucketName: pipeline.artifactBucketName, prefix: 'models/' },
-    };
-  }
+  if (cloud === 'gcp') return gcpServedModel(pipeline, release, stableRelease);
   return dockerServedModel(pipeline, release, stableRelease);
+}
+
+/**
+ * gcp: each release serves the model a workflow run registered, `runs/<workflow execution id>/model/` in the
+ * pipeline's artifact bucket, and the serving account reads that directory only. During a rollout the stable
+ * release keeps reading its own run's model (the endpoint grants it from its URL).
+ */
+function gcpServedModel(
+  pipeline: MlPipeline,
+  release: Release,
+  stableRelease: Release | undefined,
+): Partial<ModelEndpointArgs> {
+  const modelPath = modelDirectory(release.modelPath!);
+  const stablePath = stableRelease?.modelPath && modelDirectory(stableRelease.modelPath);
+  return {
+    image: release.image,
+    modelDataUrl: pulumi.interpolate`${pipeline.artifactBucketUri}${modelPath}`,
+    // The bucket is an output here (the grant waits for it); the prefix is the release's own run.
+    modelAccess: { bucketName: pipeline.artifactBucketName, prefix: modelPath },
+    stableRelease: stableRelease && {
+      version: stableRelease.version,
+      image: stableRelease.image,
+      // Its model was registered before this deploy, so its bucket exists: a known URL, which the endpoint grants.
+      // The same run as the new release's is already granted above.
+      modelDataUrl:
+        stablePath && stablePath !== modelPath
+          ? `gs://${pipeline.spec.gcp.artifactBucketName}/${stablePath}`
+          : undefined,
+    },
+  };
+}
+
+/** A model path in the artifact bucket as a directory prefix: no leading `/`, one trailing `/`. */
+function modelDirectory(modelPath: string): string {
+  return `${modelPath.replace(/^\/+/, '').replace(/\/+$/, '')}/`;
 }
 
 /** Where the models volume is mounted in the serving containers (`modelAccess` on docker). */

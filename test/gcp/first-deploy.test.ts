@@ -54,3 +54,51 @@ test('a first deploy without a release: the pipeline and its APIs, no endpoint y
   ).toEqual(['churn-training-evaluate', 'churn-training-train']);
   expect(rec.ofType('gcp:projects/service:Service').length).toBeGreaterThan(0);
 });
+
+/** The served model's env URL, and each model read grant's bucket and condition expression. */
+function servedAndGranted(rec: Recording) {
+  const service = rec.one('gcp:cloudrunv2/service:Service').inputs as any;
+  const url = (service.template.containers[0].envs as { name: string; value: string }[]).find(
+    (e) => e.name === 'MODEL_DATA_URL',
+  )!.value;
+  const grants = Object.fromEntries(
+    rec
+      .ofType('gcp:storage/bucketIAMMember:BucketIAMMember')
+      .filter((g) => g.name.startsWith('churn-read-model'))
+      .map((g) => [g.name, [g.inputs.bucket, (g.inputs.condition as { expression: string }).expression]]),
+  );
+  const bucket = rec.one('gcp:storage/bucket:Bucket', 'churn-training-artifacts').inputs.name as string;
+  return { url, grants, bucket };
+}
+
+const readOnly = (bucket: string, prefix: string) =>
+  `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}") || ` +
+  `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${prefix}")`;
+
+test('staging serves the model a workflow run registered (runs/<execution id>/model/), and reads that run only', async () => {
+  const rec = await record(staging);
+  const { url, grants, bucket } = servedAndGranted(rec);
+  const run = 'runs/3f9c2a71-5b8e-4d06-a1c4-7e2b9d5f0c38/model/';
+  // The path the gcp workflow registers a model at (gcp-facts: `gs://<artifact bucket>/runs/` + runId + `/model/`).
+  expect(url).toBe(`gs://${bucket}/${run}`);
+  expect(grants).toEqual({ 'churn-read-model-access': [bucket, readOnly(bucket, run)] });
+});
+
+test('a gcp canary: the stable revision keeps reading its own run, the new one reads its run', async () => {
+  const rec = await record({
+    ...staging,
+    'churn:release': {
+      ...(staging['churn:release'] as object),
+      version: 'v4',
+      modelPath: 'runs/exec-4/model',
+    },
+    'churn:stableRelease': { version: 'v3', modelPath: 'runs/exec-3/model/' },
+    'churn:rollout': { strategy: 'canary', canaryPercent: 10 },
+  });
+  const { url, grants, bucket } = servedAndGranted(rec);
+  expect(url).toBe(`gs://${bucket}/runs/exec-4/model/`);
+  expect(grants).toEqual({
+    'churn-read-model-access': [bucket, readOnly(bucket, 'runs/exec-4/model/')],
+    'churn-read-model-stable': [bucket, readOnly(bucket, 'runs/exec-3/model/')],
+  });
+});
