@@ -150,6 +150,10 @@ function gcpServedModel(
   release: Release,
   stableRelease: Release | undefined,
 ): Partial<ModelEndpointArgs> {
+  if (stableRelease && !stableRelease.modelPath)
+    throw new Error(
+      'churn:stableRelease.modelPath is required on gcp: the stable revision keeps loading its model (runs/<execution id>/model/), so the endpoint must keep granting it',
+    );
   const modelPath = modelDirectory(release.modelPath!);
   const stablePath = stableRelease?.modelPath && modelDirectory(stableRelease.modelPath);
   return {

@@ -102,3 +102,16 @@ test('a gcp canary: the stable revision keeps reading its own run, the new one r
     'churn-read-model-stable': [bucket, readOnly(bucket, 'runs/exec-3/model/')],
   });
 });
+
+test('a gcp canary without the stable release model path is refused: nothing could grant the model it keeps loading', async () => {
+  await expect(
+    record({
+      ...staging,
+      'churn:release': { ...(staging['churn:release'] as object), version: 'v4' },
+      'churn:stableRelease': { version: 'v3' },
+      'churn:rollout': { strategy: 'canary', canaryPercent: 10 },
+    }),
+  ).rejects.toThrow(
+    'churn:stableRelease.modelPath is required on gcp: the stable revision keeps loading its model (runs/<execution id>/model/), so the endpoint must keep granting it',
+  );
+});
