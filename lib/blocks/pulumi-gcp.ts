@@ -5,7 +5,7 @@ import { getProjectOutput } from '@pulumi/gcp/organizations/getProject';
 import * as projects from '@pulumi/gcp/projects';
 import { getProjectServiceAccountOutput } from '@pulumi/gcp/storage/getProjectServiceAccount';
 import type { Platform } from '../core/platform';
-import { apiShortName, type GcpApi } from './gcp-apis';
+import { apiShortName, GCP_API, type GcpApi } from './gcp-apis';
 
 export interface GcpChildContext {
   readonly parent: pulumi.Resource;
@@ -30,13 +30,22 @@ export function enableGcpApis(
   platform: Platform,
 ): projects.Service[] {
   if (!platform.enableApis) return [];
-  return [...new Set(apis)].map(
-    (service) =>
-      new projects.Service(
-        `${name}-api-${apiShortName(service)}`,
-        { project: platform.project, service, disableOnDestroy: false, disableDependentServices: false },
-        { parent },
-      ),
+  const enable = (service: GcpApi, after: pulumi.Resource[]) =>
+    new projects.Service(
+      `${name}-api-${apiShortName(service)}`,
+      { project: platform.project, service, disableOnDestroy: false, disableDependentServices: false },
+      { parent, dependsOn: after },
+    );
+  // The provider reads the project through Resource Manager around each enablement
+  // (hashicorp/terraform-provider-google#6101, #11435): the other APIs are enabled once it is on. Service Usage, the
+  // API that enables all of them, cannot enable itself; it is on in new projects (README, first deploy).
+  const unique = [...new Set(apis)];
+  const resourceManager = unique.includes(GCP_API.resourceManager)
+    ? enable(GCP_API.resourceManager, [])
+    : undefined;
+  const first = resourceManager ? [resourceManager] : [];
+  return unique.map((service) =>
+    service === GCP_API.resourceManager ? resourceManager! : enable(service, first),
   );
 }
 

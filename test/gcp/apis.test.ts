@@ -98,6 +98,21 @@ describe('GCP APIs', () => {
     expectEveryResourceWaitsForItsApi(rec, 'churn-training');
   });
 
+  test.each([
+    ['MlPipeline', 'churn-training', pipeline],
+    ['ModelEndpoint', 'churn', endpoint],
+  ] as const)(
+    '%s enables Resource Manager first: every other API waits for it (the provider reads the project through it)',
+    async (_kind, construct, make) => {
+      const rec = await recordProgram(() => make());
+      const crm = serviceOf(rec, construct, GCP_API.resourceManager);
+      expect(crm.dependencies).toEqual([]);
+      const others = rec.ofType(SERVICE).filter((s) => s.urn !== crm.urn);
+      expect(others.length).toBeGreaterThan(4);
+      expect(others.map((s) => [s.name, s.dependencies])).toEqual(others.map((s) => [s.name, [crm.urn]]));
+    },
+  );
+
   test('the service agent lookups wait for the APIs: the agents grants carry the API dependency', async () => {
     const rec = await recordProgram(() => pipeline());
     const keyGrant = (name: string) => rec.one('gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember', name);
