@@ -19,8 +19,11 @@ export interface ServingContainer {
   /** Role in the endpoint (`primary`, a challenger's name, or `stable` and `canary`): names its resource. */
   readonly role: string;
   /**
-   * Network alias the gateway sends the role's traffic to. The container itself is auto-named by Pulumi
-   * (a fresh name on every replacement), so a new release never clashes with the container it replaces.
+   * Network alias the gateway sends the role's traffic to: `<endpoint>-<role>-<version>`. The container itself
+   * is auto-named by Pulumi (a fresh name on every replacement), so a new release never clashes with the
+   * container it replaces. The version in the alias keeps a new release's container out of the running
+   * gateway's DNS answers: it takes traffic only from the gateway that replaces the old one, which waits
+   * for it to turn healthy, so a release that never turns healthy never serves a request.
    */
   readonly alias: string;
   readonly version: string;
@@ -30,12 +33,12 @@ export interface ServingContainer {
 
 /** The containers that serve: the new release, the stable one during a rollout, and any challengers. */
 export function servingContainers(spec: ResolvedModelEndpoint): ServingContainer[] {
-  const alias = (role: string) => `${spec.endpointName}-${role}`;
+  const alias = (role: string, version = spec.version) => `${spec.endpointName}-${role}-${version}`;
   if (spec.stableRelease) {
     return [
       {
         role: 'stable',
-        alias: alias('stable'),
+        alias: alias('stable', spec.stableRelease.version),
         version: spec.stableRelease.version,
         trafficPercent: spec.stableRelease.trafficPercent,
       },

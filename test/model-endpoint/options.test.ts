@@ -157,11 +157,11 @@ describe('ModelEndpoint options on gcp and docker', () => {
     ).toBe('CMD');
     // Serving containers are auto-named (a new release is created before the old one goes) and found by alias.
     const xgb = rec.one('docker:index/container:Container', 'churn-xgb').inputs;
-    expect([xgb.name, (xgb.networksAdvanced as any)[0].aliases]).toEqual([undefined, ['churn-dev-xgb']]);
+    expect([xgb.name, (xgb.networksAdvanced as any)[0].aliases]).toEqual([undefined, ['churn-dev-xgb-v3']]);
     const upload = (rec.one('docker:index/container:Container', 'churn-gateway').inputs.uploads as any)[0]
       .content as string;
     expect(upload).toContain(
-      '  split_clients "$request_id" $model_host {\n    70% churn-dev-primary;\n    * churn-dev-xgb;\n  }',
+      '  split_clients "$request_id" $model_host {\n    70% churn-dev-primary-v3;\n    * churn-dev-xgb-v3;\n  }',
     );
   });
 });

@@ -30,7 +30,7 @@ describe('ModelEndpoint on docker', () => {
       'curl -fsS http://localhost:8080/ping || exit 1',
     ]);
     expect(serving.envs).toEqual(['MODEL_DATA_URL=/models/v3', 'MLOPS_MODEL_VERSION=v3']);
-    expect(serving.networksAdvanced).toEqual([{ name: 'churn-dev', aliases: ['churn-dev-primary'] }]);
+    expect(serving.networksAdvanced).toEqual([{ name: 'churn-dev', aliases: ['churn-dev-primary-v3'] }]);
     const gateway = rec.one(CONTAINER, 'churn-gateway');
     expect(gateway.inputs.ports).toEqual([{ internal: 8080, external: 8080, ip: '127.0.0.1' }]);
     expect(gateway.dependencies).toContain(rec.one(CONTAINER, 'churn-primary').urn);
@@ -75,7 +75,7 @@ describe('ModelEndpoint on docker', () => {
     expect(labels('churn-canary')).toMatchObject({ 'mlops.role': 'canary', 'mlops.version': 'v4' });
   });
 
-  test('a canary step weights the gateway 80/20 over role aliases re-resolved through Docker DNS', async () => {
+  test('a canary step weights the gateway 80/20 over per-version aliases re-resolved through Docker DNS', async () => {
     const args = endpointArgs(DOCKER_DEV, {
       version: 'v4',
       image: 'localhost:5000/churn:v4',
@@ -85,9 +85,17 @@ describe('ModelEndpoint on docker', () => {
     });
     const rec = await recordProgram(() => new ModelEndpoint('churn', args));
     const config = gatewayConfig(resolveModelEndpoint('churn', args, args.platform));
+    // The new release's container answers only to its own version's alias: the running gateway cannot
+    // reach it; the gateway that replaces it (after the container turns healthy) can.
+    const alias = (name: string) =>
+      (rec.one('docker:index/container:Container', name).inputs.networksAdvanced as any)[0].aliases;
+    expect([alias('churn-stable'), alias('churn-canary')]).toEqual([
+      ['churn-dev-stable-v3'],
+      ['churn-dev-canary-v4'],
+    ]);
     expect(config).toContain('  resolver 127.0.0.11 valid=2s ipv6=off;');
     expect(config).toContain(
-      '  split_clients "$request_id" $model_host {\n    80% churn-dev-stable;\n    * churn-dev-canary;\n  }',
+      '  split_clients "$request_id" $model_host {\n    80% churn-dev-stable-v3;\n    * churn-dev-canary-v4;\n  }',
     );
     // A variable in proxy_pass: resolved per request, never once at start.
     expect(config).toContain('      proxy_pass http://$model_host:8080;');
@@ -106,7 +114,7 @@ describe('ModelEndpoint on docker', () => {
     const args = endpointArgs(DOCKER_DEV, { image: 'localhost:5000/churn:v3' });
     const config = gatewayConfig(resolveModelEndpoint('churn', args, args.platform));
     expect(config).toContain('      proxy_set_header X-Mlops-Capture 0;');
-    expect(config).toContain('    * churn-dev-primary;');
+    expect(config).toContain('    * churn-dev-primary-v3;');
   });
 });
 
