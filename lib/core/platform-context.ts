@@ -1,6 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { PlatformArgs } from './platform';
+import { mergePlatform } from './platform-merge';
 import { knownString, ProblemList } from './validation';
 
 /**
@@ -42,7 +43,8 @@ export function cdkPlatformArgs(
   id: string,
   given: PlatformArgs | undefined,
 ): PlatformArgs | undefined {
-  const platform = given ?? platformFromContext(scope);
+  // As in Pulumi: the construct's `platform` is merged over the context (its fields win, tags key by key).
+  const platform = mergePlatform(platformFromContext(scope), given);
   // Say so before validating the rest: other clouds' arguments mean nothing to CloudFormation.
   refuseOtherClouds(construct, id, platform?.cloud);
   if (!platform) return undefined;

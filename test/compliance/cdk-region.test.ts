@@ -31,6 +31,20 @@ describe('CDK region', () => {
     expect(endpoint.message).toContain('platform.region: is eu-west-1, but the stack deploys to us-east-1.');
   });
 
+  test('a partial platform merges over the mlops context, as over the Pulumi stack config', () => {
+    const context = {
+      mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1', tags: { team: 'churn', cost: 'cc-1' } },
+    };
+    const pipeline = new MlPipeline(stack('eu-west-1', context), 'churn', {
+      ...(pipelineArgs(PLATFORM) as MlPipelineProps),
+      platform: { tags: { cost: 'cc-42' } } as never,
+    });
+    expect([pipeline.spec.platform.stage, pipeline.spec.platform.tags]).toEqual([
+      'prod',
+      { team: 'churn', cost: 'cc-42' },
+    ]);
+  });
+
   test('the same region, or a stack without one, deploys with the platform region', () => {
     const same = new MlPipeline(stack('eu-west-1'), 'churn', pipelineArgs(PLATFORM) as MlPipelineProps);
     expect(same.spec.platform.region).toBe('eu-west-1');
