@@ -194,6 +194,18 @@ export function volumeKey(instanceType: string, keyArn: string): { VolumeKmsKeyI
   return hasLocalNvme(instanceType) ? {} : { VolumeKmsKeyId: keyArn };
 }
 
+/** One instance of the evaluation's type for each processing step, its volume under the pipeline key. */
+function processingResources(spec: ResolvedMlPipeline, refs: PipelineAwsRefs) {
+  return {
+    ClusterConfig: {
+      InstanceCount: 1,
+      InstanceType: spec.aws.evaluationInstanceType,
+      VolumeSizeInGB: spec.aws.volumeSizeGb,
+      ...volumeKey(spec.aws.evaluationInstanceType, refs.keyArn),
+    },
+  };
+}
+
 function vpcConfig(spec: ResolvedMlPipeline) {
   const { subnetIds, securityGroupIds } = spec.platform.network;
   return subnetIds?.length ? { Subnets: subnetIds, SecurityGroupIds: securityGroupIds ?? [] } : undefined;
@@ -310,14 +322,7 @@ function findChampionStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipe
     Type: 'Processing',
     Description: `Finds the newest approved version in ${spec.registry.modelGroupName}.`,
     Arguments: {
-      ProcessingResources: {
-        ClusterConfig: {
-          InstanceCount: 1,
-          InstanceType: spec.aws.evaluationInstanceType,
-          VolumeSizeInGB: spec.aws.volumeSizeGb,
-          ...volumeKey(spec.aws.evaluationInstanceType, refs.keyArn),
-        },
-      },
+      ProcessingResources: processingResources(spec, refs),
       AppSpecification: {
         ImageUri: refs.evaluationImage,
         ContainerEntrypoint: [...LAUNCHER],
@@ -361,14 +366,7 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
     Type: 'Processing',
     Description: `Scores the trained model and writes ${spec.evaluation.metricsFile}.`,
     Arguments: {
-      ProcessingResources: {
-        ClusterConfig: {
-          InstanceCount: 1,
-          InstanceType: spec.aws.evaluationInstanceType,
-          VolumeSizeInGB: spec.aws.volumeSizeGb,
-          ...volumeKey(spec.aws.evaluationInstanceType, refs.keyArn),
-        },
-      },
+      ProcessingResources: processingResources(spec, refs),
       AppSpecification: { ImageUri: refs.evaluationImage, ContainerEntrypoint: [...spec.evaluation.command] },
       RoleArn: refs.trainingRoleArn,
       ProcessingInputs: [

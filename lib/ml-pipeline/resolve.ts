@@ -9,17 +9,13 @@ import {
   gcsBucketNameProblem,
   s3BucketNameProblem,
 } from '../blocks/bucket-names';
-import {
-  defaultPhysicalName,
-  physicalNameSuffix,
-  acceptArguments,
-  type ResolveContext,
-} from '../core/deployment';
+import { defaultPhysicalName, acceptArguments, type ResolveContext } from '../core/deployment';
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
-import { resolvePlatform, standardTags, type Platform, type PlatformArgs } from '../core/platform';
+import { standardTags, type Platform, type PlatformArgs } from '../core/platform';
 import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
 import { checkSageMakerEntrypoint, checkSageMakerMap, SAGEMAKER_LIMITS } from '../core/sagemaker-limits';
 import { SIZE_FACTS, type ComputeSize, type SizeFacts } from '../core/sizes';
+import { resolveInputs, type ConstructFacts, type ResolveInputs } from '../core/resolve-inputs';
 import { checkInteger, knownString, ProblemList } from '../core/validation';
 import type {
   EvaluationArgs,
@@ -141,15 +137,14 @@ const FILE_NAME = /^[A-Za-z0-9_.-]+\.json$/;
 const PREFIX = /^([A-Za-z0-9!_.*'()-]+\/)+$/;
 
 /** What every group check below reads: the shape-checked arguments, the platform and its stage defaults. */
-interface Inputs {
-  readonly name: string;
-  readonly args: Partial<MlPipelineArgs>;
-  /** The arguments as given: tells a missing value from one the shape check refused. */
-  readonly raw: Readonly<Record<string, unknown>>;
-  readonly platform: Platform;
-  readonly stageDefaults: PipelineStageDefaults;
-  readonly problems: ProblemList;
-}
+type Inputs = ResolveInputs<MlPipelineArgs, PipelineStageDefaults>;
+
+const PIPELINE_FACTS: ConstructFacts<MlPipelineArgs, PipelineStageDefaults> = {
+  type: CONSTRUCT,
+  shape: ML_PIPELINE_SHAPE,
+  stageDefaults: PIPELINE_STAGE_DEFAULTS,
+  minimalArgs: '{ training, evaluation, qualityGate }',
+};
 
 type Resolved<K extends keyof ResolvedMlPipeline> = ResolvedMlPipeline[K];
 
@@ -165,22 +160,8 @@ export function resolveMlPipeline(
   platformArgs: PlatformArgs | undefined,
   context: ResolveContext = {},
 ): ResolvedMlPipeline {
-  const problems = new ProblemList(CONSTRUCT, name);
-  if (!rawArgs || typeof rawArgs !== 'object' || Array.isArray(rawArgs)) {
-    problems.add('args', 'no arguments were given', 'pass at least `{ training, evaluation, qualityGate }`');
-    problems.throwIfAny();
-  }
-  const args: Partial<MlPipelineArgs> = ML_PIPELINE_SHAPE.read(problems, '', rawArgs) ?? {};
-  const resolved = resolvePlatform(platformArgs, problems);
-  const platform = { ...resolved, nameSuffix: physicalNameSuffix(resolved.stage, context.stack) };
-  const inputs: Inputs = {
-    name,
-    args,
-    raw: rawArgs as unknown as Record<string, unknown>,
-    platform,
-    stageDefaults: PIPELINE_STAGE_DEFAULTS[platform.stage],
-    problems,
-  };
+  const inputs: Inputs = resolveInputs(PIPELINE_FACTS, name, rawArgs, platformArgs, context);
+  const { platform, problems } = inputs;
 
   const pipelineName = resolvePipelineName(inputs, context);
   const training = resolveTraining(inputs);

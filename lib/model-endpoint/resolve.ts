@@ -1,15 +1,11 @@
 import type * as pulumi from '@pulumi/pulumi';
-import {
-  defaultPhysicalName,
-  physicalNameSuffix,
-  acceptArguments,
-  type ResolveContext,
-} from '../core/deployment';
+import { defaultPhysicalName, acceptArguments, type ResolveContext } from '../core/deployment';
 import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
-import { resolvePlatform, standardTags, type Platform, type PlatformArgs } from '../core/platform';
+import { standardTags, type Platform, type PlatformArgs } from '../core/platform';
 import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
 import { checkSageMakerMap, SAGEMAKER_LIMITS } from '../core/sagemaker-limits';
 import { SIZE_FACTS, isAcceleratedInstance, type ComputeSize, type SizeFacts } from '../core/sizes';
+import { resolveInputs, type ConstructFacts, type ResolveInputs } from '../core/resolve-inputs';
 import { checkInteger, knownString, ProblemList } from '../core/validation';
 import type { ModelEndpointArgs, RolloutStrategy } from './args';
 import { ENDPOINT_DEFAULTS, ENDPOINT_STAGE_DEFAULTS, type EndpointStageDefaults } from './defaults';
@@ -107,15 +103,14 @@ const MODEL_PACKAGE_ARN =
 const ECR_REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/[a-z0-9][a-z0-9._/-]*$/;
 
 /** What every group check below reads: the shape-checked arguments, the platform and its stage defaults. */
-interface Inputs {
-  readonly name: string;
-  readonly args: Partial<ModelEndpointArgs>;
-  /** The arguments as given: tells a missing value from one the shape check refused. */
-  readonly raw: Readonly<Record<string, unknown>>;
-  readonly platform: Platform;
-  readonly stageDefaults: EndpointStageDefaults;
-  readonly problems: ProblemList;
-}
+type Inputs = ResolveInputs<ModelEndpointArgs, EndpointStageDefaults>;
+
+const ENDPOINT_FACTS: ConstructFacts<ModelEndpointArgs, EndpointStageDefaults> = {
+  type: CONSTRUCT,
+  shape: MODEL_ENDPOINT_SHAPE,
+  stageDefaults: ENDPOINT_STAGE_DEFAULTS,
+  minimalArgs: '{ version, image }',
+};
 
 /**
  * Validates the arguments of a ModelEndpoint and applies the stage defaults. Shapes are checked first
@@ -129,22 +124,8 @@ export function resolveModelEndpoint(
   platformArgs: PlatformArgs | undefined,
   context: ResolveContext = {},
 ): ResolvedModelEndpoint {
-  const problems = new ProblemList(CONSTRUCT, name);
-  if (!rawArgs || typeof rawArgs !== 'object' || Array.isArray(rawArgs)) {
-    problems.add('args', 'no arguments were given', 'pass at least `{ version, image }`');
-    problems.throwIfAny();
-  }
-  const args: Partial<ModelEndpointArgs> = MODEL_ENDPOINT_SHAPE.read(problems, '', rawArgs) ?? {};
-  const resolved = resolvePlatform(platformArgs, problems);
-  const platform = { ...resolved, nameSuffix: physicalNameSuffix(resolved.stage, context.stack) };
-  const inputs: Inputs = {
-    name,
-    args,
-    raw: rawArgs as unknown as Record<string, unknown>,
-    platform,
-    stageDefaults: ENDPOINT_STAGE_DEFAULTS[platform.stage],
-    problems,
-  };
+  const inputs: Inputs = resolveInputs(ENDPOINT_FACTS, name, rawArgs, platformArgs, context);
+  const { args, platform, problems } = inputs;
 
   const endpointName = resolveEndpointName(inputs, context);
   checkVersion(problems, 'version', args.version);
