@@ -1,0 +1,68 @@
+import type * as pulumi from '@pulumi/pulumi';
+import type { Platform } from '../core/platform';
+import type { DriftStatistic } from './args';
+
+/**
+ * A MonitoringStack with every default applied: what each cloud's renderer and the CDK construct read.
+ * (Contract between `resolve.ts` and the renderers; change it in one commit with all of them.)
+ */
+export interface ResolvedMonitoringStack {
+  readonly constructName: string;
+  readonly platform: Platform;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Prefix of every physical name this construct creates: `<endpointName>` plus the platform's name suffix. */
+  readonly namePrefix: string;
+  readonly endpoint: ResolvedWatchedEndpoint;
+  readonly pipeline?: {
+    readonly retrainTrigger: pulumi.Input<string>;
+    readonly baselineUri: pulumi.Input<string>;
+  };
+  readonly thresholds: ResolvedThresholds;
+  /** Undefined when the drift check is off. */
+  readonly drift?: ResolvedDrift;
+  readonly notifications: ResolvedNotifications;
+  readonly dashboard: boolean;
+}
+
+export interface ResolvedWatchedEndpoint {
+  readonly endpointName: pulumi.Input<string>;
+  /** True when it is a ModelEndpoint of this library (its rollback alarms get this stack's actions). */
+  readonly isModelEndpoint: boolean;
+  /** Whether the served size has a GPU (GPU alarms only then). */
+  readonly gpu: boolean;
+  /** Percent of requests captured; 0 when capture is off or unknown. */
+  readonly capturePercent: number;
+}
+
+export interface ResolvedThresholds {
+  readonly latencyP99Ms: number;
+  readonly serverErrorPercent: number;
+  readonly clientErrorPercent: number;
+  /** 0 = off. */
+  readonly noTrafficMinutes: number;
+  readonly cpuPercent: number;
+  readonly memoryPercent: number;
+  readonly gpuPercent: number;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
+export interface ResolvedDrift {
+  readonly schedule: 'hourly' | 'daily';
+  readonly statistic: DriftStatistic;
+  readonly threshold: number;
+  readonly featureThresholds: Readonly<Record<string, number>>;
+  /** Empty = every feature in the baseline (gcp, docker). */
+  readonly features: readonly string[];
+  readonly retrain: boolean;
+  readonly baselineUri: pulumi.Input<string>;
+}
+
+export interface ResolvedNotifications {
+  readonly emails: readonly string[];
+  /** Always a secret when it carries a credential. */
+  readonly webhookUrl?: pulumi.Input<string>;
+  readonly topicArn?: pulumi.Input<string>;
+  readonly channelIds: readonly pulumi.Input<string>[];
+}
