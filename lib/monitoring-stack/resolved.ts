@@ -16,6 +16,8 @@ export interface ResolvedMonitoringStack {
   readonly pipeline?: {
     readonly retrainTrigger: pulumi.Input<string>;
     readonly baselineUri: pulumi.Input<string>;
+    /** aws: the key encrypting the pipeline's bucket (the monitor decrypts the baseline with it). */
+    readonly kmsKeyArn?: pulumi.Input<string>;
   };
   readonly thresholds: ResolvedThresholds;
   /** Undefined when the drift check is off. */
@@ -32,6 +34,15 @@ export interface ResolvedWatchedEndpoint {
   readonly gpu: boolean;
   /** Percent of requests captured; 0 when capture is off or unknown. */
   readonly capturePercent: number;
+  /**
+   * vCPUs of one serving instance (CloudWatch sums CPU use over them: 100 per vCPU); undefined when unknown
+   * (serverless, or an instance type outside the size table): no CPU alarm then.
+   */
+  readonly vcpus?: number;
+  /** GPUs of one serving instance (GPU use is summed over them); undefined when unknown: no GPU alarm then. */
+  readonly gpus?: number;
+  /** aws: the S3 URL request capture lands under (`s3://bucket/prefix`) and the key encrypting it; the monitor reads it. */
+  readonly capture?: { readonly s3Uri: pulumi.Input<string>; readonly kmsKeyArn: pulumi.Input<string> };
 }
 
 export interface ResolvedThresholds {
