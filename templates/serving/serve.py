@@ -16,6 +16,12 @@ with their responses to that Pub/Sub topic BEFORE the reply is sent (Cloud Run t
 docker the gateway marks the requests to capture (header X-Mlops-Capture: 1) and the server appends them,
 with their responses, to a JSON-lines file in MLOPS_CAPTURE_DIR. On aws SageMaker captures. Capture never
 fails a request.
+
+Metrics: GET /metrics answers in the Prometheus text exposition format (version 0.0.4): the counter
+mlops_http_requests_total{code} and the histogram mlops_http_request_duration_seconds of every request but
+GET /ping and GET /metrics (health checks and scrapes are not traffic), and mlops_model_info{version} (1).
+The histogram's buckets include 1 and 2 seconds, the default p99 thresholds, so an alert on
+histogram_quantile(0.99, ...) at those thresholds is exact, not interpolated.
 """
 import base64
 import json
@@ -160,6 +166,60 @@ def capture(request_body, response_body, marked):
         write_capture(record)
 
 
+# Upper bounds in seconds; +Inf is implied.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
+
+
+class Metrics:
+    """Request counts by status code and a duration histogram, safe across the server's threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.codes = {}
+        self.buckets = [0] * len(DURATION_BUCKETS)
+        self.count = 0
+        self.total = 0.0
+
+    def observe(self, code, seconds):
+        with self.lock:
+            self.codes[code] = self.codes.get(code, 0) + 1
+            for i, bound in enumerate(DURATION_BUCKETS):
+                if seconds <= bound:
+                    self.buckets[i] += 1
+            self.count += 1
+            self.total += seconds
+
+    def exposition(self):
+        """The metrics in the Prometheus text format; bucket counts are cumulative, as the format requires."""
+        with self.lock:
+            lines = [
+                "# HELP mlops_http_requests_total Requests answered, by HTTP status code.",
+                "# TYPE mlops_http_requests_total counter",
+                *(f'mlops_http_requests_total{{code="{code}"}} {n}' for code, n in sorted(self.codes.items())),
+                "# HELP mlops_http_request_duration_seconds Time from reading a request to its reply.",
+                "# TYPE mlops_http_request_duration_seconds histogram",
+                *(
+                    f'mlops_http_request_duration_seconds_bucket{{le="{float(bound)!r}"}} {n}'
+                    for bound, n in zip(DURATION_BUCKETS, self.buckets)
+                ),
+                f'mlops_http_request_duration_seconds_bucket{{le="+Inf"}} {self.count}',
+                f"mlops_http_request_duration_seconds_sum {self.total!r}",
+                f"mlops_http_request_duration_seconds_count {self.count}",
+                "# HELP mlops_model_info The model release this container serves.",
+                "# TYPE mlops_model_info gauge",
+                f'mlops_model_info{{version="{label_value(VERSION)}"}} 1',
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def label_value(value):
+    """Escapes a label value as the text format requires (backslash, double quote, line feed)."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+METRICS = Metrics()
+
+
 class Handler(BaseHTTPRequestHandler):
     def _reply(self, status, body):
         payload = json.dumps(body).encode()
@@ -169,9 +229,32 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def send_response(self, code, message=None):
+        self.status = code
+        super().send_response(code, message)
+
+    def parse_request(self):
+        self.started = time.monotonic()  # the request line is in: time from here to the reply
+        return super().parse_request()
+
+    def handle_one_request(self):
+        """Times each request and counts it by its status code, except health checks and scrapes."""
+        self.status = self.started = None
+        super().handle_one_request()
+        untracked = getattr(self, "command", None) == "GET" and self.path in ("/ping", "/metrics")
+        if self.status is not None and self.started is not None and not untracked:
+            METRICS.observe(self.status, time.monotonic() - self.started)
+
     def do_GET(self):
         if self.path == "/ping":
             self._reply(200, {"status": "ok", "version": VERSION})
+        elif self.path == "/metrics":
+            payload = METRICS.exposition().encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
         else:
             self._reply(404, {"error": "not found"})
 
@@ -186,6 +269,10 @@ class Handler(BaseHTTPRequestHandler):
             result = {"predictions": predict(MODEL, body.get("instances", [])), "version": VERSION}
         except (ValueError, TypeError) as err:
             self._reply(400, {"error": str(err)})
+            return
+        except Exception as err:  # a fault of the model, not of the request: a 500 the metrics count
+            print(f"prediction failed: {err!r}", file=sys.stderr, flush=True)
+            self._reply(500, {"error": "the model failed on this request"})
             return
         capture(body, result, self.headers.get("X-Mlops-Capture") == "1")
         self._reply(200, result)
