@@ -1,6 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
+import { assignOutputs, declareOutputs } from '../core/outputs';
 import { platformFromConfig } from '../core/platform-config';
 import { pulumiResolveContext } from '../core/pulumi-context';
+import { childrenByCloud, renderOnCloud } from '../core/render-switch';
 import type { MlPipelineArgs } from './args';
 import type { MlPipelineAwsChildren } from './pulumi-aws';
 import type { MlPipelineDockerChildren } from './pulumi-docker';
@@ -8,6 +10,27 @@ import type { MlPipelineGcpChildren } from './pulumi-gcp';
 import type { RenderedPipeline } from './rendered';
 import { modelPackageVersionArn } from './aws-blueprint';
 import { resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
+
+/** What each cloud's renderer returns. */
+interface RenderedByCloud {
+  readonly aws: RenderedPipeline<MlPipelineAwsChildren>;
+  readonly gcp: RenderedPipeline<MlPipelineGcpChildren>;
+  readonly docker: RenderedPipeline<MlPipelineDockerChildren>;
+}
+
+/** The component's outputs, declared once: they set its fields and are registered. */
+export const ML_PIPELINE_OUTPUTS = declareOutputs<RenderedPipeline<unknown>>({
+  dataBucketName: true,
+  dataBucketUri: true,
+  artifactBucketName: true,
+  artifactBucketUri: true,
+  containerRegistryUrl: true,
+  modelRegistry: true,
+  pipelineName: true,
+  pipelineId: true,
+  retrainTrigger: true,
+  baselineUri: true,
+});
 
 /** Pulumi type token. Public API: changing it replaces every user's pipeline unless an alias comes with it. */
 export const ML_PIPELINE_TYPE = 'mlops:index:MlPipeline';
@@ -23,36 +46,36 @@ export const ML_PIPELINE_TYPE = 'mlops:index:MlPipeline';
  */
 export class MlPipeline extends pulumi.ComponentResource {
   /** Name of the training data bucket (a volume on docker). */
-  readonly dataBucketName: pulumi.Output<string>;
+  declare readonly dataBucketName: pulumi.Output<string>;
   /** URI of the training data (`s3://bucket/prefix/`, `gs://...`, or a volume path on docker). */
-  readonly dataBucketUri: pulumi.Output<string>;
+  declare readonly dataBucketUri: pulumi.Output<string>;
   /** Name of the artifact bucket (models, checkpoints, evaluations, baselines). */
-  readonly artifactBucketName: pulumi.Output<string>;
+  declare readonly artifactBucketName: pulumi.Output<string>;
   /** URI of the artifact bucket. */
-  readonly artifactBucketUri: pulumi.Output<string>;
+  declare readonly artifactBucketUri: pulumi.Output<string>;
   /** Where to push training and serving images (ECR, Artifact Registry, or the local registry). */
-  readonly containerRegistryUrl: pulumi.Output<string>;
+  declare readonly containerRegistryUrl: pulumi.Output<string>;
   /**
    * The model registry: the model package group name on aws, the Vertex AI model registry location and
    * display name on gcp (filled at run time by the pipeline: there is no IaC resource for it), the models
    * volume path on docker.
    */
-  readonly modelRegistry: pulumi.Output<string>;
+  declare readonly modelRegistry: pulumi.Output<string>;
   /** Physical name of the pipeline. */
-  readonly pipelineName: pulumi.Output<string>;
+  declare readonly pipelineName: pulumi.Output<string>;
   /** Cloud id of the pipeline: the pipeline ARN on aws, the workflow id on gcp, the runner container id on docker. */
-  readonly pipelineId: pulumi.Output<string>;
+  declare readonly pipelineId: pulumi.Output<string>;
   /**
    * What `MonitoringStack` fires to retrain: the pipeline ARN on aws (target of an EventBridge rule), the
    * workflow id on gcp (create an execution), the runner container name on docker (`docker start`).
    */
-  readonly retrainTrigger: pulumi.Output<string>;
+  declare readonly retrainTrigger: pulumi.Output<string>;
   /**
    * The prefix under which every run keeps its own drift baseline (`statistics.json`, `constraints.json`): aws
    * `baseline/<execution id>/`, recorded with the registered version as its `DriftCheckBaselines`; gcp and
    * docker `runs/<run id>/baseline/`, beside the run's model. Monitor against the registered model's.
    */
-  readonly baselineUri: pulumi.Output<string>;
+  declare readonly baselineUri: pulumi.Output<string>;
   /** The resolved arguments, with every default applied. */
   readonly spec: ResolvedMlPipeline;
   /** Primary children when the target is aws. */
@@ -67,55 +90,15 @@ export class MlPipeline extends pulumi.ComponentResource {
     const spec = resolveMlPipeline(name, args, platformFromConfig(args?.platform), pulumiResolveContext());
     super(ML_PIPELINE_TYPE, name, {}, opts);
     this.spec = spec;
-    // Each cloud's renderer is loaded only when used, so a gcp stack never loads @pulumi/aws.
     /* eslint-disable @typescript-eslint/no-require-imports */
-    let rendered: RenderedPipeline<unknown>;
-    switch (spec.platform.cloud) {
-      case 'aws': {
-        const aws = (require('./pulumi-aws') as typeof import('./pulumi-aws')).renderAws(spec, this);
-        this.aws = aws.children;
-        rendered = aws;
-        break;
-      }
-      case 'gcp': {
-        const gcp = (require('./pulumi-gcp') as typeof import('./pulumi-gcp')).renderGcp(spec, this);
-        this.gcp = gcp.children;
-        rendered = gcp;
-        break;
-      }
-      case 'docker': {
-        const docker = (require('./pulumi-docker') as typeof import('./pulumi-docker')).renderDocker(
-          spec,
-          this,
-        );
-        this.docker = docker.children;
-        rendered = docker;
-        break;
-      }
-    }
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    this.dataBucketName = rendered.dataBucketName;
-    this.dataBucketUri = rendered.dataBucketUri;
-    this.artifactBucketName = rendered.artifactBucketName;
-    this.artifactBucketUri = rendered.artifactBucketUri;
-    this.containerRegistryUrl = rendered.containerRegistryUrl;
-    this.modelRegistry = rendered.modelRegistry;
-    this.pipelineName = rendered.pipelineName;
-    this.pipelineId = rendered.pipelineId;
-    this.retrainTrigger = rendered.retrainTrigger;
-    this.baselineUri = rendered.baselineUri;
-    this.registerOutputs({
-      dataBucketName: this.dataBucketName,
-      dataBucketUri: this.dataBucketUri,
-      artifactBucketName: this.artifactBucketName,
-      artifactBucketUri: this.artifactBucketUri,
-      containerRegistryUrl: this.containerRegistryUrl,
-      modelRegistry: this.modelRegistry,
-      pipelineName: this.pipelineName,
-      pipelineId: this.pipelineId,
-      retrainTrigger: this.retrainTrigger,
-      baselineUri: this.baselineUri,
+    const result = renderOnCloud<ResolvedMlPipeline, RenderedByCloud>(spec, this, {
+      aws: () => (require('./pulumi-aws') as typeof import('./pulumi-aws')).renderAws,
+      gcp: () => (require('./pulumi-gcp') as typeof import('./pulumi-gcp')).renderGcp,
+      docker: () => (require('./pulumi-docker') as typeof import('./pulumi-docker')).renderDocker,
     });
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    ({ aws: this.aws, gcp: this.gcp, docker: this.docker } = childrenByCloud(result));
+    this.registerOutputs(assignOutputs(this, ML_PIPELINE_OUTPUTS, result.rendered));
   }
 
   /**

@@ -1,11 +1,28 @@
 import * as pulumi from '@pulumi/pulumi';
+import { assignOutputs, declareOutputs } from '../core/outputs';
 import { platformFromConfig } from '../core/platform-config';
 import { pulumiResolveContext } from '../core/pulumi-context';
+import { childrenByCloud, renderOnCloud } from '../core/render-switch';
 import type { ModelEndpointArgs } from './args';
 import type { ModelEndpointAwsChildren } from './pulumi-aws';
 import type { ModelEndpointDockerChildren } from './pulumi-docker';
 import type { ModelEndpointGcpChildren } from './pulumi-gcp';
+import type { RenderedEndpoint } from './rendered';
 import { resolveModelEndpoint, type ResolvedModelEndpoint } from './resolve';
+
+/** What each cloud's renderer returns. */
+interface RenderedByCloud {
+  readonly aws: RenderedEndpoint<ModelEndpointAwsChildren>;
+  readonly gcp: RenderedEndpoint<ModelEndpointGcpChildren>;
+  readonly docker: RenderedEndpoint<ModelEndpointDockerChildren>;
+}
+
+/** The component's outputs, declared once: they set its fields and are registered. */
+export const MODEL_ENDPOINT_OUTPUTS = declareOutputs<RenderedEndpoint<unknown>>({
+  endpointName: true,
+  endpointId: true,
+  url: true,
+});
 
 /** Pulumi type token. Public API: changing it replaces every user's endpoint unless an alias comes with it. */
 export const MODEL_ENDPOINT_TYPE = 'mlops:index:ModelEndpoint';
@@ -17,11 +34,11 @@ export const MODEL_ENDPOINT_TYPE = 'mlops:index:ModelEndpoint';
  */
 export class ModelEndpoint extends pulumi.ComponentResource {
   /** Physical name of the endpoint (SageMaker endpoint, Cloud Run service, gateway container). */
-  readonly endpointName: pulumi.Output<string>;
+  declare readonly endpointName: pulumi.Output<string>;
   /** Cloud id: the endpoint ARN on aws, the service id on gcp, the gateway container id on docker. */
-  readonly endpointId: pulumi.Output<string>;
+  declare readonly endpointId: pulumi.Output<string>;
   /** URL requests are POSTed to. */
-  readonly url: pulumi.Output<string>;
+  declare readonly url: pulumi.Output<string>;
   /** The resolved arguments, with every default applied. */
   readonly spec: ResolvedModelEndpoint;
   /** Primary children when the target is aws. */
@@ -36,32 +53,14 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     const spec = resolveModelEndpoint(name, args, platformFromConfig(args?.platform), pulumiResolveContext());
     super(MODEL_ENDPOINT_TYPE, name, {}, opts);
     this.spec = spec;
-    // Each cloud's renderer is loaded only when used, so a gcp stack never loads @pulumi/aws.
     /* eslint-disable @typescript-eslint/no-require-imports */
-    switch (spec.platform.cloud) {
-      case 'aws': {
-        const rendered = (require('./pulumi-aws') as typeof import('./pulumi-aws')).renderAws(spec, this);
-        this.aws = rendered.children;
-        ({ endpointName: this.endpointName, endpointId: this.endpointId, url: this.url } = rendered);
-        break;
-      }
-      case 'gcp': {
-        const rendered = (require('./pulumi-gcp') as typeof import('./pulumi-gcp')).renderGcp(spec, this);
-        this.gcp = rendered.children;
-        ({ endpointName: this.endpointName, endpointId: this.endpointId, url: this.url } = rendered);
-        break;
-      }
-      case 'docker': {
-        const rendered = (require('./pulumi-docker') as typeof import('./pulumi-docker')).renderDocker(
-          spec,
-          this,
-        );
-        this.docker = rendered.children;
-        ({ endpointName: this.endpointName, endpointId: this.endpointId, url: this.url } = rendered);
-        break;
-      }
-    }
+    const result = renderOnCloud<ResolvedModelEndpoint, RenderedByCloud>(spec, this, {
+      aws: () => (require('./pulumi-aws') as typeof import('./pulumi-aws')).renderAws,
+      gcp: () => (require('./pulumi-gcp') as typeof import('./pulumi-gcp')).renderGcp,
+      docker: () => (require('./pulumi-docker') as typeof import('./pulumi-docker')).renderDocker,
+    });
     /* eslint-enable @typescript-eslint/no-require-imports */
-    this.registerOutputs({ endpointName: this.endpointName, endpointId: this.endpointId, url: this.url });
+    ({ aws: this.aws, gcp: this.gcp, docker: this.docker } = childrenByCloud(result));
+    this.registerOutputs(assignOutputs(this, MODEL_ENDPOINT_OUTPUTS, result.rendered));
   }
 }
