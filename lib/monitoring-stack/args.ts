@@ -104,4 +104,32 @@ export interface MonitoringStackArgs {
   readonly notifications?: NotificationArgs;
   /** Build a dashboard. Default `true`. */
   readonly dashboard?: boolean;
+  /** docker only: host ports of the monitoring UIs and the mail server. Default: see each field. */
+  readonly docker?: MonitoringDockerArgs;
+}
+
+/** docker: the UIs (bound on 127.0.0.1 only) and how Alertmanager sends email. */
+export interface MonitoringDockerArgs {
+  /** Host port of Grafana (the dashboard URL). Default 3000. */
+  readonly grafanaPort?: number;
+  /** Host port of Prometheus. Default 9090. */
+  readonly prometheusPort?: number;
+  /** Host port of Alertmanager. Default 9093. */
+  readonly alertmanagerPort?: number;
+  /** The mail server Alertmanager sends `notifications.emails` through. Required when emails are set on docker. */
+  readonly smtp?: SmtpArgs;
+}
+
+/** A mail server (SMTP submission). */
+export interface SmtpArgs {
+  /** `host:port`, such as `smtp.example.com:587`. Required. */
+  readonly smarthost: string;
+  /** Sender address. Required. */
+  readonly from: string;
+  /** Login user. Default: none (no authentication). */
+  readonly username?: string;
+  /** Login password: a Pulumi secret (`config.requireSecret`); a plain string is refused. Default: none. */
+  readonly password?: pulumi.Input<string>;
+  /** Refuse to send without STARTTLS. Default `true`. */
+  readonly requireTls?: boolean;
 }

@@ -24,6 +24,28 @@ export interface ResolvedMonitoringStack {
   readonly drift?: ResolvedDrift;
   readonly notifications: ResolvedNotifications;
   readonly dashboard: boolean;
+  /** docker only: host ports of the UIs and the mail server for email notifications. */
+  readonly docker?: ResolvedMonitoringDocker;
+}
+
+/** docker: the monitoring containers' host ports (bound on 127.0.0.1, claimed like every host port) and SMTP. */
+export interface ResolvedMonitoringDocker {
+  readonly grafanaPort: number;
+  readonly prometheusPort: number;
+  readonly alertmanagerPort: number;
+  /** Required when `notifications.emails` is set on docker. */
+  readonly smtp?: ResolvedSmtp;
+}
+
+export interface ResolvedSmtp {
+  /** `host:port` of the mail server. */
+  readonly smarthost: string;
+  readonly from: string;
+  readonly username?: string;
+  /** A Pulumi secret. */
+  readonly password?: pulumi.Input<string>;
+  /** Refuse to send without STARTTLS. */
+  readonly requireTls: boolean;
 }
 
 export interface ResolvedWatchedEndpoint {
@@ -43,6 +65,22 @@ export interface ResolvedWatchedEndpoint {
   readonly gpus?: number;
   /** aws: the S3 URL request capture lands under (`s3://bucket/prefix`) and the key encrypting it; the monitor reads it. */
   readonly capture?: { readonly s3Uri: pulumi.Input<string>; readonly kmsKeyArn: pulumi.Input<string> };
+  /** docker: where Prometheus and the drift job find the endpoint (`dockerWatchTargets` of a ModelEndpoint's spec). */
+  readonly docker?: DockerWatchTargets;
+}
+
+/** docker: how the monitoring containers reach a ModelEndpoint (lib/model-endpoint/docker-facts.ts fills it). */
+export interface DockerWatchTargets {
+  /** The endpoint's Docker network: Prometheus, the gateway exporter and the drift job join it. */
+  readonly network: string;
+  /** Network alias every serving container of the endpoint answers to (Prometheus finds them all by DNS). */
+  readonly servingAlias: string;
+  /** Port of the serving containers (GET /metrics). */
+  readonly servingPort: number;
+  /** The gateway's nginx `stub_status` URL on the endpoint's network (never published on the host). */
+  readonly gatewayStatusUrl: string;
+  /** The capture volume the serving containers write to; undefined when capture is off. */
+  readonly captureVolume?: string;
 }
 
 export interface ResolvedThresholds {
