@@ -1,4 +1,5 @@
 /** Docker facts of a ModelEndpoint as plain data: which containers run and the gateway's weighted config. */
+import type { DockerWatchTargets } from '../monitoring-stack/resolved';
 import type { ResolvedModelEndpoint } from './resolve';
 
 /** Pinned gateway image: a tag that moves would change the gateway under a running stack. */
@@ -14,6 +15,41 @@ export const CAPTURE_HEADER = 'X-Mlops-Capture';
 export const DOCKER_DNS = '127.0.0.11';
 /** How long the gateway trusts a resolved address: a replaced container is found within this time. */
 export const DNS_VALID_SECONDS = 2;
+/**
+ * Port of the gateway's nginx `stub_status` (connections and requests handled), on the endpoint's network only:
+ * it is not published on the host. Open source nginx has no Prometheus output; an exporter reads this.
+ */
+export const GATEWAY_STATUS_PORT = 8081;
+export const GATEWAY_STATUS_PATH = '/stub_status';
+
+/** The gateway container's name (fixed: it holds the host port, and the exporter finds it by this name). */
+export function gatewayName(spec: ResolvedModelEndpoint): string {
+  return `${spec.endpointName}-gateway`;
+}
+
+/**
+ * Network alias every serving container of the endpoint answers to, whatever its role and version. The gateway
+ * never sends traffic to it (it uses the per-version aliases); Prometheus resolves it to scrape every container.
+ */
+export function metricsAlias(spec: ResolvedModelEndpoint): string {
+  return `${spec.endpointName}-serving`;
+}
+
+/** Where a MonitoringStack on docker finds this endpoint. */
+export function dockerWatchTargets(spec: ResolvedModelEndpoint): DockerWatchTargets {
+  return {
+    network: spec.endpointName,
+    servingAlias: metricsAlias(spec),
+    servingPort: spec.port,
+    gatewayStatusUrl: `http://${gatewayName(spec)}:${GATEWAY_STATUS_PORT}${GATEWAY_STATUS_PATH}`,
+    captureVolume: spec.capturePercent > 0 ? captureVolumeName(spec) : undefined,
+  };
+}
+
+/** The capture volume's name. */
+export function captureVolumeName(spec: ResolvedModelEndpoint): string {
+  return `${spec.endpointName}-capture`;
+}
 
 export interface ServingContainer {
   /** Role in the endpoint (`primary`, a challenger's name, or `stable` and `canary`): names its resource. */
@@ -98,6 +134,8 @@ export function gatewayConfig(spec: ResolvedModelEndpoint): string {
     '  server {',
     `    listen ${GATEWAY_PORT};`,
     '    location = /healthz { return 200 "ok"; }',
+    // The serving containers' metrics are for Prometheus on the endpoint's network, not for callers.
+    '    location = /metrics { return 404; }',
     '    location / {',
     `      proxy_pass http://$model_host:${spec.port};`,
     '      proxy_set_header X-Request-Id $request_id;',
@@ -107,6 +145,12 @@ export function gatewayConfig(spec: ResolvedModelEndpoint): string {
     '      proxy_connect_timeout 2s;',
     '      proxy_next_upstream error timeout;',
     '    }',
+    '  }',
+    // Read by the exporter on the endpoint's network; the port is not published on the host.
+    '  server {',
+    `    listen ${GATEWAY_STATUS_PORT};`,
+    `    location = ${GATEWAY_STATUS_PATH} { stub_status; }`,
+    '    location / { return 404; }',
     '  }',
     '}',
     '',

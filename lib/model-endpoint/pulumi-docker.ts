@@ -10,7 +10,10 @@ import {
   GATEWAY_IMAGE,
   GATEWAY_PORT,
   MODEL_ACCESS_DIR,
+  captureVolumeName,
   gatewayConfig,
+  gatewayName,
+  metricsAlias,
   servingContainers,
 } from './docker-facts';
 import type { RenderedEndpoint } from './rendered';
@@ -44,7 +47,7 @@ export function renderDocker(
     spec.capturePercent > 0
       ? new docker.Volume(
           `${name}-capture`,
-          { name: `${spec.endpointName}-capture`, labels },
+          { name: captureVolumeName(spec), labels },
           { ...opts, retainOnDelete: spec.platform.retainOnDelete },
         )
       : undefined;
@@ -70,7 +73,8 @@ export function renderDocker(
           `MLOPS_MODEL_VERSION=${serving.version}`,
           ...(captureVolume ? [`MLOPS_CAPTURE_DIR=${CAPTURE_DIR}`] : []),
         ],
-        networksAdvanced: [{ name: network.name, aliases: [serving.alias] }],
+        // The per-version alias takes the gateway's traffic; the shared one is how Prometheus finds them all.
+        networksAdvanced: [{ name: network.name, aliases: [serving.alias, metricsAlias(spec)] }],
         volumes: [
           // On docker, `modelAccess.bucketName` names a volume (such as an MlPipeline's models volume).
           ...(spec.modelAccess
@@ -112,7 +116,7 @@ export function renderDocker(
   const gateway = new docker.Container(
     `${name}-gateway`,
     {
-      name: `${spec.endpointName}-gateway`,
+      name: gatewayName(spec),
       image: gatewayImage.imageId,
       ports: [{ internal: GATEWAY_PORT, external: spec.docker.hostPort, ip: '127.0.0.1' }],
       uploads: [{ file: '/etc/nginx/nginx.conf', content: gatewayConfig(spec) }],

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { ModelEndpoint } from '../../lib';
-import { gatewayConfig } from '../../lib/model-endpoint/docker-facts';
+import { dockerWatchTargets, gatewayConfig } from '../../lib/model-endpoint/docker-facts';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
 import { recordProgram } from '../../lib/testing';
 import { DOCKER_DEV, endpointArgs } from '../helpers';
@@ -30,7 +30,10 @@ describe('ModelEndpoint on docker', () => {
       'curl -fsS http://localhost:8080/ping || exit 1',
     ]);
     expect(serving.envs).toEqual(['MODEL_DATA_URL=/models/v3', 'MLOPS_MODEL_VERSION=v3']);
-    expect(serving.networksAdvanced).toEqual([{ name: 'churn-dev', aliases: ['churn-dev-primary-v3'] }]);
+    // The per-version alias takes the gateway's traffic; the shared one is how Prometheus finds every container.
+    expect(serving.networksAdvanced).toEqual([
+      { name: 'churn-dev', aliases: ['churn-dev-primary-v3', 'churn-dev-serving'] },
+    ]);
     const gateway = rec.one(CONTAINER, 'churn-gateway');
     expect(gateway.inputs.ports).toEqual([{ internal: 8080, external: 8080, ip: '127.0.0.1' }]);
     expect(gateway.dependencies).toContain(rec.one(CONTAINER, 'churn-primary').urn);
@@ -90,8 +93,8 @@ describe('ModelEndpoint on docker', () => {
     const alias = (name: string) =>
       (rec.one('docker:index/container:Container', name).inputs.networksAdvanced as any)[0].aliases;
     expect([alias('churn-stable'), alias('churn-canary')]).toEqual([
-      ['churn-dev-stable-v3'],
-      ['churn-dev-canary-v4'],
+      ['churn-dev-stable-v3', 'churn-dev-serving'],
+      ['churn-dev-canary-v4', 'churn-dev-serving'],
     ]);
     expect(config).toContain('  resolver 127.0.0.11 valid=2s ipv6=off;');
     expect(config).toContain(
@@ -108,6 +111,34 @@ describe('ModelEndpoint on docker', () => {
     expect(canary.volumes).toEqual([{ volumeName: 'churn-dev-capture', containerPath: '/var/log/mlops' }]);
     expect(rec.one(CONTAINER, 'churn-gateway').inputs.volumes).toBeUndefined();
     expect(rec.one('docker:index/volume:Volume').retainOnDelete).toBe(true);
+  });
+
+  test('the gateway keeps metrics off its public port and serves stub_status on the network only', async () => {
+    const args = endpointArgs(DOCKER_DEV, { image: 'localhost:5000/churn:v3' });
+    const spec = resolveModelEndpoint('churn', args, args.platform);
+    const config = gatewayConfig(spec);
+    expect(config).toContain(
+      '    listen 8080;\n    location = /healthz { return 200 "ok"; }\n    location = /metrics { return 404; }\n',
+    );
+    expect(config).toContain(
+      '  server {\n    listen 8081;\n    location = /stub_status { stub_status; }\n    location / { return 404; }\n  }\n}\n',
+    );
+    expect(dockerWatchTargets(spec)).toEqual({
+      network: 'churn-dev',
+      servingAlias: 'churn-dev-serving',
+      servingPort: 8080,
+      gatewayStatusUrl: 'http://churn-dev-gateway:8081/stub_status',
+      captureVolume: undefined,
+    });
+    const rec = await recordProgram(() => new ModelEndpoint('churn', args));
+    // Only the public port is published.
+    expect(rec.one(CONTAINER, 'churn-gateway').inputs.ports).toEqual([
+      { internal: 8080, external: 8080, ip: '127.0.0.1' },
+    ]);
+    const captured = endpointArgs(DOCKER_DEV, { image: 'localhost:5000/churn:v3', capturePercent: 10 });
+    expect(dockerWatchTargets(resolveModelEndpoint('churn', captured, captured.platform)).captureVolume).toBe(
+      'churn-dev-capture',
+    );
   });
 
   test('with capture off, a client cannot ask for capture through the gateway', () => {
