@@ -67,6 +67,11 @@ export interface ResolvedWatchedEndpoint {
   readonly capture?: { readonly s3Uri: pulumi.Input<string>; readonly kmsKeyArn: pulumi.Input<string> };
   /** docker: where Prometheus and the drift job find the endpoint (`dockerWatchTargets` of a ModelEndpoint's spec). */
   readonly docker?: DockerWatchTargets;
+  /**
+   * gcp: the Pub/Sub topic id (`projects/<p>/topics/<t>`) the endpoint publishes captured requests to (a
+   * ModelEndpoint's `children.captureTopic.id`); the drift check lands it in BigQuery. Undefined when it captures none.
+   */
+  readonly captureTopic?: pulumi.Input<string>;
 }
 
 /** docker: how the monitoring containers reach a ModelEndpoint (lib/model-endpoint/docker-facts.ts fills it). */
@@ -106,6 +111,8 @@ export interface ResolvedDrift {
   readonly features: readonly string[];
   readonly retrain: boolean;
   readonly baselineUri: pulumi.Input<string>;
+  /** gcp: the drift job's container image (built from `templates/drift`); required there when drift runs. */
+  readonly image?: pulumi.Input<string>;
 }
 
 export interface ResolvedNotifications {
