@@ -12,13 +12,16 @@ never compares against it then (it passes the comparison on "found"); the value 
 resolves every operand of its gate before it evaluates it, and a score compared strictly with itself can never
 let a candidate through.
 
-Writes this run's drift baseline (statistics.json, constraints.json) to MLOPS_BASELINE_DIR.
+Writes this run's drift baseline, drift_baseline.json (see baseline.py for its format), to MLOPS_BASELINE_DIR: how
+the rows the model was trained on are distributed, which templates/drift compares captured requests with. It is
+not SageMaker Model Monitor's format: on aws the pipeline's QualityCheck step writes Model Monitor's own baseline.
 """
 import json
 import math
 import os
 import statistics
 
+from baseline import FILE_NAME, drift_baseline
 from contract import find_model, path, read_rows, split, unpack_model
 
 # Each metric and whether higher is better; the gate's `metric` must be one of them.
@@ -54,14 +57,6 @@ def evaluate(model, rows):
     return {"auc": {"value": auc(labels, scores)}, "log_loss": {"value": log_loss(labels, scores)}}
 
 
-def baseline(rows, features):
-    stats = {f: [float(r[f]) for r in rows] for f in features}
-    return (
-        {"dataset": {"item_count": len(rows)}, "features": [{"name": f, "mean": statistics.fmean(v), "std_dev": statistics.pstdev(v), "min": min(v), "max": max(v)} for f, v in stats.items()]},
-        {"features": [{"name": f, "inferred_type": "Fractional", "completeness": 1.0} for f in features]},
-    )
-
-
 def champion_section(candidate, test):
     """The champion scored on the same rows, or "not found" with the candidate's own scores as the operands."""
     directory = os.environ.get("MLOPS_CHAMPION_MODEL_DIR")
@@ -80,7 +75,7 @@ def main():
         raise SystemExit(f"the quality gate's metric {metric!r} is not one this evaluation writes: {sorted(METRICS)}")
     model = unpack_model(path("MLOPS_MODEL_DIR", "/opt/ml/processing/model"))
     rows = read_rows(path("MLOPS_DATA_DIR", "/opt/ml/processing/input"))
-    _, test = split(rows)
+    train, test = split(rows)
     candidate = evaluate(model, test)
     champion = champion_section(candidate, test)
     report = {"metrics": candidate, "champion": champion}
@@ -90,10 +85,8 @@ def main():
         json.dump(report, f)
     baseline_dir = path("MLOPS_BASELINE_DIR", "/opt/ml/processing/baseline")
     os.makedirs(baseline_dir, exist_ok=True)
-    stats, constraints = baseline(rows, model["features"])
-    for name, doc in (("statistics.json", stats), ("constraints.json", constraints)):
-        with open(os.path.join(baseline_dir, name), "w") as f:
-            json.dump(doc, f)
+    with open(os.path.join(baseline_dir, FILE_NAME), "w") as f:
+        json.dump(drift_baseline(train, model["features"]), f)
     against = f"champion {champion[metric]['value']:.4f}" if champion["found"] else "no approved model"
     print(f"{metric}={candidate[metric]['value']:.4f} ({against}) on {len(test)} held-out rows")
 

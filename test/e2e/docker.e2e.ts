@@ -224,7 +224,7 @@ describe('the docker target on a real engine', () => {
     runs.first = inVolume(`${GROUP}-models`, `cat /v/${GROUP}/approved`);
     expect(run.logs).toContain(`run ${runs.first}: registered in ${GROUP} (approved)`);
     expect(inVolume(`${GROUP}-models`, `cd /v/${GROUP}/${runs.first} && ls -R`)).toBe(
-      '.:\nbaseline\nevaluation.json\nmodel.json\n\n./baseline:\nconstraints.json\nstatistics.json',
+      '.:\nbaseline\nevaluation.json\nmodel.json\n\n./baseline:\ndrift_baseline.json',
     );
     // The training image runs as uid 10001: the run directories were handed to it.
     expect(inVolume(`${GROUP}-artifacts`, `stat -c '%u %n' /v/runs/${runs.first}/model/model.json`)).toBe(
@@ -254,9 +254,7 @@ describe('the docker target on a real engine', () => {
     expect(checksum(runs.first)).toBe(before);
     // Its own baseline is kept with its run, apart from the registered one.
     const refused = /run (\S+): training/.exec(run.logs)![1];
-    expect(inVolume(`${GROUP}-artifacts`, `ls /v/runs/${refused}/baseline`)).toBe(
-      'constraints.json\nstatistics.json',
-    );
+    expect(inVolume(`${GROUP}-artifacts`, `ls /v/runs/${refused}/baseline`)).toBe('drift_baseline.json');
   });
 
   test('4. a better model beats the champion and is registered', () => {

@@ -1,6 +1,6 @@
 /** The training template honours the MlPipeline container contract: run it as the pipeline would. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { dataset, run, TEMPLATE } from './training-fixtures';
@@ -59,11 +59,25 @@ describe('training template', () => {
     );
     // The archive was unpacked elsewhere: the model directory holds only what it was given.
     expect(execFileSync('ls', [packed], { encoding: 'utf8' }).trim()).toBe('model.tar.gz');
-    const stats = JSON.parse(readFileSync(path.join(dirs.baseline, 'statistics.json'), 'utf8'));
-    expect(stats.dataset).toEqual({ item_count: 200 });
-    expect(stats.features.map((f: { name: string }) => f.name)).toEqual(['tenure', 'monthly_charges']);
-    const constraints = JSON.parse(readFileSync(path.join(dirs.baseline, 'constraints.json'), 'utf8'));
-    expect(constraints.features[0]).toEqual({ name: 'tenure', inferred_type: 'Fractional', completeness: 1 });
+    // The drift baseline describes the 160 training rows (not the held-out 40), and only it is written: no file
+    // named like SageMaker Model Monitor's (statistics.json, constraints.json) in a shape that container rejects.
+    expect(readdirSync(dirs.baseline)).toEqual(['drift_baseline.json']);
+    const baseline = JSON.parse(readFileSync(path.join(dirs.baseline, 'drift_baseline.json'), 'utf8'));
+    // Training tenure and charges are 0.01 to 0.99 without the multiples of 0.05, each twice: deciles 0.108 apart
+    // by 0.098, a tenth of the rows in each bin.
+    const deciles = [0.108, 0.206, 0.304, 0.402, 0.5, 0.598, 0.696, 0.794, 0.892];
+    const tenth = Array(10).fill(0.1);
+    expect(baseline).toEqual({
+      format: 'mlops-drift-baseline/1',
+      row_count: 160,
+      features: ['tenure', 'monthly_charges'].map((name) => ({
+        name,
+        kind: 'numeric',
+        edges: deciles.map((d) => expect.closeTo(d, 12)),
+        proportions: tenth,
+        missing: 0,
+      })),
+    });
   });
 
   test('evaluate.py refuses a gate metric it does not write', () => {
@@ -92,6 +106,36 @@ describe('training template', () => {
     const [low, mid, high, minus30] = JSON.parse(result.stdout) as number[];
     expect([low, mid, high]).toEqual([0, 0.5, 1]);
     expect(minus30).toBeCloseTo(Math.exp(-30) / (1 + Math.exp(-30)), 20);
+  });
+
+  test('the drift baseline bins numbers by deciles, counts categories, and keeps the share of missing values', () => {
+    // Bin i holds edges[i-1] < x <= edges[i]; the shares and `missing` add up to 1 for every feature.
+    const script = [
+      'import json, baseline',
+      'plans = ["a", "a", "b", "", "a", "b", "a", "a", "b", "c"]',
+      'rows = [{"x": str(v), "plan": p, "flat": "3" if v != 4 else ""} for v, p in zip(range(1, 11), plans)]',
+      'print(json.dumps(baseline.drift_baseline(rows, ["x", "plan", "flat"])))',
+    ].join('\n');
+    const result = spawnSync('python3', ['-c', script], { cwd: TEMPLATE, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      format: 'mlops-drift-baseline/1',
+      row_count: 10,
+      features: [
+        {
+          name: 'x',
+          kind: 'numeric',
+          // The inclusive deciles of 1..10: 1 + 0.9 k.
+          edges: [1.9, 2.8, 3.7, 4.6, 5.5, 6.4, 7.3, 8.2, 9.1].map((d) => expect.closeTo(d, 12)),
+          proportions: Array(10).fill(0.1),
+          missing: 0,
+        },
+        // Not every value is a number: categories, each with its share; the empty value is missing.
+        { name: 'plan', kind: 'categorical', proportions: { a: 0.5, b: 0.3, c: 0.1 }, missing: 0.1 },
+        // One distinct value: one edge, everything at or below it.
+        { name: 'flat', kind: 'numeric', edges: [3], proportions: [0.9, 0], missing: 0.1 },
+      ],
+    });
   });
 
   test('no data is a clear failure, not a crash', () => {
