@@ -65,6 +65,13 @@ export interface ResolvedWatchedEndpoint {
   readonly gpus?: number;
   /** aws: the S3 URL request capture lands under (`s3://bucket/prefix`) and the key encrypting it; the monitor reads it. */
   readonly capture?: { readonly s3Uri: pulumi.Input<string>; readonly kmsKeyArn: pulumi.Input<string> };
+  /**
+   * aws: the ModelEndpoint component whose rollback alarms take this stack's notification targets as actions
+   * (`attachAlarmActions` in lib/model-endpoint/alarm-actions.ts); undefined for an endpoint not of this library.
+   */
+  readonly alarmActionsOwner?: object;
+  /** aws: names of the endpoint's rollback alarms (`rollbackAlarms(endpoint.spec)`); empty when it has none. */
+  readonly rollbackAlarmNames?: readonly string[];
   /** docker: where Prometheus and the drift job find the endpoint (`dockerWatchTargets` of a ModelEndpoint's spec). */
   readonly docker?: DockerWatchTargets;
   /**
