@@ -30,8 +30,16 @@ export const GCP_API = {
   vertex: 'aiplatform.googleapis.com',
   /** The workflow's call logs. */
   logging: 'logging.googleapis.com',
-  /** Request capture topics. */
+  /** Request capture topics, and the subscription that lands captures in BigQuery. */
   pubsub: 'pubsub.googleapis.com',
+  /** Alert policies, notification channels and dashboards. */
+  monitoring: 'monitoring.googleapis.com',
+  /** The table captured requests land in, and the drift job's queries. */
+  bigquery: 'bigquery.googleapis.com',
+  /** Delivery pipelines, targets, automations and their grants (a ModelEndpoint's `cloud-deploy` rollouts). */
+  cloudDeploy: 'clouddeploy.googleapis.com',
+  /** Where Cloud Deploy runs its render, deploy and verify jobs. */
+  cloudBuild: 'cloudbuild.googleapis.com',
 } as const;
 
 export type GcpApi = (typeof GCP_API)[keyof typeof GCP_API];
@@ -60,6 +68,21 @@ export const API_OF_RESOURCE: Readonly<Record<string, GcpApi>> = {
   'gcp:cloudscheduler/job:Job': GCP_API.scheduler,
   'gcp:pubsub/topic:Topic': GCP_API.pubsub,
   'gcp:pubsub/topicIAMMember:TopicIAMMember': GCP_API.pubsub,
+  'gcp:pubsub/subscription:Subscription': GCP_API.pubsub,
+  'gcp:monitoring/notificationChannel:NotificationChannel': GCP_API.monitoring,
+  'gcp:monitoring/alertPolicy:AlertPolicy': GCP_API.monitoring,
+  'gcp:monitoring/dashboard:Dashboard': GCP_API.monitoring,
+  'gcp:logging/metric:Metric': GCP_API.logging,
+  'gcp:bigquery/dataset:Dataset': GCP_API.bigquery,
+  'gcp:bigquery/table:Table': GCP_API.bigquery,
+  'gcp:bigquery/iamMember:IamMember': GCP_API.bigquery,
+  'gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount': GCP_API.bigquery,
+  'gcp:serviceaccount/iAMMember:IAMMember': GCP_API.iam,
+  'gcp:clouddeploy/target:Target': GCP_API.cloudDeploy,
+  'gcp:clouddeploy/targetIamMember:TargetIamMember': GCP_API.cloudDeploy,
+  'gcp:clouddeploy/deliveryPipeline:DeliveryPipeline': GCP_API.cloudDeploy,
+  'gcp:clouddeploy/deliveryPipelineIamMember:DeliveryPipelineIamMember': GCP_API.cloudDeploy,
+  'gcp:clouddeploy/automation:Automation': GCP_API.cloudDeploy,
 };
 
 /** What an MlPipeline uses: at deploy time, and at run time (executions, registration, logs, scanning). */
@@ -80,8 +103,11 @@ export function mlPipelineApis(options: { readonly scheduled: boolean }): GcpApi
   ];
 }
 
-/** What a ModelEndpoint uses; Pub/Sub only when it captures requests. */
-export function modelEndpointApis(options: { readonly capture: boolean }): GcpApi[] {
+/** What a ModelEndpoint uses; Pub/Sub only when it captures requests, Cloud Deploy and Cloud Build only when Cloud Deploy rolls out. */
+export function modelEndpointApis(options: {
+  readonly capture: boolean;
+  readonly cloudDeploy?: boolean;
+}): GcpApi[] {
   return [
     GCP_API.resourceManager,
     GCP_API.iam,
@@ -89,6 +115,35 @@ export function modelEndpointApis(options: { readonly capture: boolean }): GcpAp
     GCP_API.storage,
     GCP_API.run,
     ...(options.capture ? [GCP_API.pubsub] : []),
+    ...(options.cloudDeploy ? [GCP_API.cloudDeploy, GCP_API.cloudBuild] : []),
+  ];
+}
+
+/**
+ * What a MonitoringStack uses: Cloud Monitoring (and Logging, whose log-based metric the drift alert reads); with
+ * the drift check also the capture subscription (Pub/Sub), its table (BigQuery), the drift job (Cloud Run, its
+ * identity and key, the baseline's bucket) and its schedule; with retraining, the workflow executions it starts.
+ */
+export function monitoringStackApis(options: {
+  readonly drift: boolean;
+  readonly retrain: boolean;
+}): GcpApi[] {
+  return [
+    GCP_API.resourceManager,
+    GCP_API.monitoring,
+    ...(options.drift
+      ? [
+          GCP_API.logging,
+          GCP_API.iam,
+          GCP_API.kms,
+          GCP_API.storage,
+          GCP_API.pubsub,
+          GCP_API.bigquery,
+          GCP_API.run,
+          GCP_API.scheduler,
+        ]
+      : []),
+    ...(options.drift && options.retrain ? [GCP_API.workflowExecutions] : []),
   ];
 }
 

@@ -14,6 +14,11 @@ export function autoName(logicalName: string): string {
   return `${logicalName}-${createHash('sha1').update(logicalName).digest('hex').slice(0, 7)}`;
 }
 
+/** A numeric id (as Cloud Monitoring gives channels, policies and dashboards), stable per logical name. */
+function numericId(seed: string): string {
+  return String(parseInt(createHash('sha1').update(seed).digest('hex').slice(0, 12), 16));
+}
+
 function region(inputs: State): string {
   return typeof inputs.region === 'string' ? inputs.region : 'us-east-1';
 }
@@ -194,6 +199,32 @@ export function mockResourceOutputs(type: string, name: string, inputs: State): 
         },
       };
     }
+    case 'gcp:monitoring/notificationChannel:NotificationChannel':
+    case 'gcp:monitoring/alertPolicy:AlertPolicy': {
+      const kind = type.endsWith('NotificationChannel') ? 'notificationChannels' : 'alertPolicies';
+      const resourceName = `projects/${inputs.project}/${kind}/${numericId(type + name)}`;
+      return { id: resourceName, state: { ...inputs, name: resourceName } };
+    }
+    case 'gcp:monitoring/dashboard:Dashboard': {
+      const id = `projects/${MOCK_GCP_PROJECT_NUMBER}/dashboards/${numericId(name)}`;
+      return { id, state: { ...inputs, id } };
+    }
+    case 'gcp:bigquery/dataset:Dataset': {
+      const id = `projects/${inputs.project}/datasets/${inputs.datasetId}`;
+      return { id, state: { ...inputs, id } };
+    }
+    case 'gcp:bigquery/table:Table': {
+      const id = `projects/${inputs.project}/datasets/${inputs.datasetId}/tables/${inputs.tableId}`;
+      return { id, state: { ...inputs, id } };
+    }
+    case 'gcp:pubsub/subscription:Subscription': {
+      const id = `projects/${inputs.project}/subscriptions/${physical()}`;
+      return { id, state: { ...inputs, id } };
+    }
+    case 'gcp:logging/metric:Metric': {
+      const metric = physical();
+      return { id: metric, state: { ...inputs, name: metric } };
+    }
     case 'docker:index/image:Image': {
       const repository = String(inputs.imageName).replace(/:[^:/]+$/, '');
       const digest = createHash('sha256').update(String(inputs.imageName)).digest('hex');
@@ -261,6 +292,10 @@ export function mockCallResult(token: string, inputs: State): State {
         zone: 'us-central1-a',
         id: 'mock',
       };
+    case 'gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount': {
+      const email = `bq-${MOCK_GCP_PROJECT_NUMBER}@bigquery-encryption.iam.gserviceaccount.com`;
+      return { project: inputs.project, email, member: `serviceAccount:${email}`, id: email };
+    }
     case 'gcp:storage/getProjectServiceAccount:getProjectServiceAccount': {
       const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`;
       return { project: inputs.project, emailAddress: email, member: `serviceAccount:${email}`, id: email };
