@@ -10,7 +10,10 @@ export interface ResolvedMonitoringStack {
   readonly constructName: string;
   readonly platform: Platform;
   readonly tags: Readonly<Record<string, string>>;
-  /** Prefix of every physical name this construct creates: `<endpointName>` plus the platform's name suffix. */
+  /**
+   * Prefix of every physical name this construct creates: `<construct name>-<stage>` (or `-<stack>` in a stack not
+   * named after its stage), the default physical name rule of every construct. At most 49 characters on aws and gcp.
+   */
   readonly namePrefix: string;
   readonly endpoint: ResolvedWatchedEndpoint;
   readonly pipeline?: {
@@ -52,6 +55,11 @@ export interface ResolvedWatchedEndpoint {
   readonly endpointName: pulumi.Input<string>;
   /** True when it is a ModelEndpoint of this library (its rollback alarms get this stack's actions). */
   readonly isModelEndpoint: boolean;
+  /**
+   * The ModelEndpoint itself (the Pulumi component or the CDK construct) when `isModelEndpoint`: renderers give its
+   * rollback alarms this stack's actions (`attachAlarmActions`). Undefined for an endpoint described by hand.
+   */
+  readonly construct?: object;
   /** Whether the served size has a GPU (GPU alarms only then). */
   readonly gpu: boolean;
   /** Percent of requests captured; 0 when capture is off or unknown. */

@@ -29,6 +29,19 @@ import type {
   StableReleaseArgs,
 } from '../../lib/model-endpoint/args';
 import * as endpoint from '../../lib/model-endpoint/shape';
+import type {
+  DriftArgs,
+  MonitoringDockerArgs,
+  MonitoringStackArgs,
+  MonitoringThresholdArgs,
+  NotificationArgs,
+  SmtpArgs,
+  WatchedCapture,
+  WatchedDockerTargets,
+  WatchedEndpoint,
+  WatchedPipeline,
+} from '../../lib/monitoring-stack/args';
+import * as monitoring from '../../lib/monitoring-stack/shape';
 
 const keys = <T>(record: Record<keyof T, true>) => Object.keys(record).sort();
 const listed = (shape: { keys: readonly string[] }) => [...shape.keys].sort();
@@ -125,7 +138,14 @@ test.each([
   [
     'ModelEndpointGcpArgs',
     endpoint.ENDPOINT_GCP_SHAPE,
-    keys<ModelEndpointGcpArgs>({ cpu: true, memory: true, deletionProtection: true, ingress: true }),
+    keys<ModelEndpointGcpArgs>({
+      cpu: true,
+      memory: true,
+      deletionProtection: true,
+      ingress: true,
+      rollout: true,
+      releasers: true,
+    }),
   ],
   [
     'ModelEndpointDockerArgs',
@@ -202,6 +222,105 @@ test.each([
     'MlPipelineDockerArgs',
     pipeline.PIPELINE_DOCKER_SHAPE,
     keys<MlPipelineDockerArgs>({ registryPort: true }),
+  ],
+  [
+    'MonitoringStackArgs',
+    monitoring.MONITORING_STACK_SHAPE,
+    keys<MonitoringStackArgs>({
+      platform: true,
+      endpoint: true,
+      pipeline: true,
+      thresholds: true,
+      drift: true,
+      notifications: true,
+      dashboard: true,
+      docker: true,
+    }),
+  ],
+  [
+    'WatchedEndpoint',
+    monitoring.WATCHED_ENDPOINT_SHAPE,
+    keys<WatchedEndpoint>({
+      endpointName: true,
+      cloud: true,
+      vcpus: true,
+      gpus: true,
+      capturePercent: true,
+      capture: true,
+      dockerTargets: true,
+    }),
+  ],
+  [
+    'WatchedCapture',
+    monitoring.WATCHED_CAPTURE_SHAPE,
+    keys<WatchedCapture>({ s3Uri: true, kmsKeyArn: true, topic: true }),
+  ],
+  [
+    'WatchedDockerTargets',
+    monitoring.WATCHED_DOCKER_TARGETS_SHAPE,
+    keys<WatchedDockerTargets>({
+      network: true,
+      servingAlias: true,
+      servingPort: true,
+      gatewayStatusUrl: true,
+      captureVolume: true,
+    }),
+  ],
+  [
+    'WatchedPipeline',
+    monitoring.WATCHED_PIPELINE_SHAPE,
+    keys<WatchedPipeline>({ retrainTrigger: true, baselineUri: true, kmsKeyArn: true }),
+  ],
+  [
+    'MonitoringThresholdArgs',
+    monitoring.THRESHOLDS_SHAPE,
+    keys<MonitoringThresholdArgs>({
+      latencyP99Ms: true,
+      serverErrorPercent: true,
+      clientErrorPercent: true,
+      noTrafficMinutes: true,
+      cpuPercent: true,
+      memoryPercent: true,
+      gpuPercent: true,
+      periodSeconds: true,
+      evaluationPeriods: true,
+      datapointsToAlarm: true,
+    }),
+  ],
+  [
+    'DriftArgs',
+    monitoring.DRIFT_SHAPE,
+    keys<DriftArgs>({
+      enabled: true,
+      schedule: true,
+      statistic: true,
+      threshold: true,
+      featureThresholds: true,
+      features: true,
+      retrain: true,
+      baselineUri: true,
+      image: true,
+    }),
+  ],
+  [
+    'NotificationArgs',
+    monitoring.NOTIFICATIONS_SHAPE,
+    keys<NotificationArgs>({ emails: true, webhookUrl: true, topicArn: true, channelIds: true }),
+  ],
+  [
+    'MonitoringDockerArgs',
+    monitoring.MONITORING_DOCKER_SHAPE,
+    keys<MonitoringDockerArgs>({
+      grafanaPort: true,
+      prometheusPort: true,
+      alertmanagerPort: true,
+      smtp: true,
+    }),
+  ],
+  [
+    'SmtpArgs',
+    monitoring.SMTP_SHAPE,
+    keys<SmtpArgs>({ smarthost: true, from: true, username: true, password: true, requireTls: true }),
   ],
 ])('the known keys of %s are exactly its interface keys', (_, shape, interfaceKeys) => {
   expect(listed(shape)).toEqual(interfaceKeys);
