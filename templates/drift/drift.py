@@ -26,7 +26,8 @@ Configuration (environment variables):
   MLOPS_DRIFT_STATISTIC           psi or ks. Default psi.
   MLOPS_DRIFT_THRESHOLD           a feature drifts above it. Default 0.2 for psi, 0.1 for ks.
   MLOPS_DRIFT_FEATURE_THRESHOLDS  JSON object of per-feature thresholds, such as {"tenure": 0.3}. Default {}.
-  MLOPS_DRIFT_FEATURES            comma-separated features to check. Default: every feature of the baseline.
+  MLOPS_DRIFT_FEATURES            features to check: a JSON array, or names separated by commas. Default (also
+                                  `[]`): every feature of the baseline.
   MLOPS_DRIFT_WINDOW_HOURS        the window's length. It ends at the last whole UTC hour and starts this many
                                   hours earlier: an hourly schedule uses 1, a daily one 24. Default 24.
   MLOPS_DRIFT_WINDOW_END          the window's end instead, RFC 3339 (a backfill, or a test). Default: unset.
@@ -77,6 +78,19 @@ def _number(env, name, default, minimum, integer=False):
     return value
 
 
+def _features(raw):
+    """A JSON array of names, or names separated by commas; empty means every feature."""
+    if raw.strip().startswith("["):
+        try:
+            names = json.loads(raw)
+        except ValueError as err:
+            raise ConfigError(f"MLOPS_DRIFT_FEATURES must be a JSON array of names or a comma-separated list: {err}") from None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError("MLOPS_DRIFT_FEATURES must be a JSON array of names or a comma-separated list")
+        return [n for n in names if n]
+    return [f.strip() for f in raw.split(",") if f.strip()]
+
+
 def config(env):
     statistic = env.get("MLOPS_DRIFT_STATISTIC", "") or "psi"
     if statistic not in measures.STATISTICS:
@@ -113,7 +127,7 @@ def config(env):
         "statistic": statistic,
         "threshold": _number(env, "MLOPS_DRIFT_THRESHOLD", DEFAULT_THRESHOLDS[statistic], 0),
         "feature_thresholds": per_feature,
-        "features": [f.strip() for f in env.get("MLOPS_DRIFT_FEATURES", "").split(",") if f.strip()],
+        "features": _features(env.get("MLOPS_DRIFT_FEATURES", "")),
         "window_hours": hours,
         "window_end": window_end,
         "min_rows": _number(env, "MLOPS_DRIFT_MIN_ROWS", 100, 1, integer=True),

@@ -167,6 +167,11 @@ describe('drift job: statistics on hand-computed cases', () => {
     );
     expect([quiet.verdict, Object.keys(quiet.features), quiet.severity]).toEqual(['no_drift', ['x'], 'INFO']);
     expect(quiet.message).toBe('drift check: no drift over 4 rows (largest psi 0.2747)');
+    // The list may come as a JSON array too (what a renderer writes); [] means every feature.
+    const asJson = resultLine(await runDrift(env(where, { MLOPS_DRIFT_FEATURES: '["plan"]' })));
+    expect(Object.keys(asJson.features)).toEqual(['plan']);
+    const every = resultLine(await runDrift(env(where, { MLOPS_DRIFT_FEATURES: '[]' })));
+    expect(Object.keys(every.features)).toEqual(['x', 'plan']);
   });
 });
 
