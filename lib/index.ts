@@ -31,6 +31,23 @@ export type {
 export type { MlPipelineAwsChildren } from './ml-pipeline/pulumi-aws';
 export type { MlPipelineGcpChildren } from './ml-pipeline/pulumi-gcp';
 export type { MlPipelineDockerChildren } from './ml-pipeline/pulumi-docker';
+export { MonitoringStack, MONITORING_STACK_TYPE } from './monitoring-stack/pulumi';
+export type {
+  MonitoringStackArgs,
+  WatchedEndpoint,
+  WatchedCapture,
+  WatchedDockerTargets,
+  WatchedPipeline,
+  MonitoringThresholdArgs,
+  DriftArgs,
+  DriftStatistic,
+  NotificationArgs,
+  MonitoringDockerArgs,
+  SmtpArgs,
+} from './monitoring-stack/args';
+export type { MonitoringAwsChildren } from './monitoring-stack/pulumi-aws';
+export type { MonitoringGcpChildren } from './monitoring-stack/pulumi-gcp';
+export type { MonitoringDockerChildren } from './monitoring-stack/pulumi-docker';
 export type { PlatformArgs, NetworkArgs, Platform } from './core/platform';
 export { platformFromConfig } from './core/platform-config';
 export type { Cloud, Stage } from './core/stage';
@@ -38,3 +55,4 @@ export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';
 export { ValidationError, type Problem } from './core/validation';
 export type { ResolvedModelEndpoint, ResolvedRollout, ServedModel } from './model-endpoint/resolve';
 export type { ResolvedMlPipeline } from './ml-pipeline/resolve';
+export type { ResolvedMonitoringStack } from './monitoring-stack/resolved';
