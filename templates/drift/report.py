@@ -52,7 +52,7 @@ def push(http, gateway, result, now):
     if result["endpoint"]:
         url += f"/endpoint/{urllib.parse.quote(result['endpoint'], safe='')}"
     status, body = http("PUT", url, {"Content-Type": "text/plain; version=0.0.4"}, prometheus(result, now, endpoint_label=False).encode())
-    if status not in (200, 202):
+    if not 200 <= status < 300:
         raise OSError(f"PUT {url} answered HTTP {status}: {body[:300].decode(errors='replace')}")
 
 

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { psi, resultLine, runDrift } from './drift-fixtures';
 
+// Each case runs the real script, several times for some: generous on a loaded machine.
+jest.setTimeout(120_000);
+
 const END = '2026-12-02T03:00:00Z';
 const at = (iso: string) => Date.parse(iso) / 1000;
 
