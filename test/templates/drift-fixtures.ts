@@ -20,12 +20,15 @@ export interface Finished {
   readonly stderr: string;
 }
 
+/** What every python process here gets besides its own settings: no bytecode cache written into templates/. */
+const PYTHON_ENV = { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1' };
+
 /** Runs drift.py with only `env` (and PATH): nothing of this process's environment leaks into the job. */
 export function runDrift(env: Record<string, string>): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn('python3', ['drift.py'], {
       cwd: DRIFT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { ...PYTHON_ENV, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -129,7 +132,7 @@ export async function serve(
   await close(probe);
   const server = spawn('python3', ['serve.py'], {
     cwd: SERVING,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), MODEL_DATA_URL: modelDir, ...env },
+    env: { ...PYTHON_ENV, PORT: String(port), MODEL_DATA_URL: modelDir, ...env },
     stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${port}`;
