@@ -139,13 +139,14 @@ export interface DriftArgs {
    * The baseline of the model version being served: aws, the folder of Model Monitor's `statistics.json` and
    * `constraints.json` the pipeline's `DataQualityBaseline` step wrote (`<pipeline baselineUri><execution id>/`, as
    * `aws sagemaker describe-model-package --query DriftCheckBaselines.ModelDataQuality` shows for the served model
-   * package); gcp and docker, the served run's `drift_baseline.json` folder (`<pipeline baselineUri><run id>/baseline/`).
-   * Required when the drift check runs. Default: none.
+   * package); gcp, the served run's `drift_baseline.json` folder (`<pipeline baselineUri><run id>/baseline/`); docker,
+   * that folder as `docker-volume://<volume>/<path>/`. Required when the drift check runs. Default: none.
    */
   readonly baselineUri?: pulumi.Input<string>;
   /**
-   * The drift job's container image, built from `templates/drift` (gcp and docker; on aws Model Monitor's own container
-   * runs). Required on gcp and docker when the drift check runs. Default: none.
+   * gcp: the drift job's container image, built from `templates/drift`. Required on gcp when the drift check runs;
+   * ignored elsewhere (aws runs Model Monitor's own container; docker runs the template's standard-library code in a
+   * stock Python image). Default: none.
    */
   readonly image?: pulumi.Input<string>;
 }

@@ -79,7 +79,7 @@ const BASELINE_SCHEMES: Record<Cloud, { prefixes: readonly string[]; example: st
   aws: { prefixes: ['s3://'], example: '`s3://<artifact bucket>/baseline/<execution id>/`' },
   gcp: { prefixes: ['gs://'], example: '`gs://<artifact bucket>/runs/<run id>/baseline/`' },
   docker: {
-    prefixes: ['docker-volume://', '/'],
+    prefixes: ['docker-volume://'],
     example: '`docker-volume://<artifact volume>/runs/<run id>/baseline/`',
   },
 };
@@ -563,10 +563,10 @@ function resolveDrift(
       'is required on aws when the drift check runs: Model Monitor publishes one drift metric per feature, and the alarms name them',
       'list the features to watch, by their column names in the training data, such as `["tenure", "monthly_charges"]`',
     );
-  if (cloud !== 'aws' && d.image === undefined)
+  if (cloud === 'gcp' && d.image === undefined)
     problems.add(
       'drift.image',
-      `is required on ${cloud} when the drift check runs: it is the job that compares the captured requests with the baseline`,
+      'is required on gcp when the drift check runs: it is the job that compares the captured requests with the baseline',
       'build `templates/drift` and give the image, such as `repo/drift@sha256:...`',
     );
   return {
@@ -577,7 +577,7 @@ function resolveDrift(
     features,
     retrain: d.retrain ?? false,
     baselineUri: d.baselineUri ?? '',
-    image: cloud === 'aws' ? undefined : d.image,
+    image: cloud === 'gcp' ? d.image : undefined,
   };
 }
 

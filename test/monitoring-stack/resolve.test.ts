@@ -491,6 +491,22 @@ describe('bad arguments: every problem at once, each with its fix', () => {
     ]);
   });
 
+  test('docker: the baseline is a folder in a volume; no image is needed (the template runs in a stock Python image)', () => {
+    const endpoint = cdkEndpoint(DOCKER_DEV, { capturePercent: 5 });
+    expect(problemsOf({ endpoint, drift: { baselineUri: '/runs/r1/baseline/' } }, DOCKER_DEV)).toEqual([
+      'drift.baselineUri: "/runs/r1/baseline/" is not a baseline location on docker. Fix: give a folder such as `docker-volume://<artifact volume>/runs/<run id>/baseline/`',
+    ]);
+    const spec = resolve(
+      { endpoint, drift: { baselineUri: 'docker-volume://models/churn/r1/baseline/', image: 'x' } },
+      DOCKER_DEV,
+    );
+    expect([spec.drift?.baselineUri, spec.drift?.image, spec.drift?.statistic]).toEqual([
+      'docker-volume://models/churn/r1/baseline/',
+      undefined,
+      'psi',
+    ]);
+  });
+
   test('a drift check on an endpoint that captures nothing', () => {
     expect(
       problemsOf(
