@@ -7,7 +7,9 @@
  */
 import type { AwsEnvironment } from '../blocks/aws-iam';
 import { SAGEMAKER_SERVICE, regionalArn } from '../blocks/sagemaker-iam';
+import { modelMonitorAnalyzerImage, modelMonitorRegions } from '../blocks/sagemaker-model-monitor';
 import { hasLocalNvme } from '../core/sizes';
+import { ProblemList } from '../core/validation';
 import { CHAMPION_LOOKUP_PROGRAM, LAUNCHER, programArguments } from './aws-champion';
 import type { QualityComparison } from './args';
 import type { ResolvedMlPipeline } from './resolve';
@@ -19,6 +21,8 @@ export const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
 /** Step names of the pipeline: fixed, because execution history and alarms refer to them. */
 export const STEP = {
   findChampion: 'FindChampion',
+  /** The data-quality baseline of the run's data, computed by SageMaker Model Monitor's analyzer. */
+  baseline: 'DataQualityBaseline',
   train: 'Train',
   evaluate: 'Evaluate',
   gate: 'QualityGate',
@@ -36,14 +40,23 @@ export const PARAMETER = {
 /** The property file the gate reads: the evaluation's metrics file. */
 export const EVALUATION_REPORT = 'EvaluationReport';
 export const EVALUATION_OUTPUT = 'evaluation';
+/** The baselining step's input (the run's data) and output (Model Monitor's baseline files). */
+export const BASELINE_INPUT = 'dataset';
 export const BASELINE_OUTPUT = 'baseline';
 /** The champion lookup's property file (`champion.json`), its output and the evaluation's input of the champion. */
 export const CHAMPION_REPORT = 'ChampionLookup';
 export const CHAMPION_OUTPUT = 'champion';
 export const CHAMPION_FILE = 'champion.json';
 export const CHAMPION_INPUT = 'champion';
-/** The drift baseline files the evaluation writes (SageMaker Model Monitor's names). */
+/** The files Model Monitor's analyzer writes to its output: a run's data-quality baseline. */
 export const BASELINE_FILES = { statistics: 'statistics.json', constraints: 'constraints.json' } as const;
+
+/**
+ * How the analyzer reads the run's data: CSV files with a header row (the training contract's format). When
+ * Model Monitor lines captured requests up with the baseline it puts the model's output first (`START`): the
+ * training data's first column should be its label, so it stands where the captured output will.
+ */
+export const BASELINE_DATASET_FORMAT = { csv: { header: true, output_columns_position: 'START' } } as const;
 
 /** Container paths of the SageMaker training and processing contracts. */
 export const CONTAINER_PATHS = {
@@ -51,6 +64,9 @@ export const CONTAINER_PATHS = {
   processingModel: '/opt/ml/processing/model',
   processingInput: '/opt/ml/processing/input',
   processingEvaluation: '/opt/ml/processing/evaluation',
+  /** The run's data, as the analyzer reads it (`dataset_source`). */
+  processingDataset: '/opt/ml/processing/input/dataset',
+  /** Where the analyzer writes `statistics.json` and `constraints.json` (`output_path`). */
   processingBaseline: '/opt/ml/processing/baseline',
   /** The approved model, as the training step wrote it (`model.tar.gz`), or only `champion.json` when none is. */
   processingChampion: '/opt/ml/processing/champion',
@@ -82,6 +98,8 @@ export interface PipelineAwsRefs extends AwsEnvironment {
   readonly trainingImage: string;
   readonly evaluationImage: string;
   readonly servingImage: string;
+  /** SageMaker Model Monitor's analyzer in the pipeline's region (`analyzerImage`), which computes baselines. */
+  readonly analyzerImage: string;
 }
 
 // ---- The pipeline definition's JSON shape (SageMaker pipeline definition schema, version 2020-12-01). ----
@@ -119,9 +137,17 @@ export interface PipelineParameter {
 
 export interface PipelineStep {
   readonly Name: string;
-  readonly Type: 'Training' | 'Processing' | 'Condition' | 'RegisterModel' | 'Fail';
+  readonly Type: 'Training' | 'Processing' | 'QualityCheck' | 'Condition' | 'RegisterModel' | 'Fail';
   readonly Description?: string;
+  /** Steps that must finish first, beyond those whose properties this step reads. */
+  readonly DependsOn?: readonly string[];
   readonly Arguments: Record<string, unknown>;
+  /** QualityCheck only: what the check computes. */
+  readonly CheckType?: 'DATA_QUALITY' | 'MODEL_QUALITY';
+  /** QualityCheck only: skip the comparison with an earlier baseline (the new baseline is computed anyway). */
+  readonly SkipCheck?: boolean;
+  /** QualityCheck only: `BaselineUsedForDriftCheck*` become the newly computed baseline. */
+  readonly RegisterNewBaseline?: boolean;
   readonly PropertyFiles?: readonly {
     readonly PropertyFileName: string;
     readonly OutputName: string;
@@ -175,10 +201,10 @@ export function dataUri(spec: ResolvedMlPipeline, dataBucketName: string): strin
 }
 
 /**
- * The prefix under which each run writes its drift baseline (`statistics.json`, `constraints.json`), in
- * `<execution id>/`. Every run keeps its own: a run that fails the gate never replaces the baseline of the
- * registered model. The one drift monitoring compares against is the registered version's
- * (`DriftCheckBaselines.ModelDataQuality` of the model package).
+ * The prefix under which each run's baselining step writes Model Monitor's data-quality baseline
+ * (`statistics.json`, `constraints.json`), in `<execution id>/`. Every run keeps its own: a run that fails the
+ * gate never replaces the baseline of a registered model. The one drift monitoring compares against is the
+ * served version's (`DriftCheckBaselines.ModelDataQuality` of its model package).
  */
 export function baselineUri(artifactBucketName: string): string {
   return `s3://${artifactBucketName}/${ARTIFACT_PREFIX.baseline}/`;
@@ -401,19 +427,14 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
             AppManaged: false,
             S3Output: s3Output(evaluationOutputUri(refs), CONTAINER_PATHS.processingEvaluation),
           },
-          {
-            OutputName: BASELINE_OUTPUT,
-            AppManaged: false,
-            S3Output: s3Output(runBaselineUri(refs), CONTAINER_PATHS.processingBaseline),
-          },
         ],
         KmsKeyId: refs.keyArn,
       },
+      // No baseline output: on aws the baselining step computes the drift baseline in Model Monitor's format.
       Environment: {
         MLOPS_MODEL_DIR: CONTAINER_PATHS.processingModel,
         MLOPS_DATA_DIR: CONTAINER_PATHS.processingInput,
         MLOPS_EVALUATION_DIR: CONTAINER_PATHS.processingEvaluation,
-        MLOPS_BASELINE_DIR: CONTAINER_PATHS.processingBaseline,
         MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
         MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
         MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
@@ -471,13 +492,90 @@ export function gateConditions(spec: ResolvedMlPipeline): PipelineCondition[] {
   return conditions;
 }
 
-/** This run's baseline files as SageMaker metrics sources. */
-function baselineFiles(refs: PipelineAwsRefs) {
-  const file = (name: string) => ({
-    ContentType: 'application/json',
-    S3Uri: join('/', [runBaselineUri(refs), name]),
-  });
-  return { Statistics: file(BASELINE_FILES.statistics), Constraints: file(BASELINE_FILES.constraints) };
+/**
+ * SageMaker Model Monitor's analyzer in the pipeline's region. A region the analyzer is not listed in is
+ * refused: every run computes its drift baseline with it.
+ */
+export function analyzerImage(spec: ResolvedMlPipeline): string {
+  const region = spec.platform.region;
+  const image = modelMonitorAnalyzerImage(region);
+  if (image) return image;
+  const problems = new ProblemList('MlPipeline', spec.constructName);
+  problems.add(
+    'platform.region',
+    `is ${region}, where SageMaker Model Monitor's analyzer image (sagemaker-model-monitor-analyzer) is not listed; every run computes its drift baseline with it`,
+    `deploy the pipeline to a region the analyzer is in: ${modelMonitorRegions().join(', ')}`,
+  );
+  problems.throwIfAny();
+  return image!;
+}
+
+/** The analyzer's settings (its documented environment): read the run's data, write the baseline, no metrics. */
+function analyzerEnvironment(): Record<string, string> {
+  return {
+    dataset_format: JSON.stringify(BASELINE_DATASET_FORMAT),
+    dataset_source: CONTAINER_PATHS.processingDataset,
+    output_path: CONTAINER_PATHS.processingBaseline,
+    // CloudWatch metrics are for monitoring schedules; a baseline publishes none.
+    publish_cloudwatch_metrics: 'Disabled',
+  };
+}
+
+/**
+ * Computes the run's data-quality baseline in SageMaker's own format: Model Monitor's analyzer reads the data
+ * the run trains on and writes `statistics.json` and `constraints.json` under `baseline/<execution id>/`.
+ *
+ * `SkipCheck` is true: retraining is often started because the data drifted, so comparing the new data with
+ * the approved model's baseline would fail exactly the runs drift starts; the quality gate judges the model
+ * instead. `RegisterNewBaseline` is true: the version this run registers carries the baseline of the data it
+ * was trained on, never a predecessor's. Without a check nothing is read from the registry, so the step names
+ * no model package group. It runs beside training, as the training role (which already reads the data and
+ * writes `baseline/`), with the isolation, encryption and subnets of the other processing jobs.
+ */
+function baselineStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
+  const vpc = vpcConfig(spec);
+  return {
+    Name: STEP.baseline,
+    Type: 'QualityCheck',
+    Description: `Computes the Model Monitor data-quality baseline (${BASELINE_FILES.statistics}, ${BASELINE_FILES.constraints}) of the data under ${PARAMETER.inputData}.`,
+    CheckType: 'DATA_QUALITY',
+    SkipCheck: true,
+    RegisterNewBaseline: true,
+    Arguments: {
+      ProcessingResources: processingResources(spec, refs),
+      AppSpecification: { ImageUri: refs.analyzerImage },
+      RoleArn: refs.trainingRoleArn,
+      ProcessingInputs: [
+        {
+          InputName: BASELINE_INPUT,
+          AppManaged: false,
+          S3Input: s3Input(get(`Parameters.${PARAMETER.inputData}`), CONTAINER_PATHS.processingDataset),
+        },
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [
+          {
+            OutputName: BASELINE_OUTPUT,
+            AppManaged: false,
+            S3Output: s3Output(runBaselineUri(refs), CONTAINER_PATHS.processingBaseline),
+          },
+        ],
+        KmsKeyId: refs.keyArn,
+      },
+      Environment: analyzerEnvironment(),
+      NetworkConfig: {
+        EnableNetworkIsolation: spec.aws.networkIsolation,
+        EnableInterContainerTrafficEncryption: true,
+        ...(vpc ? { VpcConfig: vpc } : {}),
+      },
+      StoppingCondition: { MaxRuntimeInSeconds: spec.training.maxRuntimeSeconds },
+    },
+  };
+}
+
+/** A baseline file the baselining step reports (`Steps.DataQualityBaseline.<property>`), as a metrics source. */
+function baselineSource(property: string) {
+  return { ContentType: 'application/json', S3Uri: get(`Steps.${STEP.baseline}.${property}`) };
 }
 
 function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
@@ -505,10 +603,20 @@ function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeline
             S3Uri: join('/', [evaluationOutputUri(refs), spec.evaluation.metricsFile]),
           },
         },
-        ModelDataQuality: baselineFiles(refs),
+        // The baseline this run computed of its data.
+        ModelDataQuality: {
+          Statistics: baselineSource('CalculatedBaselineStatistics'),
+          Constraints: baselineSource('CalculatedBaselineConstraints'),
+        },
       },
-      // The baseline drift monitoring compares this version's traffic with: the one its own run wrote.
-      DriftCheckBaselines: { ModelDataQuality: baselineFiles(refs) },
+      // The baseline Model Monitor compares this version's traffic with. With RegisterNewBaseline it is the
+      // one this run computed; reading the step's drift-check properties keeps that SageMaker's decision.
+      DriftCheckBaselines: {
+        ModelDataQuality: {
+          Statistics: baselineSource('BaselineUsedForDriftCheckStatistics'),
+          Constraints: baselineSource('BaselineUsedForDriftCheckConstraints'),
+        },
+      },
       CustomerMetadataProperties: { pipeline: spec.pipelineName, qualityMetric: spec.qualityGate.metric },
     },
   };
@@ -532,8 +640,9 @@ function failStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep
   };
 }
 /**
- * The whole SageMaker pipeline: train, evaluate, gate, then register or fail; with `mustBeatApproved`, the
- * champion lookup first (it runs beside training: nothing orders them but the evaluation's need of both).
+ * The whole SageMaker pipeline: baseline and train, evaluate, gate, then register or fail; with
+ * `mustBeatApproved`, the champion lookup first. The baselining step and the lookup run beside training:
+ * nothing orders them but what reads their results (the registration, the evaluation).
  */
 export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineDefinition {
   const parameters: PipelineParameter[] = [
@@ -556,12 +665,15 @@ export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRe
     // experiments and trials on every run; execution history already records each run.
     Steps: [
       ...(spec.qualityGate.mustBeatApproved ? [findChampionStep(spec, refs)] : []),
+      baselineStep(spec, refs),
       trainingStep(spec, refs),
       evaluationStep(spec, refs),
       {
         Name: STEP.gate,
         Type: 'Condition',
         Description: 'Registers the model only when it passes the quality gate.',
+        // The registration records the baseline: the gate waits for it, so no version is registered without one.
+        DependsOn: [STEP.baseline],
         Arguments: {
           Conditions: gateConditions(spec),
           IfSteps: [registerStep(spec, refs)],

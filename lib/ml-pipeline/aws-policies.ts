@@ -142,6 +142,7 @@ export function trainingWritePrefixes(): string[] {
     `${ARTIFACT_PREFIX.models}/${PIPELINE_JOB_PREFIX}*`,
     `${ARTIFACT_PREFIX.checkpoints}/*`,
     `${ARTIFACT_PREFIX.evaluations}/*`,
+    // The baselining step's Model Monitor files (`baseline/<execution id>/`): no other role writes them.
     `${ARTIFACT_PREFIX.baseline}/*`,
   ];
 }
@@ -181,9 +182,10 @@ export function imageRepositories(
 }
 
 /**
- * The training role (training and evaluation jobs run as it): read the data prefix, read models and
- * checkpoints, write only its own artifact prefixes, pull its images, use the key through S3 and SageMaker,
- * let SageMaker encrypt its volumes, and write its own logs and metrics.
+ * The training role (training, evaluation and baselining jobs run as it): read the data prefix, read models
+ * and checkpoints, write only its own artifact prefixes, pull its images, use the key through S3 and
+ * SageMaker, let SageMaker encrypt its volumes, and write its own logs and metrics. The baselining job runs
+ * Model Monitor's analyzer, which SageMaker pulls from AWS's own account: no ECR grant names it.
  */
 export function trainingRolePolicy(
   spec: ResolvedMlPipeline,

@@ -4,7 +4,7 @@
  * schedule settings and retention. `node.defaultChild` is the SageMaker pipeline.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, Duration, Resource, Stack, TimeZone } from 'aws-cdk-lib';
+import { Aws, CfnMapping, Duration, Fn, Resource, Stack, TimeZone } from 'aws-cdk-lib';
 import * as path from 'node:path';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -19,7 +19,12 @@ import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket, removalPolicy } from '../blocks/cdk-aws';
 import { acknowledgeInlinePolicy } from '../blocks/cdk-compliance';
 import { acknowledgeWildcards } from '../blocks/cdk-nag';
+import {
+  MODEL_MONITOR_ANALYZER_ACCOUNTS,
+  MODEL_MONITOR_ANALYZER_REPOSITORY,
+} from '../blocks/sagemaker-model-monitor';
 import { cdkPlatformArgs } from '../core/platform-context';
+import { isKnown } from '../core/validation';
 import type { MlPipelineArgs } from './args';
 import * as blueprint from './aws-blueprint';
 import * as policies from './aws-policies';
@@ -71,6 +76,8 @@ export class MlPipeline extends Construct {
     const platformArgs = cdkPlatformArgs(this, 'MlPipeline', id, props?.platform);
     const spec = resolveMlPipeline(id, props, platformArgs);
     this.spec = spec;
+    // A region without Model Monitor's analyzer is refused before any resource exists.
+    const analyzerImage = cdkAnalyzerImage(this, spec);
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
     const retain = removalPolicy(spec.platform);
 
@@ -164,6 +171,7 @@ export class MlPipeline extends Construct {
       trainingImage: images.training as string,
       evaluationImage: images.evaluation as string,
       servingImage: images.serving as string,
+      analyzerImage,
     };
     const trainingPolicy = attachPolicy(
       this,
@@ -264,6 +272,24 @@ export class MlPipeline extends Construct {
     }
     return blueprint.modelPackageVersionArn(this.env, this.spec.registry.modelGroupName, version);
   }
+}
+
+/**
+ * Model Monitor's analyzer image: the blueprint's, for a region known at synth time; for a stack whose region
+ * is known only at deploy time, CloudFormation finds the account in a mapping of the same table.
+ */
+function cdkAnalyzerImage(scope: Construct, spec: ResolvedMlPipeline): string {
+  // The resolved region is empty when it is the stack's and the stack names none (`Aws.REGION`).
+  if (spec.platform.region && isKnown(spec.platform.region)) return blueprint.analyzerImage(spec);
+  const accounts = new CfnMapping(scope, 'AnalyzerAccounts', {
+    mapping: Object.fromEntries(
+      Object.entries(MODEL_MONITOR_ANALYZER_ACCOUNTS).map(([region, account]) => [region, { account }]),
+    ),
+  });
+  return Fn.join('', [
+    accounts.findInMap(Aws.REGION, 'account'),
+    `.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${MODEL_MONITOR_ANALYZER_REPOSITORY}`,
+  ]);
 }
 
 /** A service role whose trust policy is the blueprint's document, conditions included. */

@@ -39,6 +39,8 @@ export function renderAws(
 ): RenderedPipeline<MlPipelineAwsChildren> {
   const name = spec.constructName;
   const region = spec.platform.region;
+  // A region without Model Monitor's analyzer is refused before any resource exists.
+  const analyzerImage = blueprint.analyzerImage(spec);
   const ctx: AwsChildContext = { parent, platform: spec.platform, tags: { ...spec.tags } };
   const opts = { parent };
   const keep = { parent, retainOnDelete: spec.platform.retainOnDelete };
@@ -176,6 +178,7 @@ export function renderAws(
         trainingImage,
         evaluationImage,
         servingImage,
+        analyzerImage,
       }),
     );
 

@@ -61,6 +61,7 @@ describe('mustBeatApproved on aws', () => {
   it('looks the champion up in its own step, before the evaluation, beside training', () => {
     expect(def.Steps.map((s: Json) => [s.Name, s.Type])).toEqual([
       ['FindChampion', 'Processing'],
+      ['DataQualityBaseline', 'QualityCheck'],
       ['Train', 'Training'],
       ['Evaluate', 'Processing'],
       ['QualityGate', 'Condition'],
@@ -209,28 +210,45 @@ describe('mustBeatApproved on aws', () => {
     );
   });
 
-  it('writes each run its own baseline and records it with the registered version', () => {
-    const baseline = joined([`s3://${artifacts}/baseline`, EXECUTION]);
-    expect(step(def, 'Evaluate').Arguments.ProcessingOutputConfig.Outputs[1]).toEqual({
-      OutputName: 'baseline',
-      AppManaged: false,
-      S3Output: { S3Uri: baseline, LocalPath: '/opt/ml/processing/baseline', S3UploadMode: 'EndOfJob' },
-    });
-    const register = step(def, 'RegisterModel').Arguments;
-    const files = {
-      Statistics: { ContentType: 'application/json', S3Uri: joined([baseline, 'statistics.json']) },
-      Constraints: { ContentType: 'application/json', S3Uri: joined([baseline, 'constraints.json']) },
-    };
-    expect(register.DriftCheckBaselines).toEqual({ ModelDataQuality: files });
-    expect(register.ModelMetrics.ModelDataQuality).toEqual(files);
-    expect(resolve(files.Statistics.S3Uri, 'exec-7')).toBe(
-      `s3://${artifacts}/baseline/exec-7/statistics.json`,
+  it('writes each run its own baseline and records it with the registered version, with or without a champion', () => {
+    // The baselining step (see aws.test.ts) writes it, not the evaluation.
+    expect(step(def, 'DataQualityBaseline').Arguments.ProcessingOutputConfig.Outputs).toEqual([
+      {
+        OutputName: 'baseline',
+        AppManaged: false,
+        S3Output: {
+          S3Uri: joined([`s3://${artifacts}/baseline`, EXECUTION]),
+          LocalPath: '/opt/ml/processing/baseline',
+          S3UploadMode: 'EndOfJob',
+        },
+      },
+    ]);
+    expect(resolve(joined([`s3://${artifacts}/baseline`, EXECUTION]), 'exec-7')).toBe(
+      `s3://${artifacts}/baseline/exec-7`,
     );
+    expect(step(def, 'Evaluate').Arguments.ProcessingOutputConfig.Outputs).toHaveLength(1);
+    expect(step(def, 'RegisterModel').Arguments.DriftCheckBaselines).toEqual({
+      ModelDataQuality: {
+        Statistics: {
+          ContentType: 'application/json',
+          S3Uri: { Get: 'Steps.DataQualityBaseline.BaselineUsedForDriftCheckStatistics' },
+        },
+        Constraints: {
+          ContentType: 'application/json',
+          S3Uri: { Get: 'Steps.DataQualityBaseline.BaselineUsedForDriftCheckConstraints' },
+        },
+      },
+    });
   });
 
   it('has no lookup step, champion input or champion condition without mustBeatApproved', async () => {
     const plain = await record({ metric: 'auc', threshold: 0.8 });
-    expect(plain.Steps.map((s: Json) => s.Name)).toEqual(['Train', 'Evaluate', 'QualityGate']);
+    expect(plain.Steps.map((s: Json) => s.Name)).toEqual([
+      'DataQualityBaseline',
+      'Train',
+      'Evaluate',
+      'QualityGate',
+    ]);
     const evaluate = step(plain, 'Evaluate').Arguments;
     expect(evaluate.ProcessingInputs.map((i: Json) => i.InputName)).toEqual(['model', 'data']);
     expect(evaluate.Environment.MLOPS_CHAMPION_MODEL_DIR).toBeUndefined();
@@ -241,7 +259,7 @@ describe('mustBeatApproved on aws', () => {
     // The baseline is per run whether or not the gate compares with a champion.
     expect(
       step(plain, 'RegisterModel').Arguments.DriftCheckBaselines.ModelDataQuality.Statistics.S3Uri,
-    ).toEqual(joined([joined([`s3://${artifacts}/baseline`, EXECUTION]), 'statistics.json']));
+    ).toEqual({ Get: 'Steps.DataQualityBaseline.BaselineUsedForDriftCheckStatistics' });
   });
 
   describe('the lookup program against moto', () => {

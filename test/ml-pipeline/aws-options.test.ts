@@ -202,6 +202,7 @@ describe('training role when images are known only at deploy time', () => {
       trainingImage: token,
       evaluationImage: token,
       servingImage: token,
+      analyzerImage: '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer',
     });
     expect(doc.Statement.find((s) => s.Sid === 'PullImages')?.Resource).toEqual([
       'arn:aws:ecr:eu-west-1:123456789012:repository/*',

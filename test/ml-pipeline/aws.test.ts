@@ -131,10 +131,11 @@ describe('MlPipeline on aws', () => {
     expect(group.inputs).toMatchObject({ modelPackageGroupName: 'churn-staging', region: 'eu-west-1' });
   });
 
-  it('defines train, evaluate, a gate on the metric, registration and an explicit fail step', () => {
+  it('defines a baseline, train, evaluate, a gate on the metric, registration and an explicit fail step', () => {
     const def = definition(rec);
     expect(def.Version).toBe('2020-12-01');
     expect(def.Steps.map((s: Json) => [s.Name, s.Type])).toEqual([
+      ['DataQualityBaseline', 'QualityCheck'],
       ['Train', 'Training'],
       ['Evaluate', 'Processing'],
       ['QualityGate', 'Condition'],
@@ -159,6 +160,132 @@ describe('MlPipeline on aws', () => {
     expect(step(def, 'Evaluate').PropertyFiles).toEqual([
       { PropertyFileName: 'EvaluationReport', OutputName: 'evaluation', FilePath: 'evaluation.json' },
     ]);
+  });
+
+  it("computes each run's data-quality baseline with Model Monitor's analyzer, isolated and encrypted like the other jobs", () => {
+    const def = definition(rec);
+    const train = step(def, 'Train').Arguments;
+    const key = train.ResourceConfig.VolumeKmsKeyId;
+    expect(key).toMatch(/^arn:aws:kms:eu-west-1:123456789012:key\//);
+    expect(step(def, 'DataQualityBaseline')).toEqual({
+      Name: 'DataQualityBaseline',
+      Type: 'QualityCheck',
+      Description:
+        'Computes the Model Monitor data-quality baseline (statistics.json, constraints.json) of the data under InputDataUrl.',
+      CheckType: 'DATA_QUALITY',
+      // Retraining that drift starts must not fail on drift; the version keeps its own run's baseline.
+      SkipCheck: true,
+      RegisterNewBaseline: true,
+      Arguments: {
+        ProcessingResources: {
+          ClusterConfig: {
+            InstanceCount: 1,
+            InstanceType: 'ml.m5.large',
+            VolumeSizeInGB: 30,
+            VolumeKmsKeyId: key,
+          },
+        },
+        AppSpecification: {
+          ImageUri: '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+        },
+        RoleArn: train.RoleArn,
+        ProcessingInputs: [
+          {
+            InputName: 'dataset',
+            AppManaged: false,
+            S3Input: {
+              S3Uri: { Get: 'Parameters.InputDataUrl' },
+              LocalPath: '/opt/ml/processing/input/dataset',
+              S3DataType: 'S3Prefix',
+              S3InputMode: 'File',
+              S3DataDistributionType: 'FullyReplicated',
+              S3CompressionType: 'None',
+            },
+          },
+        ],
+        ProcessingOutputConfig: {
+          Outputs: [
+            {
+              OutputName: 'baseline',
+              AppManaged: false,
+              S3Output: {
+                S3Uri: {
+                  'Std:Join': {
+                    On: '/',
+                    Values: [
+                      `s3://${outputs.artifactBucketName}/baseline`,
+                      { Get: 'Execution.PipelineExecutionId' },
+                    ],
+                  },
+                },
+                LocalPath: '/opt/ml/processing/baseline',
+                S3UploadMode: 'EndOfJob',
+              },
+            },
+          ],
+          KmsKeyId: key,
+        },
+        Environment: {
+          dataset_format: '{"csv":{"header":true,"output_columns_position":"START"}}',
+          dataset_source: '/opt/ml/processing/input/dataset',
+          output_path: '/opt/ml/processing/baseline',
+          publish_cloudwatch_metrics: 'Disabled',
+        },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true },
+        StoppingCondition: { MaxRuntimeInSeconds: 7200 },
+      },
+    });
+    // The training role runs it: it already reads this data and is the one writer of baseline/.
+    expect(train.RoleArn).toMatch(/^arn:aws:iam::123456789012:role\/churn-training-role-/);
+    // The evaluation writes no baseline of its own any more.
+    const evaluate = step(def, 'Evaluate').Arguments;
+    expect(evaluate.ProcessingOutputConfig.Outputs.map((o: Json) => o.OutputName)).toEqual(['evaluation']);
+    expect(evaluate.Environment.MLOPS_BASELINE_DIR).toBeUndefined();
+  });
+
+  it("registers the baseline step's files as the version's drift-check baseline, and gates on the baseline", () => {
+    const def = definition(rec);
+    const register = step(def, 'RegisterModel').Arguments;
+    const source = (property: string) => ({
+      ContentType: 'application/json',
+      S3Uri: { Get: `Steps.DataQualityBaseline.${property}` },
+    });
+    expect(register.DriftCheckBaselines).toEqual({
+      ModelDataQuality: {
+        Statistics: source('BaselineUsedForDriftCheckStatistics'),
+        Constraints: source('BaselineUsedForDriftCheckConstraints'),
+      },
+    });
+    expect(register.ModelMetrics).toEqual({
+      ModelQuality: {
+        Statistics: {
+          ContentType: 'application/json',
+          S3Uri: {
+            'Std:Join': {
+              On: '/',
+              Values: [
+                {
+                  'Std:Join': {
+                    On: '/',
+                    Values: [
+                      `s3://${outputs.artifactBucketName}/evaluations`,
+                      { Get: 'Execution.PipelineExecutionId' },
+                    ],
+                  },
+                },
+                'evaluation.json',
+              ],
+            },
+          },
+        },
+      },
+      ModelDataQuality: {
+        Statistics: source('CalculatedBaselineStatistics'),
+        Constraints: source('CalculatedBaselineConstraints'),
+      },
+    });
+    // No version is registered before its baseline exists.
+    expect(step(def, 'QualityGate').DependsOn).toEqual(['DataQualityBaseline']);
   });
 
   it('trains on spot (staging default) with per-execution checkpoints, KMS on output and volume', () => {

@@ -42,11 +42,13 @@ describe('CDK MlPipeline', () => {
     // No experiment tracking: it would need experiment and trial permissions on every run.
     expect(Object.keys(definition)).toEqual(['Version', 'Metadata', 'Parameters', 'Steps']);
     expect(definition.Steps.map((s: any) => [s.Name, s.Type])).toEqual([
+      ['DataQualityBaseline', 'QualityCheck'],
       ['Train', 'Training'],
       ['Evaluate', 'Processing'],
       ['QualityGate', 'Condition'],
     ]);
-    const gate = definition.Steps[2].Arguments;
+    const byName = (name: string) => definition.Steps.find((s: any) => s.Name === name);
+    const gate = byName('QualityGate').Arguments;
     expect(gate.Conditions).toEqual([
       {
         Type: 'GreaterThanOrEqualTo',
@@ -66,7 +68,7 @@ describe('CDK MlPipeline', () => {
       Type: 'Float',
       DefaultValue: 0.8,
     });
-    expect(definition.Steps[0].Arguments.EnableManagedSpotTraining).toBe(true);
+    expect(byName('Train').Arguments.EnableManagedSpotTraining).toBe(true);
   });
 
   test('the registry, repository and buckets are retained; the repository scans on push with immutable tags and the key', () => {

@@ -124,6 +124,7 @@ function jobCalls(
 ): { calls: Call[]; assumes: Assume[] } {
   const a = step.Arguments;
   const role = roleNamed(world, a.RoleArn);
+  const image = kind === 'training' ? a.AlgorithmSpecification.TrainingImage : a.AppSpecification.ImageUri;
   const job = jobName(run, step.Name);
   const jobArn = sagemaker(`${kind}-job/${job.toLowerCase()}`);
   const verb = kind === 'training' ? 'TrainingJob' : 'ProcessingJob';
@@ -144,13 +145,9 @@ function jobCalls(
       resource: a.RoleArn,
       context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
     },
-    ...pullCalls(
-      role,
-      ecrRepository(
-        kind === 'training' ? a.AlgorithmSpecification.TrainingImage : a.AppSpecification.ImageUri,
-      ),
-      `${w} pulls its image`,
-    ),
+    // An image of another account (Model Monitor's analyzer) is pulled by SageMaker itself: its repository
+    // grants the SageMaker service, never a job's role.
+    ...(imageAccount(image) === ACCOUNT ? pullCalls(role, ecrRepository(image), `${w} pulls its image`) : []),
     {
       why: `${w}: log group`,
       role,
@@ -247,10 +244,18 @@ function jobCalls(
       );
     for (const output of a.ProcessingOutputConfig.Outputs) {
       const uri = String(evaluate(run.definition, run, output.S3Output.S3Uri)).replace(/\/$/, '');
-      const file =
-        (step.PropertyFiles ?? []).find((f: Json) => f.OutputName === output.OutputName)?.FilePath ??
-        'output.json';
-      calls.push(...writeCalls(role, `${uri}/${file}`, key, `${w} writes output ${output.OutputName}`));
+      // A quality check writes Model Monitor's two baseline files; another job its property file, if any.
+      const files =
+        step.Type === 'QualityCheck'
+          ? ['statistics.json', 'constraints.json']
+          : [
+              (step.PropertyFiles ?? []).find((f: Json) => f.OutputName === output.OutputName)?.FilePath ??
+                'output.json',
+            ];
+      for (const file of files) {
+        const what = files.length > 1 ? `${output.OutputName} ${file}` : output.OutputName;
+        calls.push(...writeCalls(role, `${uri}/${file}`, key, `${w} writes output ${what}`));
+      }
     }
     for (const property of step.PropertyFiles ?? []) {
       const output = a.ProcessingOutputConfig.Outputs.find((o: Json) => o.OutputName === property.OutputName);
@@ -282,6 +287,13 @@ function jobCalls(
     },
   ];
   return { calls, assumes };
+}
+
+/** The account of an ECR image URI. */
+function imageAccount(image: string): string {
+  const m = /^(\d{12})\.dkr\.ecr\./.exec(image);
+  if (!m) throw new Error(`not an ECR image: ${image}`);
+  return m[1];
 }
 
 /** The repository ARN of an ECR image URI. */
@@ -330,7 +342,8 @@ export function pipelineRunRequests(
     sourceAccount: ACCOUNT,
   });
   for (const step of allSteps(run.definition)) {
-    if (step.Type === 'Training' || step.Type === 'Processing') {
+    // A QualityCheck step runs a processing job (Model Monitor's analyzer) like a Processing step.
+    if (step.Type === 'Training' || step.Type === 'Processing' || step.Type === 'QualityCheck') {
       const { calls, assumes } = jobCalls(
         step.Type === 'Training' ? 'training' : 'processing',
         step,
