@@ -11,6 +11,7 @@
  * `COMPARISON_GT` and `COMPARISON_LT` in threshold conditions and whole minutes as durations; a metric-absence
  * duration is at least 120 s and at most 23.5 hours.
  */
+import { createHash } from 'node:crypto';
 import type { ResolvedDrift, ResolvedMonitoringStack, ResolvedThresholds } from './resolved';
 
 /** Metric types the alert policies and the dashboard read. */
@@ -22,9 +23,6 @@ export const RUN_METRIC = {
   gpu: 'run.googleapis.com/container/gpu/utilizations',
   instances: 'run.googleapis.com/container/instance_count',
 } as const;
-
-/** Cloud Monitoring's bounds for a metric-absence condition, in minutes (120 s to 23.5 h, whole minutes). */
-export const ABSENCE_MINUTES = { min: 2, max: 1410 } as const;
 
 /** The filter of one Cloud Run service's series of a metric. */
 export function serviceFilter(metric: string, serviceName: string, extra = ''): string {
@@ -213,8 +211,10 @@ export function driftAlert(
     severity: 'WARNING',
     documentation:
       `The drift job ${jobName} found captured inputs whose ${drift.statistic} against the training baseline ` +
-      `exceeds ${drift.threshold} on at least one feature. Its log line (jsonPayload.features, .drifted) names them.` +
-      (drift.retrain ? ' It has started the training workflow; its execution is in the same log line.' : ''),
+      `exceeds ${drift.threshold} on at least one feature. Its log line (jsonPayload.features, jsonPayload.drifted_features) names them.` +
+      (drift.retrain
+        ? ' It starts the training workflow unless one is running; jsonPayload.retrain says what it did.'
+        : ''),
     condition: thresholdCondition(`drift found by ${jobName}`, {
       filter: `metric.type = "${logMetricType(metricName)}" AND resource.type = "cloud_run_job"`,
       aggregations: [
@@ -278,9 +278,16 @@ export const CAPTURE_TABLE_SCHEMA = [
   },
 ] as const;
 
-/** Service account ids (6 to 30 characters): the name prefix shortened, plus the role. */
+/**
+ * Service account ids (6 to 30 characters): the name prefix plus the role; a prefix too long for that is cut and
+ * given a short hash of the whole prefix, so two stacks whose names share a beginning do not share an account.
+ */
 export function serviceAccountIds(spec: ResolvedMonitoringStack) {
-  const base = spec.namePrefix.slice(0, 18).replace(/-+$/, '');
+  const prefix = spec.namePrefix;
+  const base =
+    prefix.length <= 18
+      ? prefix
+      : `${prefix.slice(0, 13).replace(/-+$/, '')}-${createHash('sha1').update(prefix).digest('hex').slice(0, 4)}`;
   const id = (role: string) => `${base}-${role}`.padEnd(6, '0');
   return { drift: id('drift'), scheduler: id('drift-tick') };
 }

@@ -25,6 +25,7 @@ import {
   serviceAgentMember,
   type GcpChildContext,
 } from '../blocks/pulumi-gcp';
+import { gateRolloutOnAlertPolicies } from '../model-endpoint/gcp-cloud-deploy-gate';
 import { gcsObjectPrefix } from '../model-endpoint/gcp-facts';
 import {
   CAPTURE_RETENTION_DAYS,
@@ -116,12 +117,21 @@ export function renderGcp(
       opts,
     );
   // Which alerts exist and their display names do not depend on the service's name; their filters do.
-  const alertPolicies = serviceAlerts(spec, '').map((template) =>
+  const templates = serviceAlerts(spec, '');
+  const alertPolicies = templates.map((template) =>
     policy(
       `alert-${template.key}`,
       serviceName.apply((service) => serviceAlerts(spec, service).find((a) => a.key === template.key)!),
       template,
     ),
+  );
+
+  // A ModelEndpoint rolled out by Cloud Deploy analyses each step against the policies that say "this release is
+  // bad": latency and server errors (not traffic, which a small canary may lack, nor saturation or drift).
+  const gates = alertPolicies.filter((_p, i) => ['latency', 'server-errors'].includes(templates[i].key));
+  gateRolloutOnAlertPolicies(
+    spec.endpoint.construct,
+    gates.map((p) => p.name),
   );
 
   const drift = spec.drift ? renderDrift(spec, ctx, serviceName) : undefined;

@@ -7,7 +7,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import { API_OF_RESOURCE, GCP_API } from '../../lib/blocks/gcp-apis';
 import type { Platform } from '../../lib/core/platform';
-import { CAPTURE_TABLE_SCHEMA } from '../../lib/monitoring-stack/gcp-facts';
+import { registerRolloutGate } from '../../lib/model-endpoint/gcp-cloud-deploy-gate';
+import { CAPTURE_TABLE_SCHEMA, serviceAccountIds } from '../../lib/monitoring-stack/gcp-facts';
 import { renderGcp, type MonitoringGcpChildren } from '../../lib/monitoring-stack/pulumi-gcp';
 import type { RenderedMonitoring } from '../../lib/monitoring-stack/rendered';
 import type { ResolvedMonitoringStack } from '../../lib/monitoring-stack/resolved';
@@ -82,9 +83,10 @@ function spec(overrides: Partial<ResolvedMonitoringStack> = {}): ResolvedMonitor
   };
 }
 
-async function record(s: ResolvedMonitoringStack) {
+async function record(s: ResolvedMonitoringStack, before?: () => void) {
   let rendered: RenderedMonitoring<MonitoringGcpChildren> | undefined;
   const rec = await recordProgram(() => {
+    before?.();
     const parent = new pulumi.ComponentResource('mlops:index:MonitoringStack', s.constructName, {}, {});
     rendered = renderGcp(s, parent);
     return {
@@ -194,6 +196,31 @@ describe('MonitoringStack on gcp: who is told', () => {
         .sort(),
     ).toEqual([GCP_API.resourceManager, GCP_API.monitoring].sort());
     expect(rec.outputs.driftCheck).toBe('');
+  });
+});
+
+describe('MonitoringStack on gcp: what happens on its own', () => {
+  test('a Cloud Deploy rollout of the endpoint is gated on the latency and server-error policies, by name', async () => {
+    const endpoint = {};
+    let gated: pulumi.Input<string>[] | undefined;
+    const { rendered } = await record(spec({ endpoint: { ...spec().endpoint, construct: endpoint } }), () => {
+      registerRolloutGate(endpoint, 'churn', true, (policies) => (gated = policies));
+    });
+    const byKey = Object.fromEntries(
+      await Promise.all(
+        rendered.children.alertPolicies.map(async (p) => [
+          await valueOf(p.displayName),
+          await valueOf(p.name),
+        ]),
+      ),
+    );
+    expect(await valueOf(pulumi.all(gated!))).toEqual([
+      byKey['churn-staging: p99 latency above 1000 ms'],
+      byKey['churn-staging: server errors above 2% of requests'],
+    ]);
+    expect(byKey['churn-staging: p99 latency above 1000 ms']).toMatch(
+      /^projects\/churn-staging-4821\/alertPolicies\/\d+$/,
+    );
   });
 });
 
@@ -578,4 +605,17 @@ describe('MonitoringStack on gcp: APIs first', () => {
     expect(off.ofType(SERVICE)).toEqual([]);
     expect(off.urns()).toEqual(on.urns().filter((u) => !u.includes(`${SERVICE}::`)));
   });
+});
+
+test('service account ids fit 30 characters; a long prefix is cut and keeps a hash of the whole', () => {
+  expect(serviceAccountIds(spec())).toEqual({
+    drift: 'churn-staging-drift',
+    scheduler: 'churn-staging-drift-tick',
+  });
+  const long = (namePrefix: string) => serviceAccountIds(spec({ namePrefix }));
+  const a = long('churn-monitoring-staging');
+  const b = long('churn-monitoring-prod-eu');
+  expect(a.scheduler).toMatch(/^churn-monitor-[0-9a-f]{4}-drift-tick$/);
+  expect(a.scheduler.length).toBeLessThanOrEqual(30);
+  expect(a.drift).not.toBe(b.drift);
 });
