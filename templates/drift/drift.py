@@ -109,6 +109,8 @@ def config(env):
     workflow, container = env.get("MLOPS_RETRAIN_WORKFLOW", ""), env.get("MLOPS_RETRAIN_CONTAINER", "")
     if retrain_on == "true" and bool(workflow) == bool(container):
         raise ConfigError("MLOPS_DRIFT_RETRAIN=true needs exactly one of MLOPS_RETRAIN_WORKFLOW (gcp) and MLOPS_RETRAIN_CONTAINER (docker)")
+    if container and not (env.get("DOCKER_HOST", "") or "unix://").startswith("unix://"):
+        raise ConfigError(f"DOCKER_HOST must be a unix:// socket for the drift job, not {env['DOCKER_HOST']!r}")
     if workflow and not retrain.WORKFLOW.match(workflow):
         raise ConfigError(f"MLOPS_RETRAIN_WORKFLOW must be projects/<p>/locations/<l>/workflows/<w>, not {workflow!r}")
     window_end = env.get("MLOPS_DRIFT_WINDOW_END", "")

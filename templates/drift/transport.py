@@ -54,7 +54,7 @@ def docker_socket():
     """The Docker socket's path: DOCKER_HOST (unix:// only) or the default /var/run/docker.sock."""
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     if not host.startswith("unix://"):
-        raise SystemExit(f"DOCKER_HOST must be a unix:// socket for the drift job, not {host!r}")
+        raise ValueError(f"DOCKER_HOST must be a unix:// socket for the drift job, not {host!r}")
     return host[len("unix://"):]
 
 

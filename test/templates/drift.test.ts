@@ -202,6 +202,36 @@ describe('drift job: the window, the rows, the metrics', () => {
     expect(v1.features.x.value).toBeCloseTo(psi([0.5, 0.5, 0], [1 / 3, 2 / 3, 0]), 12);
   });
 
+  test('by default the window is the last 24 whole hours before now', async () => {
+    // Not across an hour boundary: the test and the job must see the same hour.
+    if (Date.now() % 3_600_000 > 3_590_000)
+      await new Promise((r) => setTimeout(r, 3_600_000 - (Date.now() % 3_600_000) + 1000));
+    const hour = Math.floor(Date.now() / 3_600_000) * 3600;
+    const where = captures([
+      { time: hour - 24 * 3600 - 1, instances: [{ x: 9, plan: 'z' }] },
+      { time: hour - 24 * 3600, instances: [{ x: 0.5, plan: 'a' }] },
+      {
+        time: hour - 1,
+        instances: [
+          { x: 2, plan: 'b' },
+          { x: 0.5, plan: 'a' },
+          { x: 2, plan: 'b' },
+        ],
+      },
+      { time: hour, instances: [{ x: 9, plan: 'z' }] },
+    ]);
+    utimesSync(path.join(where.dir, 'v1-host.jsonl'), hour, hour);
+    const defaults = Object.fromEntries(
+      Object.entries(env(where)).filter(
+        ([k]) => !['MLOPS_DRIFT_WINDOW_END', 'MLOPS_DRIFT_WINDOW_HOURS'].includes(k),
+      ),
+    );
+    const result = resultLine(await runDrift(defaults));
+    const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+    expect(result.window).toEqual({ start: iso(hour - 24 * 3600), end: iso(hour) });
+    expect([result.rows_compared, result.verdict]).toEqual([4, 'no_drift']);
+  });
+
   test('fewer rows than MLOPS_DRIFT_MIN_ROWS give no verdict and never retrain', async () => {
     const where = captures(
       inWindow([
@@ -293,6 +323,10 @@ describe('drift job: errors say what to do', () => {
       'MLOPS_DRIFT_RETRAIN=true needs exactly one of MLOPS_RETRAIN_WORKFLOW (gcp) and MLOPS_RETRAIN_CONTAINER (docker)',
     ],
     [{ MLOPS_DRIFT_RETRAIN: 'yes' }, "MLOPS_DRIFT_RETRAIN must be true or false, not 'yes'"],
+    [
+      { MLOPS_RETRAIN_CONTAINER: 'churn-runner', DOCKER_HOST: 'tcp://10.0.0.5:2375' },
+      "DOCKER_HOST must be a unix:// socket for the drift job, not 'tcp://10.0.0.5:2375'",
+    ],
     [
       { MLOPS_DRIFT_RETRAIN: 'true', MLOPS_RETRAIN_WORKFLOW: 'churn-training' },
       "MLOPS_RETRAIN_WORKFLOW must be projects/<p>/locations/<l>/workflows/<w>, not 'churn-training'",
