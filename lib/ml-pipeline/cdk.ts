@@ -50,8 +50,10 @@ export class MlPipeline extends Construct {
   /** What monitoring fires to retrain: the pipeline ARN (an EventBridge or Scheduler target). */
   readonly retrainTrigger: string;
   /**
-   * The prefix under which every run keeps its own drift baseline, in `<execution id>/`; the registered
-   * version records its own as `DriftCheckBaselines`. Monitor against the registered model's.
+   * The prefix (`s3://<artifact bucket>/baseline/`) under which every run's `DataQualityBaseline` step keeps
+   * SageMaker Model Monitor's baseline of the run's data, in `<execution id>/` (`statistics.json`,
+   * `constraints.json`). A registered version records its own as `DriftCheckBaselines.ModelDataQuality`:
+   * monitor against the served version's folder (`aws sagemaker describe-model-package`).
    */
   readonly baselineUri: string;
   readonly spec: ResolvedMlPipeline;

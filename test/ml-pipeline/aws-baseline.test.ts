@@ -3,6 +3,9 @@
  * fact on both engines (a literal for a known region, a CloudFormation mapping of the same table for a
  * stack whose region is known only at deploy time), and a clear refusal in a region it is not listed in.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
@@ -14,6 +17,7 @@ import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
 import { ValidationError } from '../../lib/core/validation';
 import { recordProgram } from '../../lib/testing';
 import { CDK_TEST_CONTEXT } from '../helpers';
+import { cfnLint } from '../support/cfn-lint';
 import { AWS, pipelineArgs } from './fixtures';
 
 type Json = any;
@@ -94,5 +98,15 @@ describe("Model Monitor's analyzer image", () => {
     expect(cdkAnalyzer(template)).toBe(
       `<FindInMap:${id},<AWS::Region>,account>.dkr.ecr.<AWS::Region>.<AWS::URLSuffix>/${ANALYZER}`,
     );
+    // cfn-lint accepts the mapping and its lookup in the regions it lints (W3005 is accepted in cfn-lint.test.ts).
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlops-analyzer-'));
+    try {
+      const file = path.join(dir, 'agnostic.json');
+      writeFileSync(file, JSON.stringify(template));
+      const findings = cfnLint([file], ['eu-west-1', 'us-east-1']).filter((f) => f.Rule.Id !== 'W3005');
+      expect(findings.map((f) => `${f.Rule.Id} ${f.Message}`)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
