@@ -81,8 +81,21 @@ function requestsPerPeriod(t: ResolvedThresholds) {
   ];
 }
 
+/**
+ * A threshold condition. Missing data counts as "not breaching": an incident closes once its series stops (a
+ * service without traffic has no latency; a drift check that found none writes no count) instead of staying open
+ * for the default week. Traffic stopping is the no-traffic policy's job.
+ */
 function thresholdCondition(displayName: string, body: Record<string, unknown>) {
-  return { displayName, conditionThreshold: { comparison: 'COMPARISON_GT', trigger: { count: 1 }, ...body } };
+  return {
+    displayName,
+    conditionThreshold: {
+      comparison: 'COMPARISON_GT',
+      trigger: { count: 1 },
+      evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
+      ...body,
+    },
+  };
 }
 
 /** The share of requests answered with a status class, as a ratio condition (numerator over all requests). */

@@ -241,6 +241,7 @@ describe('MonitoringStack on gcp: what is watched', () => {
         thresholdValue: 1000,
         duration: '180s',
         trigger: { count: 1 },
+        evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
       },
     });
   });
@@ -262,6 +263,7 @@ describe('MonitoringStack on gcp: what is watched', () => {
       thresholdValue: ratio,
       duration: '180s',
       trigger: { count: 1 },
+      evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
     });
   });
 
@@ -530,6 +532,7 @@ describe('MonitoringStack on gcp: drift', () => {
       thresholdValue: 0,
       duration: '0s',
       trigger: { count: 1 },
+      evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
     });
     // The policy reads the metric: it is made after it.
     expect(rec.one(POLICY, 'churn-monitoring-alert-drift').dependencies).toContain(
