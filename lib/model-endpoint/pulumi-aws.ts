@@ -8,6 +8,7 @@ import type * as kms from '@pulumi/aws/kms';
 import type * as s3 from '@pulumi/aws/s3';
 import * as sagemaker from '@pulumi/aws/sagemaker';
 import { awsPartition, customerKey, loggedBuckets, type AwsChildContext } from '../blocks/pulumi-aws';
+import { deferredAlarmActions } from './alarm-actions';
 import * as blueprint from './aws-blueprint';
 import type { RenderedEndpoint } from './rendered';
 import type { ResolvedModelEndpoint } from './resolve';
@@ -154,7 +155,13 @@ export function renderAws(
     { ...opts, retainOnDelete: true, dependsOn: capture?.ready ?? [] },
   );
 
-  const alarms = blueprint.rollbackAlarms(spec).map(
+  const rollbackAlarms = blueprint.rollbackAlarms(spec);
+  // The watching MonitoringStack supplies the actions (its topics); see alarm-actions.ts.
+  const alarmActions =
+    rollbackAlarms.length > 0
+      ? deferredAlarmActions(parent, 'ModelEndpoint', name, spec.platform.stage)
+      : undefined;
+  const alarms = rollbackAlarms.map(
     (alarm) =>
       new cloudwatch.MetricAlarm(
         `${name}-rollback-${alarm.id}`,
@@ -171,6 +178,9 @@ export function renderAws(
           threshold: alarm.threshold,
           comparisonOperator: alarm.comparisonOperator,
           treatMissingData: alarm.treatMissingData,
+          // No OK actions: the alarms watch each release's new configuration, so every release would
+          // report "OK" twice.
+          alarmActions,
           dimensions: config.name.apply((configName) =>
             blueprint.rollbackAlarmDimensions(spec.endpointName, configName),
           ),

@@ -10,6 +10,7 @@ import {
   type RecordedResource,
   type ResourceHook,
 } from './recording-monitor';
+import { settleUnwatchedEndpoints } from '../model-endpoint/alarm-actions';
 import { resolveExports } from './stack-outputs';
 
 export type { RecordedResource, CallHook, ResourceHook } from './recording-monitor';
@@ -141,6 +142,12 @@ async function recordAlone(program: () => unknown, options: RecordOptions): Prom
       exported = await program();
     } catch (error) {
       thrown = { error };
+    }
+    // Endpoints no MonitoringStack watches get their rollback alarm actions now, as at the end of a real program.
+    try {
+      settleUnwatchedEndpoints({ release: true });
+    } catch (error) {
+      thrown ??= { error };
     }
     // Even after a throw: what the program registered first must finish here, not in the next recording.
     await settle(monitor);

@@ -1,6 +1,8 @@
 import { ModelEndpoint } from '../../lib';
 import { autoName, recordProgram, type Recording } from '../../lib/testing';
 import { AWS_DEV, AWS_PROD, ECR_IMAGE, endpointArgs } from '../helpers';
+import { attachAlarmActions } from '../../lib/model-endpoint/alarm-actions';
+import { OPS_TOPIC_ARN, watched } from '../support/watch';
 
 const T = {
   endpoint: 'aws:sagemaker/endpoint:Endpoint',
@@ -18,8 +20,8 @@ const T = {
 describe('ModelEndpoint on aws, prod', () => {
   let rec: Recording;
   beforeAll(async () => {
-    rec = await recordProgram(
-      () => new ModelEndpoint('churn', endpointArgs(AWS_PROD, { invokers: ['churn-api'] })),
+    rec = await recordProgram(() =>
+      watched(new ModelEndpoint('churn', endpointArgs(AWS_PROD, { invokers: ['churn-api'] }))),
     );
   });
 
@@ -70,6 +72,13 @@ describe('ModelEndpoint on aws, prod', () => {
     });
     expect(rec.one(T.endpoint).dependencies).toEqual(expect.arrayContaining(alarms.map((a) => a.urn)));
     for (const alarm of alarms) expect(alarm.dependencies).toContain(config.urn);
+  });
+
+  test("the rollback alarms act on the watching stack's topic, with no OK action (each release would report OK)", () => {
+    for (const alarm of rec.ofType(T.alarm)) {
+      expect(alarm.inputs.alarmActions).toEqual([OPS_TOPIC_ARN]);
+      expect(alarm.inputs.okActions).toBeUndefined();
+    }
   });
 
   test('the configuration keeps old versions, encrypts volumes and captures 10% to the KMS bucket', () => {
@@ -275,8 +284,8 @@ describe('ModelEndpoint on aws, dev', () => {
   });
 
   test('a GPU instance gets no volume key (local NVMe) and an A/B challenger gets its own variant', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(AWS_PROD, {
@@ -284,6 +293,7 @@ describe('ModelEndpoint on aws, dev', () => {
             challengers: [{ name: 'b', image: ECR_IMAGE, trafficPercent: 20 }],
           }),
         ),
+      ),
     );
     const config = rec.one(T.config);
     expect(config.inputs.kmsKeyArn).toBeUndefined();
@@ -314,5 +324,69 @@ describe('ModelEndpoint on aws, dev', () => {
       );
     });
     expect(rec.resources).toEqual([]);
+  });
+});
+
+describe('ModelEndpoint on aws: rollback alarms nobody watches', () => {
+  test('in prod the program fails, naming the endpoint and the two fixes', async () => {
+    await expect(recordProgram(() => new ModelEndpoint('churn', endpointArgs(AWS_PROD)))).rejects.toThrow(
+      'ModelEndpoint "churn": its rollback alarms would have no action in prod, so nobody would hear that a release was rolled back. Fix: watch it with a MonitoringStack',
+    );
+  });
+
+  test('in staging too, every unwatched endpoint listed at once', async () => {
+    const staging = { ...AWS_PROD, stage: 'staging' as const };
+    const error = await recordProgram(() => {
+      new ModelEndpoint('churn', endpointArgs(staging));
+      new ModelEndpoint('fraud', endpointArgs(staging));
+    }).then(
+      () => undefined,
+      (e: unknown) => e as { problems: { path: string; message: string }[] },
+    );
+    expect(error?.problems.map((p) => [p.path, p.message.split(':')[0]])).toEqual([
+      ['rollout.autoRollback', 'ModelEndpoint "churn"'],
+      ['rollout.autoRollback', 'ModelEndpoint "fraud"'],
+    ]);
+  });
+
+  test('in dev they settle to no action', async () => {
+    const rec = await recordProgram(
+      () =>
+        new ModelEndpoint(
+          'churn',
+          endpointArgs(AWS_DEV, { serverless: false, rollout: { autoRollback: true } }),
+        ),
+    );
+    const alarms = rec.ofType(T.alarm);
+    expect(alarms.map((a) => a.inputs.name)).toEqual([
+      'churn-dev-rollback-5xx',
+      'churn-dev-rollback-latency-p99',
+    ]);
+    for (const alarm of alarms) expect(alarm.inputs.alarmActions).toEqual([]);
+  });
+
+  test('a second watcher is refused: the alarms have one set of actions', async () => {
+    await expect(
+      recordProgram(() => {
+        const endpoint = watched(new ModelEndpoint('churn', endpointArgs(AWS_PROD)));
+        attachAlarmActions(endpoint, ['arn:aws:sns:eu-west-1:123456789012:other'], {
+          construct: 'MonitoringStack',
+          name: 'second',
+        });
+      }),
+    ).rejects.toThrow(
+      'MonitoringStack "second" has 1 problem in its arguments:\n  - endpoint: ModelEndpoint "churn" is already watched by MonitoringStack "test-watch"',
+    );
+  });
+
+  test('an endpoint without rollback alarms takes no actions', async () => {
+    let attached: boolean | undefined;
+    await recordProgram(() => {
+      attached = attachAlarmActions(new ModelEndpoint('churn', endpointArgs(AWS_DEV)), ['arn:x'], {
+        construct: 'MonitoringStack',
+        name: 'm',
+      });
+    });
+    expect(attached).toBe(false);
   });
 });
