@@ -3,10 +3,10 @@
  * the baseline's bins, the empty-bin rule, categories, thresholds, the window, too few rows, the metrics file,
  * and the errors a user can make.
  */
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { psi, resultLine, runDrift } from './drift-fixtures';
+import { DRIFT, psi, resultLine, runDrift } from './drift-fixtures';
 
 // Each case runs the real script, several times for some: generous on a loaded machine.
 jest.setTimeout(120_000);
@@ -345,4 +345,15 @@ describe('drift job: errors say what to do', () => {
     expect(finished.status).toBe(1);
     expect(finished.stderr.trim()).toContain(reason);
   });
+});
+
+test('the image holds every module drift.py imports, and runs it', () => {
+  const dockerfile = readFileSync(path.join(DRIFT, 'Dockerfile'), 'utf8');
+  const copied = /^COPY (.+) \.\/$/m.exec(dockerfile)![1].split(' ');
+  expect(copied.sort()).toEqual(
+    readdirSync(DRIFT)
+      .filter((f) => f.endsWith('.py'))
+      .sort(),
+  );
+  expect(dockerfile).toContain('ENTRYPOINT ["python", "drift.py"]');
 });

@@ -145,3 +145,13 @@ describe('training template', () => {
     expect([result.status, result.stderr.trim()]).toEqual([1, `no CSV data under ${empty}`]);
   });
 });
+
+test('the training image holds every module the scripts import', () => {
+  const dockerfile = readFileSync(path.join(TEMPLATE, 'Dockerfile'), 'utf8');
+  const copied = /^COPY (.+\.py) \.\/$/m.exec(dockerfile)![1].split(' ');
+  expect(copied.sort()).toEqual(
+    readdirSync(TEMPLATE)
+      .filter((f) => f.endsWith('.py'))
+      .sort(),
+  );
+});
