@@ -221,6 +221,26 @@ export interface ModelEndpointGcpArgs {
    * Shared VPC of the project, `INGRESS_TRAFFIC_INTERNAL_ONLY`). Default `all`.
    */
   readonly ingress?: 'all' | 'internal';
+  /**
+   * Who rolls a new release out. `pulumi`: each `pulumi up` sets the service's template and traffic (a canary step
+   * is `stableRelease` + `pulumi up`; promoting is removing it), and the rollback decision is the operator's.
+   * `cloud-deploy`: Google Cloud Deploy does, through a delivery pipeline and Cloud Run target this endpoint
+   * creates: the canary percentages come from `rollout` (`canary`: `canaryPercent`; `linear`: every
+   * `linearStepPercent`; `all-at-once`: one step), each step is analysed for `rollout.bakeMinutes` against the
+   * Cloud Monitoring alert policies of the `MonitoringStack` watching the endpoint, an automation advances the
+   * rollout after each healthy step and, with `rollout.autoRollback`, rolls a failed rollout back. Pulumi then
+   * creates the service with the first release and stops managing its template and traffic: a release is a
+   * Cloud Deploy release of the manifest the endpoint renders (`gcp.cloudDeploy.serviceManifest`). Refuses
+   * `stableRelease` (Cloud Deploy owns the traffic) and GPU sizes. Default `pulumi`.
+   */
+  readonly rollout?: 'pulumi' | 'cloud-deploy';
+  /**
+   * IAM members (`user:`, `group:`, `serviceAccount:`) who may create Cloud Deploy releases of this endpoint, such
+   * as a CI service account (`gcp.rollout: 'cloud-deploy'` only): Cloud Deploy releaser on the endpoint's delivery
+   * pipeline and target, use of its execution service account, and object access to its release bucket, where
+   * the release's source is staged. Default: none (grant them yourself).
+   */
+  readonly releasers?: string[];
 }
 
 export interface ModelEndpointDockerArgs {

@@ -83,3 +83,33 @@ export function objectPrefixCondition(bucket: pulumi.Input<string>, prefix: stri
       ),
   };
 }
+
+/** The serving container's environment: the user's, the model's URL and release label, and the capture settings. */
+export function serviceEnv(
+  spec: ResolvedModelEndpoint,
+  captureTopicId: pulumi.Input<string> | undefined,
+): { name: string; value: pulumi.Input<string> }[] {
+  const primary = spec.models[0];
+  return [
+    ...Object.entries(spec.environment).map(([name, value]) => ({
+      name,
+      value: value as pulumi.Input<string>,
+    })),
+    ...(primary.modelDataUrl ? [{ name: 'MODEL_DATA_URL', value: primary.modelDataUrl }] : []),
+    { name: 'MLOPS_MODEL_VERSION', value: spec.version },
+    ...(captureTopicId !== undefined
+      ? [
+          { name: 'MLOPS_CAPTURE_TOPIC', value: captureTopicId },
+          { name: 'MLOPS_CAPTURE_PERCENT', value: String(spec.capturePercent) },
+        ]
+      : []),
+  ];
+}
+
+/**
+ * Whether idle instances stop paying for CPU. CPU stays allocated between requests for a GPU service (Cloud Run
+ * requires it) and while capturing (a capture published after the response must not be starved).
+ */
+export function cpuIdle(spec: ResolvedModelEndpoint): boolean {
+  return spec.gcp.gpuType === undefined && spec.capturePercent === 0;
+}

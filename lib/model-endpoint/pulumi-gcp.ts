@@ -16,7 +16,16 @@ import {
   type GcpChildContext,
 } from '../blocks/pulumi-gcp';
 import { knownString } from '../core/validation';
-import { gcsObjectPrefix, objectPrefixCondition, probes, revisionName, trafficSplit } from './gcp-facts';
+import {
+  cpuIdle,
+  gcsObjectPrefix,
+  objectPrefixCondition,
+  probes,
+  revisionName,
+  serviceEnv,
+  trafficSplit,
+} from './gcp-facts';
+import { renderCloudDeploy, type ModelEndpointCloudDeployChildren } from './gcp-cloud-deploy';
 import type { RenderedEndpoint } from './rendered';
 import type { ResolvedModelEndpoint } from './resolve';
 
@@ -30,9 +39,14 @@ export interface ModelEndpointGcpChildren {
   readonly captureTopic?: pubsub.Topic;
   /** The APIs the endpoint enabled; empty when `platform.enableApis` is false. */
   readonly apis: projects.Service[];
+  /** The Cloud Deploy pipeline, target, automation and release manifest; undefined unless `gcp.rollout: 'cloud-deploy'`. */
+  readonly cloudDeploy?: ModelEndpointCloudDeployChildren;
 }
 
 const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
+
+/** The service fields Cloud Deploy owns once it rolls releases out (`gcp.rollout: 'cloud-deploy'`). */
+export const CLOUD_DEPLOY_OWNS = ['template', 'traffics', 'client', 'clientVersion'] as const;
 
 export function renderGcp(
   spec: ResolvedModelEndpoint,
@@ -41,7 +55,13 @@ export function renderGcp(
   const name = spec.constructName;
   const { project, region } = spec.platform;
   const capture = spec.capturePercent > 0;
-  const apis = enableGcpApis(name, modelEndpointApis({ capture }), parent, spec.platform);
+  const cd = spec.gcp.cloudDeploy;
+  const apis = enableGcpApis(
+    name,
+    modelEndpointApis({ capture, cloudDeploy: cd !== undefined }),
+    parent,
+    spec.platform,
+  );
   const ctx: GcpChildContext = { parent, platform: spec.platform, labels: { ...spec.tags }, apis };
   const opts = childOptions(ctx);
   const { keyId, key } = gcpCustomerKey(name, ctx);
@@ -99,7 +119,6 @@ export function renderGcp(
   if (stable) grantOnce('read-model-stable', stable.bucket, stable.prefix);
 
   let captureTopic: pubsub.Topic | undefined;
-  const captureEnv: { name: string; value: pulumi.Input<string> }[] = [];
   if (capture) {
     const pubsubAgentGrant = new kms.CryptoKeyIAMMember(
       `${name}-pubsub-agent-key`,
@@ -129,22 +148,13 @@ export function renderGcp(
         opts,
       ),
     );
-    captureEnv.push(
-      { name: 'MLOPS_CAPTURE_TOPIC', value: captureTopic.id },
-      { name: 'MLOPS_CAPTURE_PERCENT', value: String(spec.capturePercent) },
-    );
   }
 
   const primary = spec.models[0];
-  const envs = [
-    ...Object.entries(spec.environment).map(([envName, value]) => ({
-      name: envName,
-      value: pulumi.output(value),
-    })),
-    ...(primary.modelDataUrl ? [{ name: 'MODEL_DATA_URL', value: pulumi.output(primary.modelDataUrl) }] : []),
-    { name: 'MLOPS_MODEL_VERSION', value: pulumi.output(spec.version) },
-    ...captureEnv.map((e) => ({ name: e.name, value: pulumi.output(e.value) })),
-  ];
+  const envs = serviceEnv(spec, captureTopic?.id).map((e) => ({
+    name: e.name,
+    value: pulumi.output(e.value),
+  }));
   const gpu = spec.gcp.gpuType !== undefined;
   const network = spec.platform.network;
 
@@ -190,10 +200,7 @@ export function renderGcp(
                 memory: spec.gcp.memory,
                 ...(gpu ? { 'nvidia.com/gpu': '1' } : {}),
               },
-              // CPU stays allocated between requests for a GPU service (Cloud Run requires it) and while capturing
-              // (a capture published after the response must not be starved); otherwise idle instances stop
-              // paying for CPU.
-              cpuIdle: !gpu && !capture,
+              cpuIdle: cpuIdle(spec),
               startupCpuBoost: true,
             },
             ...probes(spec),
@@ -202,10 +209,23 @@ export function renderGcp(
       },
       traffics: trafficSplit(spec),
     },
-    // The service agent must hold the key before Cloud Run encrypts the revision with it, and the runtime account
-    // its model before the first revision starts: both grants are fresh on a first deploy.
-    childOptions(ctx, ...grants, new IamSettle(`${name}-grants-settle`, grants, { parent })),
+    {
+      // The service agent must hold the key before Cloud Run encrypts the revision with it, and the runtime account
+      // its model before the first revision starts: both grants are fresh on a first deploy.
+      ...childOptions(ctx, ...grants, new IamSettle(`${name}-grants-settle`, grants, { parent })),
+      // With Cloud Deploy, Pulumi creates the service with its first release; from then on Cloud Deploy replaces the
+      // template (a release's manifest) and moves the traffic, and the deploying client is recorded as its own.
+      ...(cd ? { ignoreChanges: [...CLOUD_DEPLOY_OWNS] } : {}),
+    },
   );
+  const cloudDeploy = cd
+    ? renderCloudDeploy(spec, cd, ctx, {
+        service,
+        runtimeAccount: account,
+        keyId,
+        captureTopicId: captureTopic?.id,
+      })
+    : undefined;
 
   spec.invokers.forEach((invoker, i) => {
     new cloudrunv2.ServiceIamMember(
@@ -219,7 +239,7 @@ export function renderGcp(
     endpointName: service.name,
     endpointId: service.id,
     url: service.uri.apply((uri) => `${uri}/invocations`),
-    children: { service, serviceAccount: account, key, captureTopic, apis },
+    children: { service, serviceAccount: account, key, captureTopic, apis, cloudDeploy },
   };
 }
 

@@ -9,6 +9,7 @@ import { resolveInputs, type ConstructFacts, type ResolveInputs } from '../core/
 import { checkInteger, knownString, ProblemList } from '../core/validation';
 import type { ModelEndpointArgs, RolloutStrategy } from './args';
 import { ENDPOINT_DEFAULTS, ENDPOINT_STAGE_DEFAULTS, type EndpointStageDefaults } from './defaults';
+import { resolveCloudDeploy, type ResolvedCloudDeploy } from './gcp-cloud-deploy-facts';
 import { MODEL_ENDPOINT_SHAPE } from './shape';
 
 export const CONSTRUCT = 'ModelEndpoint';
@@ -80,6 +81,10 @@ export interface ResolvedModelEndpoint {
     readonly gpuType?: string;
     readonly deletionProtection: boolean;
     readonly ingress: 'all' | 'internal';
+    /** Who rolls releases out: Pulumi (`pulumi up` per step) or Google Cloud Deploy. */
+    readonly rollout: 'pulumi' | 'cloud-deploy';
+    /** The Cloud Deploy pipeline, target and automation; undefined when Pulumi rolls out. */
+    readonly cloudDeploy?: ResolvedCloudDeploy;
   };
   readonly docker: {
     readonly hostPort: number;
@@ -140,7 +145,7 @@ export function resolveModelEndpoint(
   const invokers = resolveInvokers(inputs);
   const modelAccess = resolveModelAccess(inputs);
   const aws = resolveAwsSettings(inputs, source, compute, scaling.serverless);
-  const gcp = resolveGcpSettings(inputs, compute.facts);
+  const gcp = resolveGcpSettings(inputs, compute, rollout, endpointName);
   const docker = resolveDockerSettings(inputs, compute.facts, container.port);
   acceptArguments(problems, context, platform, {
     port: docker.hostPort,
@@ -582,10 +587,22 @@ function resolveAwsSettings(
 }
 
 function resolveGcpSettings(
-  { args, stageDefaults, problems }: Inputs,
-  facts: SizeFacts,
+  inputs: Inputs,
+  compute: Compute,
+  rollout: ResolvedRollout,
+  endpointName: string,
 ): ResolvedModelEndpoint['gcp'] {
+  const { args, platform, stageDefaults, problems } = inputs;
+  const { facts } = compute;
   const gcp = args.gcp ?? {};
+  const cloudDeploy = resolveCloudDeploy({
+    args,
+    platform,
+    problems,
+    endpointName,
+    gpu: compute.gpu,
+    rollout,
+  });
   if (gcp.cpu !== undefined && !/^(\d+|\d+m)$/.test(gcp.cpu))
     problems.add(
       'gcp.cpu',
@@ -604,6 +621,8 @@ function resolveGcpSettings(
     gpuType: facts.gcp?.gpuType,
     deletionProtection: gcp.deletionProtection ?? stageDefaults.deletionProtection,
     ingress: gcp.ingress ?? 'all',
+    rollout: cloudDeploy ? 'cloud-deploy' : 'pulumi',
+    cloudDeploy,
   };
 }
 

@@ -19,6 +19,9 @@ import type {
 
 export const ROLLOUT_STRATEGIES = ['canary', 'linear', 'all-at-once'] as const;
 
+/** Who rolls a release out on gcp (`gcp.rollout`). */
+export const GCP_ROLLOUT_MODES = ['pulumi', 'cloud-deploy'] as const;
+
 export const MODEL_ACCESS_SHAPE = object<ModelAccessArgs>({
   bucketName: required(input()),
   prefix: str('`models/`'),
@@ -64,6 +67,8 @@ export const ENDPOINT_GCP_SHAPE = object<ModelEndpointGcpArgs>({
   memory: str('`"4Gi"`'),
   deletionProtection: bool(),
   ingress: oneOf(['all', 'internal'] as const),
+  rollout: oneOf(GCP_ROLLOUT_MODES),
+  releasers: list(input(), '`["serviceAccount:ci@project.iam.gserviceaccount.com"]`'),
 });
 
 export const ENDPOINT_DOCKER_SHAPE = object<ModelEndpointDockerArgs>({
