@@ -13,7 +13,8 @@ import { readShape } from '../core/shape';
 import { SIZE_FACTS, isAcceleratedInstance } from '../core/sizes';
 import type { Cloud } from '../core/stage';
 import { checkInteger, isKnown, knownString, type ProblemList } from '../core/validation';
-import { capturePrefix } from '../model-endpoint/aws-blueprint';
+import { capturePrefix, rollbackAlarms } from '../model-endpoint/aws-blueprint';
+import { MODEL_MONITOR_ANALYZER_ACCOUNTS } from '../blocks/sagemaker-model-monitor';
 import { dockerWatchTargets } from '../model-endpoint/docker-facts';
 import type { ResolvedModelEndpoint } from '../model-endpoint/resolve';
 import type { ResolvedMlPipeline } from '../ml-pipeline/resolve';
@@ -217,6 +218,8 @@ function fromModelEndpoint(
     endpointName: endpoint.endpointName,
     isModelEndpoint: true,
     construct: endpoint,
+    alarmActionsOwner: cloud === 'aws' ? endpoint : undefined,
+    rollbackAlarmNames: cloud === 'aws' ? rollbackAlarms(spec).map((alarm) => alarm.name) : [],
     gpu:
       cloud === 'aws'
         ? !spec.serverless && isAcceleratedInstance(spec.aws.instanceType)
@@ -303,6 +306,7 @@ function fromDescription(
   return {
     endpointName: described.endpointName!,
     isModelEndpoint: false,
+    rollbackAlarmNames: [],
     gpu: gpus > 0,
     capturePercent: described.capturePercent ?? 0,
     vcpus: described.vcpus,
@@ -557,6 +561,12 @@ function resolveDrift(
   else checkCaptureLocation(problems, endpoint, cloud);
   if (d.baselineUri === undefined) missingBaseline(problems, cloud, pipeline !== undefined);
   else checkBaselineScheme(problems, 'drift.baselineUri', d.baselineUri, cloud);
+  if (cloud === 'aws' && platform.region && MODEL_MONITOR_ANALYZER_ACCOUNTS[platform.region] === undefined)
+    problems.add(
+      'drift.enabled',
+      `asks for a drift check, but SageMaker Model Monitor's analyzer is not published in ${platform.region}`,
+      `turn the drift check off there, or deploy to a region Model Monitor serves (${Object.keys(MODEL_MONITOR_ANALYZER_ACCOUNTS).sort().slice(0, 4).join(', ')}, ...)`,
+    );
   if (cloud === 'aws' && features.length === 0)
     problems.add(
       'drift.features',

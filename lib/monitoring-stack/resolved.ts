@@ -56,8 +56,9 @@ export interface ResolvedWatchedEndpoint {
   /** True when it is a ModelEndpoint of this library (its rollback alarms get this stack's actions). */
   readonly isModelEndpoint: boolean;
   /**
-   * The ModelEndpoint itself (the Pulumi component or the CDK construct) when `isModelEndpoint`: renderers give its
-   * rollback alarms this stack's actions (`attachAlarmActions`). Undefined for an endpoint described by hand.
+   * The ModelEndpoint itself (the Pulumi component or the CDK construct) when `isModelEndpoint`, on every cloud: its
+   * children are where renderers find what it created. Undefined for an endpoint described by hand. (On aws the
+   * same object is `alarmActionsOwner`.)
    */
   readonly construct?: object;
   /** Whether the served size has a GPU (GPU alarms only then). */

@@ -181,6 +181,8 @@ describe('the watched endpoint', () => {
       endpointName: 'churn-prod',
       isModelEndpoint: true,
       construct: endpoint,
+      alarmActionsOwner: endpoint,
+      rollbackAlarmNames: ['churn-prod-rollback-5xx', 'churn-prod-rollback-latency-p99'],
       gpu: false,
       capturePercent: 10,
       vcpus: 4,
@@ -223,6 +225,7 @@ describe('the watched endpoint', () => {
     expect(resolve({ endpoint: { endpointName: 'my-endpoint' } }, AWS_DEV).endpoint).toEqual({
       endpointName: 'my-endpoint',
       isModelEndpoint: false,
+      rollbackAlarmNames: [],
       gpu: false,
       capturePercent: 0,
       vcpus: undefined,
@@ -504,6 +507,22 @@ describe('bad arguments: every problem at once, each with its fix', () => {
       'docker-volume://models/churn/r1/baseline/',
       undefined,
       'psi',
+    ]);
+  });
+
+  test("aws: drift only where SageMaker publishes Model Monitor's analyzer", () => {
+    const platform = { ...AWS_PROD, region: 'ap-southeast-7' };
+    expect(
+      problemsOf(
+        {
+          endpoint: cdkEndpoint(platform),
+          notifications: EMAILS,
+          drift: { baselineUri: 's3://a/baseline/e/', features: ['tenure'] },
+        },
+        platform,
+      ),
+    ).toEqual([
+      "drift.enabled: asks for a drift check, but SageMaker Model Monitor's analyzer is not published in ap-southeast-7. Fix: turn the drift check off there, or deploy to a region Model Monitor serves (af-south-1, ap-east-1, ap-northeast-1, ap-northeast-2, ...)",
     ]);
   });
 
