@@ -4,6 +4,7 @@
  * pipeline's own workflow.
  */
 import { MlPipeline, ModelEndpoint, MonitoringStack } from '../../lib';
+import { evaluatePolicies } from '../../lib/policy';
 import { recordProgram } from '../../lib/testing';
 import { GCP_STAGING, endpointArgs } from '../helpers';
 import { pipelineArgs } from '../ml-pipeline/fixtures';
@@ -68,4 +69,9 @@ test('the stack watches the endpoint it is given and retrains the pipeline it is
     'churn-monitoring-staging: p99 latency above 1000 ms',
     'churn-monitoring-staging: server errors above 2% of requests',
   ]);
+});
+
+test('the whole gcp graph with monitoring passes every policy rule (CMEK drift job, no public grants, keys rotate)', async () => {
+  const rec = await recordProgram(program);
+  expect(evaluatePolicies(rec.resources)).toEqual([]);
 });
