@@ -30,8 +30,9 @@ class MissingBaseline(Exception):
 
 def _gcs(url, http, token):
     bucket, _, name = url[len("gs://"):].partition("/")
-    if not name or name.endswith("/"):
-        name += BASELINE_FILE
+    if not name.endswith(".json"):
+        # A directory (prefix), with or without its trailing slash.
+        name = f"{name.rstrip('/')}/{BASELINE_FILE}" if name.strip("/") else BASELINE_FILE
     emulator = os.environ.get("STORAGE_EMULATOR_HOST")
     base = emulator.rstrip("/") if emulator else "https://storage.googleapis.com"
     headers = {} if emulator else {"Authorization": f"Bearer {token()}"}

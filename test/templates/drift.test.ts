@@ -4,6 +4,7 @@
  * and the errors a user can make.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DRIFT, psi, resultLine, runDrift } from './drift-fixtures';
@@ -356,4 +357,53 @@ test('the image holds every module drift.py imports, and runs it', () => {
       .sort(),
   );
   expect(dockerfile).toContain('ENTRYPOINT ["python", "drift.py"]');
+});
+
+test('a gs:// baseline is an object or a prefix holding drift_baseline.json, fetched with the job token', () => {
+  // The HTTP layer is a parameter: a python stand-in records the calls and answers 404 for the last one.
+  const script = [
+    'import json, sources',
+    'calls = []',
+    'def http(method, url, headers, body):',
+    '    calls.append([method, url, headers])',
+    '    return (404, b"") if "missing" in url else (200, json.dumps({"format": "mlops-drift-baseline/1", "row_count": 1, "features": []}).encode())',
+    'for url in ("gs://b/runs/r1/baseline/", "gs://b/runs/r1/baseline", "gs://b/runs/r1/baseline/drift_baseline.json", "gs://b"):',
+    '    print(sources.load_baseline(url, http, lambda: "t0k")[1])',
+    'try:',
+    '    sources.load_baseline("gs://b/missing/", http, lambda: "t0k")',
+    'except sources.MissingBaseline as err:',
+    '    print(err)',
+    'print(json.dumps(calls))',
+  ].join('\n');
+  const result = spawnSync('python3', ['-c', script], {
+    cwd: DRIFT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  expect(result.stderr).toBe('');
+  const lines = result.stdout.trim().split('\n');
+  expect(lines.slice(0, 5)).toEqual([
+    'gs://b/runs/r1/baseline/drift_baseline.json',
+    'gs://b/runs/r1/baseline/drift_baseline.json',
+    'gs://b/runs/r1/baseline/drift_baseline.json',
+    'gs://b/drift_baseline.json',
+    "no drift baseline at gs://b/missing/drift_baseline.json: run the training pipeline once: its evaluation step writes drift_baseline.json to MLOPS_BASELINE_DIR (runs/<run id>/baseline/ beside the run's model), then point MLOPS_DRIFT_BASELINE_URL at that run's baseline",
+  ]);
+  const object =
+    'https://storage.googleapis.com/storage/v1/b/b/o/runs%2Fr1%2Fbaseline%2Fdrift_baseline.json?alt=media';
+  expect(JSON.parse(lines[5])).toEqual([
+    ['GET', object, { Authorization: 'Bearer t0k' }],
+    ['GET', object, { Authorization: 'Bearer t0k' }],
+    ['GET', object, { Authorization: 'Bearer t0k' }],
+    [
+      'GET',
+      'https://storage.googleapis.com/storage/v1/b/b/o/drift_baseline.json?alt=media',
+      { Authorization: 'Bearer t0k' },
+    ],
+    [
+      'GET',
+      'https://storage.googleapis.com/storage/v1/b/b/o/missing%2Fdrift_baseline.json?alt=media',
+      { Authorization: 'Bearer t0k' },
+    ],
+  ]);
 });
