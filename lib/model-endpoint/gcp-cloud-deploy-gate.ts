@@ -13,6 +13,7 @@
  * nothing raises.
  */
 import type * as pulumi from '@pulumi/pulumi';
+import { ValidationError } from '../core/validation';
 
 /** Creates the delivery pipeline (and what hangs off it) analysing the given alert policies; none: no analysis. */
 export type CreatePipeline = (alertPolicies: pulumi.Input<string>[]) => void;
@@ -74,20 +75,29 @@ export function gateRolloutOnAlertPolicies(
 
 /**
  * Settles every rollout no MonitoringStack gated: its pipeline is created without analysis where that is
- * acceptable; where a gate is required nothing is created and this throws, naming every such endpoint.
+ * acceptable (dev, or no automatic rollback); where a gate is required nothing is created and this throws a
+ * ValidationError listing every such endpoint. Run after the program has returned: a `beforeExit` hook does for
+ * `pulumi up`, the recorder (tests, `mlops synth`) calls it itself.
  */
 export function settleUngatedRollouts(): void {
-  const missing: string[] = [];
+  const missing: Gate[] = [];
   for (const gate of [...pending]) {
     pending.delete(gate);
     if (gate.required) {
       gate.settled = true;
-      missing.push(
-        `ModelEndpoint "${gate.construct}": its Cloud Deploy rollout would roll back on alert policies, but no MonitoringStack watches it. Fix: watch it with a MonitoringStack, or set rollout.autoRollback false.`,
-      );
+      missing.push(gate);
     } else settle(gate, []);
   }
-  if (missing.length > 0) throw new Error(missing.join('\n'));
+  if (missing.length === 0) return;
+  throw new ValidationError(
+    'ModelEndpoint',
+    missing.map((g) => g.construct).join('", "'),
+    missing.map((gate) => ({
+      path: 'rollout.autoRollback',
+      message: `ModelEndpoint "${gate.construct}": its Cloud Deploy rollout would roll back when the alert policies of a MonitoringStack fire, but no MonitoringStack watches it`,
+      fix: 'watch it with a MonitoringStack (its latency and server-error alert policies then gate every step), or set rollout.autoRollback false',
+    })),
+  );
 }
 
 function settle(gate: Gate, alertPolicies: pulumi.Input<string>[]): void {

@@ -11,6 +11,7 @@ import {
   type ResourceHook,
 } from './recording-monitor';
 import { settleUnwatchedEndpoints } from '../model-endpoint/alarm-actions';
+import { settleUngatedRollouts } from '../model-endpoint/gcp-cloud-deploy-gate';
 import { resolveExports } from './stack-outputs';
 
 export type { RecordedResource, CallHook, ResourceHook } from './recording-monitor';
@@ -146,6 +147,12 @@ async function recordAlone(program: () => unknown, options: RecordOptions): Prom
     // Endpoints no MonitoringStack watches get their rollback alarm actions now, as at the end of a real program.
     try {
       settleUnwatchedEndpoints({ release: true });
+    } catch (error) {
+      thrown ??= { error };
+    }
+    // Cloud Deploy rollouts no MonitoringStack gates get their delivery pipeline now (or are refused), likewise.
+    try {
+      settleUngatedRollouts();
     } catch (error) {
       thrown ??= { error };
     }

@@ -364,13 +364,15 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
     });
   });
 
-  test('ungated in staging with autoRollback: the program fails, naming the fix, and no pipeline is created', async () => {
+  test('ungated in staging with autoRollback: the program fails with a ValidationError naming the fix', async () => {
     const error = await recordProgram(() => {
       new ModelEndpoint('churn', cloudDeployArgs());
       settleUngatedRollouts();
     }).catch((e: Error) => e);
     expect((error as Error).message).toBe(
-      'ModelEndpoint "churn": its Cloud Deploy rollout would roll back on alert policies, but no MonitoringStack watches it. Fix: watch it with a MonitoringStack, or set rollout.autoRollback false.',
+      'ModelEndpoint "churn" has 1 problem in its arguments:\n' +
+        '  - rollout.autoRollback: ModelEndpoint "churn": its Cloud Deploy rollout would roll back when the alert policies of a MonitoringStack fire, but no MonitoringStack watches it. ' +
+        'Fix: watch it with a MonitoringStack (its latency and server-error alert policies then gate every step), or set rollout.autoRollback false.',
     );
   });
 
@@ -394,6 +396,21 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
     });
     expect(rec.one(AUTOMATION).inputs.rules).toEqual([{ advanceRolloutRule: { id: 'advance' } }]);
     expect(rec.ofType(PROJECT_IAM).map((g) => g.inputs.role)).toEqual(['roles/clouddeploy.jobRunner']);
+  });
+
+  test('the recorder (and so `mlops synth`) settles an ungated rollout as a deploy does: a dev pipeline without analysis', async () => {
+    const rec = await recordProgram(() => {
+      new ModelEndpoint(
+        'churn',
+        cloudDeployArgs({ rollout: { strategy: 'canary', bakeMinutes: 5 } }, GCP_DEV),
+      );
+    });
+    expect(
+      (rec.one(PIPELINE).inputs.serialPipeline as any).stages[0].strategy.canary.canaryDeployment,
+    ).toEqual({
+      percentages: [10],
+      verify: false,
+    });
   });
 
   test('the default path creates no Cloud Deploy resource and enables no Cloud Deploy API', async () => {
