@@ -9,3 +9,7 @@ export const containerRegistryUrl = outputs.containerRegistryUrl;
 export const dataBucketUri = outputs.dataBucketUri;
 export const retrainTrigger = outputs.retrainTrigger;
 export const baselineUri = outputs.baselineUri;
+export const alarmNames = outputs.alarmNames;
+export const dashboardUrl = outputs.dashboardUrl;
+export const notificationTargets = outputs.notificationTargets;
+export const driftCheck = outputs.driftCheck;

@@ -2,15 +2,20 @@
  * The reference ML system: a churn classifier. One typed program; each stack's `Pulumi.<stack>.yaml` picks
  * the cloud and stage (dev on docker, staging on gcp, prod on aws) and carries the release being served.
  * The training pipeline registers models that pass its quality gate; the endpoint serves a release taken
- * from that registry.
+ * from that registry; a MonitoringStack watches the endpoint, tells the people in the stack config, rolls a bad
+ * release back and, where the endpoint captures requests and the served version's baseline is known, checks
+ * input drift and starts the pipeline's retraining on it.
  */
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
   MlPipeline,
   ModelEndpoint,
+  MonitoringStack,
+  type DriftArgs,
   type ModelAccessArgs,
   type ModelEndpointArgs,
+  type NotificationArgs,
   type RolloutArgs,
 } from '../../lib';
 import { buildAndPush } from '../../lib/blocks/pulumi-image-build';
@@ -34,6 +39,13 @@ export interface Release {
    * it to `<group>/approved`.
    */
   readonly modelPath?: string;
+  /**
+   * aws: the served version's drift baseline in the pipeline's artifact bucket, `baseline/<pipeline execution id>/`
+   * (`aws sagemaker describe-model-package --model-package-name <ARN> --query DriftCheckBaselines.ModelDataQuality`
+   * names it). Without it there is no drift check on aws. gcp and docker: derived from `modelPath` (the run's
+   * `baseline/` beside its model).
+   */
+  readonly baselinePath?: string;
 }
 
 /** The training side of the system: images and the bar a model must clear. */
@@ -54,6 +66,8 @@ export interface TrainingConfig {
 export const TRAINING_COMMAND = ['python', 'train.py'];
 export const EVALUATION_COMMAND = ['python', 'evaluate.py'];
 export const HYPERPARAMETERS = { 'max-depth': '6', 'n-estimators': '300' };
+/** The training data's feature columns: Model Monitor publishes one drift metric per feature (aws). */
+export const DRIFT_FEATURES = ['tenure', 'monthly_charges'];
 
 export function churnSystem() {
   const config = new pulumi.Config();
@@ -94,6 +108,8 @@ export function churnSystem() {
       })
     : undefined;
 
+  const monitoring = endpoint && monitor(config, pipeline, endpoint, release!);
+
   return {
     endpointName: endpoint?.endpointName,
     endpointUrl: endpoint?.url,
@@ -102,6 +118,71 @@ export function churnSystem() {
     dataBucketUri: pipeline.dataBucketUri,
     retrainTrigger: pipeline.retrainTrigger,
     baselineUri: pipeline.baselineUri,
+    alarmNames: monitoring?.alarmNames,
+    dashboardUrl: monitoring?.dashboardUrl,
+    notificationTargets: monitoring?.notificationTargets,
+    driftCheck: monitoring?.driftCheck,
+  };
+}
+
+/**
+ * Watches the endpoint. Who is told comes from the stack config: `churn:alertEmails` (a list) and
+ * `churn:alertWebhook`, a secret only (`pulumi config set --secret churn:alertWebhook https://hooks.slack.com/...`);
+ * staging and prod must name someone, dev may not. Drift is checked where the endpoint captures requests and the
+ * served version's baseline is known, and starts the pipeline's retraining.
+ */
+function monitor(
+  config: pulumi.Config,
+  pipeline: MlPipeline,
+  endpoint: ModelEndpoint,
+  release: Release,
+): MonitoringStack {
+  const emails = config.getObject<string[]>('alertEmails');
+  const webhookUrl = config.getSecret('alertWebhook');
+  const notifications: NotificationArgs | undefined =
+    emails || webhookUrl ? { emails, webhookUrl } : undefined;
+  return new MonitoringStack('churn-monitoring', {
+    endpoint,
+    pipeline,
+    notifications,
+    drift: driftCheck(config, pipeline, endpoint, release),
+  });
+}
+
+/** The drift check of the served release, or undefined (off) when the endpoint captures nothing or the baseline is unknown. */
+function driftCheck(
+  config: pulumi.Config,
+  pipeline: MlPipeline,
+  endpoint: ModelEndpoint,
+  release: Release,
+): DriftArgs | undefined {
+  const cloud = pipeline.spec.platform.cloud;
+  if (endpoint.spec.capturePercent === 0) return undefined;
+  if (cloud === 'aws') {
+    if (!release.baselinePath) return undefined;
+    return {
+      baselineUri: pulumi.interpolate`${pipeline.artifactBucketUri}${modelDirectory(release.baselinePath)}`,
+      features: DRIFT_FEATURES,
+      retrain: true,
+    };
+  }
+  const runDirectory = modelDirectory(release.modelPath!);
+  if (cloud === 'gcp') {
+    // The job image is built from templates/drift and promoted like the serving image.
+    const image = config.get('driftImage');
+    if (!image || !runDirectory.endsWith('/model/')) return undefined;
+    // runs/<execution id>/model/ -> runs/<execution id>/baseline/
+    const baseline = runDirectory.replace(/model\/$/, 'baseline/');
+    return {
+      baselineUri: pulumi.interpolate`${pipeline.artifactBucketUri}${baseline}`,
+      image,
+      retrain: true,
+    };
+  }
+  // docker: the registered run <group>/<run id>/ in the models volume carries its baseline/.
+  return {
+    baselineUri: pulumi.interpolate`docker-volume://${pipeline.docker!.modelVolume.name}/${runDirectory}baseline/`,
+    retrain: true,
   };
 }
 
