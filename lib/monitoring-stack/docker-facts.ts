@@ -151,8 +151,10 @@ export function alertRules(spec: ResolvedMonitoringStack): Record<string, unknow
   if (t.noTrafficMinutes > 0) {
     rules.push({
       alert: rest[next++],
-      // `or vector(0)`: containers that never answered a request have no counter yet; that is no traffic too.
-      expr: `(sum(increase(mlops_http_requests_total{job="serving"}[${t.noTrafficMinutes}m])) or vector(0)) == 0`,
+      // None in each period, for N minutes: a window of N minutes would also count the minutes before the
+      // first scrape as silent. `or vector(0)`: containers that never answered have no counter yet.
+      expr: `(sum(increase(mlops_http_requests_total{job="serving"}[${period}])) or vector(0)) == 0`,
+      for: `${t.noTrafficMinutes}m`,
       labels: labels('warning'),
       annotations: { summary: `no request answered for ${t.noTrafficMinutes} minutes` },
     });
@@ -179,7 +181,7 @@ export function alertRules(spec: ResolvedMonitoringStack): Record<string, unknow
     rules.push(
       {
         alert: rest[next++],
-        expr: 'max(mlops_drift_detected{job="drift"}) == 1',
+        expr: `max(mlops_drift_detected{${driftSelector(spec)}}) == 1`,
         labels: labels('warning'),
         annotations: {
           summary: `the last drift check found drift (${spec.drift.statistic} above ${spec.drift.threshold})${spec.drift.retrain ? "; the drift job starts the pipeline's runner" : ''}`,
@@ -187,13 +189,21 @@ export function alertRules(spec: ResolvedMonitoringStack): Record<string, unknow
       },
       {
         alert: rest[next++],
-        expr: `time() - max(mlops_drift_last_run_timestamp_seconds{job="drift"}) > ${stale}`,
+        expr: `time() - max(mlops_drift_last_run_timestamp_seconds{${driftSelector(spec)}}) > ${stale}`,
         labels: labels('warning'),
         annotations: { summary: `no drift check has finished for ${stale / 3600} hours` },
       },
     );
   }
   return { groups: [{ name: spec.namePrefix, rules }] };
+}
+
+/**
+ * The drift job's series: it pushes them to the Pushgateway under job `mlops_drift` and its endpoint's name
+ * (templates/drift/report.py), which Prometheus keeps (`honor_labels`).
+ */
+export function driftSelector(spec: ResolvedMonitoringStack): string {
+  return `job="mlops_drift",endpoint="${endpointLabel(spec)}"`;
 }
 
 /** The endpoint label on every alert: the network name (the endpoint's physical name on docker). */
@@ -420,7 +430,7 @@ export function grafanaDashboard(spec: ResolvedMonitoringStack): Record<string, 
             7,
             `Drift (${spec.drift.statistic}) by feature`,
             'short',
-            [{ expr: 'mlops_drift_statistic{job="drift"}', legendFormat: '{{feature}}' }],
+            [{ expr: `mlops_drift_statistic{${driftSelector(spec)}}`, legendFormat: '{{feature}}' }],
             spec.drift.threshold,
           ),
         ]

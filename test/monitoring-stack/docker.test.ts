@@ -194,16 +194,19 @@ describe('MonitoringStack on docker: containers and their configs', () => {
     expect(byName['churn-dev-client-errors'].expr).toBe(
       'count_over_time((sum(rate(mlops_http_requests_total{job="serving",code=~"4.."}[60s])) / sum(rate(mlops_http_requests_total{job="serving"}[60s])) * 100 >= 25)[300s:60s]) >= 3',
     );
-    expect(byName['churn-dev-no-traffic'].expr).toBe(
-      '(sum(increase(mlops_http_requests_total{job="serving"}[15m])) or vector(0)) == 0',
-    );
+    expect([byName['churn-dev-no-traffic'].expr, byName['churn-dev-no-traffic'].for]).toEqual([
+      '(sum(increase(mlops_http_requests_total{job="serving"}[60s])) or vector(0)) == 0',
+      '15m',
+    ]);
     expect([byName['churn-dev-serving-down'].expr, byName['churn-dev-serving-down'].for]).toEqual([
       'absent(up{job="serving"} == 1)',
       '180s',
     ]);
-    expect(byName['churn-dev-drift'].expr).toBe('max(mlops_drift_detected{job="drift"}) == 1');
+    expect(byName['churn-dev-drift'].expr).toBe(
+      'max(mlops_drift_detected{job="mlops_drift",endpoint="churn-dev"}) == 1',
+    );
     expect(byName['churn-dev-drift-check-stale'].expr).toBe(
-      'time() - max(mlops_drift_last_run_timestamp_seconds{job="drift"}) > 172800',
+      'time() - max(mlops_drift_last_run_timestamp_seconds{job="mlops_drift",endpoint="churn-dev"}) > 172800',
     );
     expect(byName['churn-dev-latency-p99'].labels).toEqual({ severity: 'critical', endpoint: 'churn-dev' });
     expect(rules.map((r) => r.alert)).toEqual(alertNames(dockerSpec()));
@@ -440,6 +443,107 @@ describe('the generated files pass Prometheus and Alertmanager validators', () =
     // The validator is really on: a broken expression is refused.
     writeFileSync(rules, toYaml(alertRules(spec)).replace('>= 3', '>= >= 3'));
     expect(spawnSync(promtool, ['check', 'rules', rules], { encoding: 'utf8' }).status).toBe(1);
+  });
+
+  test('promtool test rules: on synthetic series the alerts fire as the thresholds say, and not before', () => {
+    const promtool = requireTool('promtool', PROMETHEUS_HINT);
+    const rules = path.join(dir, 'rules-under-test.yml');
+    writeFileSync(rules, toYaml(alertRules(dockerSpec())));
+    const serving = (labels: string) => `{job="serving",instance="10.0.0.5:8080"${labels}}`;
+    const healthy = [
+      { series: `up${serving('')}`, values: '1x200' },
+      { series: 'up{job="gateway",instance="churn-dev-gateway-exporter:9113"}', values: '1x200' },
+      { series: 'nginx_up{job="gateway",instance="churn-dev-gateway-exporter:9113"}', values: '1x200' },
+    ];
+    const labels = { severity: 'critical', endpoint: 'churn-dev' };
+    const summaries = Object.fromEntries(
+      ((alertRules(dockerSpec()) as any).groups[0].rules as any[]).map((r) => [
+        r.alert,
+        r.annotations.summary,
+      ]),
+    );
+    const fires = (alertname: string, at: string, exp: Record<string, string> = labels) => ({
+      eval_time: at,
+      alertname,
+      exp_alerts: [{ exp_labels: exp, exp_annotations: { summary: summaries[alertname] } }],
+    });
+    const quiet = (alertname: string, at: string) => ({ eval_time: at, alertname, exp_alerts: [] });
+    const unitTests = {
+      rule_files: [rules],
+      evaluation_interval: '15s',
+      tests: [
+        {
+          // 6 requests a second, 10% of them 5xx; 10% take 2 to 5 s (p99 above the 2000 ms threshold).
+          interval: '15s',
+          input_series: [
+            ...healthy,
+            { series: `mlops_http_requests_total${serving(',code="200"')}`, values: '0+81x200' },
+            { series: `mlops_http_requests_total${serving(',code="500"')}`, values: '0+9x200' },
+            {
+              series: `mlops_http_request_duration_seconds_bucket${serving(',le="1.0"')}`,
+              values: '0+81x200',
+            },
+            {
+              series: `mlops_http_request_duration_seconds_bucket${serving(',le="2.0"')}`,
+              values: '0+81x200',
+            },
+            {
+              series: `mlops_http_request_duration_seconds_bucket${serving(',le="5.0"')}`,
+              values: '0+90x200',
+            },
+            {
+              series: `mlops_http_request_duration_seconds_bucket${serving(',le="+Inf"')}`,
+              values: '0+90x200',
+            },
+          ],
+          alert_rule_test: [
+            // 3 of 5 one-minute periods must breach: not yet at 2 minutes, firing by 5.
+            quiet('churn-dev-server-errors', '2m'),
+            fires('churn-dev-server-errors', '5m'),
+            fires('churn-dev-latency-p99', '5m'),
+            quiet('churn-dev-client-errors', '5m'),
+            quiet('churn-dev-no-traffic', '30m'),
+            quiet('churn-dev-serving-down', '30m'),
+            quiet('churn-dev-gateway-down', '30m'),
+          ],
+        },
+        {
+          // No request for 15 minutes; the serving containers then vanish, and the gateway's exporter reads nothing.
+          interval: '1m',
+          input_series: [
+            { series: `mlops_http_requests_total${serving(',code="200"')}`, values: '100x30' },
+            { series: `up${serving('')}`, values: '1x20 _x20' },
+            {
+              series: 'nginx_up{job="gateway",instance="churn-dev-gateway-exporter:9113"}',
+              values: '1x20 0x20',
+            },
+            { series: 'up{job="gateway",instance="churn-dev-gateway-exporter:9113"}', values: '1x40' },
+            {
+              series: 'mlops_drift_detected{job="mlops_drift",endpoint="churn-dev"}',
+              values: '0x10 1x30',
+            },
+          ],
+          alert_rule_test: [
+            quiet('churn-dev-no-traffic', '10m'),
+            fires('churn-dev-no-traffic', '16m', { severity: 'warning', endpoint: 'churn-dev' }),
+            quiet('churn-dev-drift', '5m'),
+            fires('churn-dev-drift', '12m', { severity: 'warning', endpoint: 'churn-dev' }),
+            quiet('churn-dev-serving-down', '22m'),
+            fires('churn-dev-serving-down', '30m'),
+            fires('churn-dev-gateway-down', '30m', {
+              ...labels,
+              job: 'gateway',
+              instance: 'churn-dev-gateway-exporter:9113',
+            }),
+          ],
+        },
+      ],
+    };
+    const file = path.join(dir, 'rules-test.yml');
+    writeFileSync(file, toYaml(unitTests));
+    const tested = spawnSync(promtool, ['test', 'rules', file], { encoding: 'utf8' });
+    expect(tested.stdout + tested.stderr).toContain('SUCCESS');
+    expect(tested.status).toBe(0);
   });
 
   test('amtool check-config', () => {
