@@ -99,6 +99,10 @@ async function record(s: ResolvedMonitoringStack, before?: () => void) {
   return { rec, rendered: rendered! };
 }
 
+/** The default stack's recording, made once: most tests only read it. */
+let defaultRecording: ReturnType<typeof record> | undefined;
+const recordDefault = () => (defaultRecording ??= record(spec()));
+
 /** The value of an Output once the recorded program has run. */
 const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 
@@ -129,7 +133,7 @@ const P99_WORST_REVISION = [
 
 describe('MonitoringStack on gcp: who is told', () => {
   test('an email channel per address and a webhook channel; every policy notifies them and the existing channel', async () => {
-    const { rec, rendered } = await record(spec());
+    const { rec, rendered } = await recordDefault();
     const email = rec.one(CHANNEL, 'churn-monitoring-email-oncall@example.com');
     const webhook = rec.one(CHANNEL, 'churn-monitoring-webhook');
     expect(email.inputs).toMatchObject({
@@ -226,7 +230,7 @@ describe('MonitoringStack on gcp: what happens on its own', () => {
 
 describe('MonitoringStack on gcp: what is watched', () => {
   test("p99 latency: the worst revision's p99 of request_latencies (ms) above the threshold for 3 periods", async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     expect(policies(rec).latency).toMatchObject({
       displayName: 'churn-staging: p99 latency above 1000 ms',
       combiner: 'OR',
@@ -250,7 +254,7 @@ describe('MonitoringStack on gcp: what is watched', () => {
     ['server-errors', '5xx', 0.02, 'CRITICAL'],
     ['client-errors', '4xx', 0.1, 'WARNING'],
   ])('%s: the %s share of request_count over all requests', async (key, codeClass, ratio, severity) => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     expect(policies(rec)[key].severity).toBe(severity);
     expect(conditionOf(rec, key).conditionThreshold).toEqual({
       filter:
@@ -268,7 +272,7 @@ describe('MonitoringStack on gcp: what is watched', () => {
   });
 
   test('no traffic: request_count absent for noTrafficMinutes', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     expect(conditionOf(rec, 'no-traffic')).toEqual({
       displayName: 'no requests for 60 minutes',
       conditionAbsent: {
@@ -281,7 +285,7 @@ describe('MonitoringStack on gcp: what is watched', () => {
   });
 
   test('saturation: CPU and memory utilization fractions; GPU only on a GPU service', async () => {
-    const cpuOnly = (await record(spec())).rec;
+    const cpuOnly = (await recordDefault()).rec;
     expect(conditionOf(cpuOnly, 'cpu').conditionThreshold).toMatchObject({
       filter: `metric.type = "run.googleapis.com/container/cpu/utilizations" AND ${SERVICE_SERIES}`,
       aggregations: P99_WORST_REVISION,
@@ -302,7 +306,7 @@ describe('MonitoringStack on gcp: what is watched', () => {
   });
 
   test('the outputs: sorted policy names, the dashboard console URL, the drift schedule', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     expect(rec.outputs.alarmNames).toEqual([
       'churn-staging: CPU above 90%',
       'churn-staging: client errors above 10% of requests',
@@ -343,7 +347,7 @@ const KEY = `projects/${PROJECT}/locations/${REGION}/keyRings/churn-monitoring-s
 
 describe('MonitoringStack on gcp: drift', () => {
   test('captures land in a CMEK BigQuery table through a subscription whose agent may write that table only', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     const table = rec.one('gcp:bigquery/table:Table');
     expect(table.inputs).toMatchObject({
       project: PROJECT,
@@ -402,7 +406,7 @@ describe('MonitoringStack on gcp: drift', () => {
   });
 
   test('the drift job: its image, account, key and the environment templates/drift reads', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     const job = rec.one('gcp:cloudrunv2/job:Job').inputs as any;
     expect(job).toMatchObject({ name: 'churn-staging-drift', location: REGION, project: PROJECT });
     expect(job.template.template).toMatchObject({
@@ -455,7 +459,7 @@ describe('MonitoringStack on gcp: drift', () => {
   });
 
   test('the drift job may start exactly the training workflow: two permissions, its own account, its workflow named', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     const role = rec.one('gcp:projects/iAMCustomRole:IAMCustomRole');
     expect(role.inputs).toMatchObject({
       project: PROJECT,
@@ -490,7 +494,7 @@ describe('MonitoringStack on gcp: drift', () => {
   });
 
   test('Cloud Scheduler runs the job hourly as an account that may run that job only', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     expect(rec.one('gcp:cloudscheduler/job:Job').inputs).toMatchObject({
       name: 'churn-staging-drift',
       region: REGION,
@@ -514,7 +518,7 @@ describe('MonitoringStack on gcp: drift', () => {
   });
 
   test('the result line becomes a log-based metric, and a policy fires on one drifting check', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     expect(rec.one('gcp:logging/metric:Metric').inputs).toMatchObject({
       name: 'churn-staging-drift-detected',
       filter:
@@ -556,7 +560,7 @@ describe('MonitoringStack on gcp: APIs first', () => {
     rec.one(SERVICE, `churn-monitoring-api-${api.replace(/\.googleapis\.com$/, '')}`);
 
   test('every API the stack uses is enabled, and each resource waits for its own', async () => {
-    const { rec } = await record(spec());
+    const { rec } = await recordDefault();
     expect(
       rec
         .ofType(SERVICE)
@@ -603,7 +607,7 @@ describe('MonitoringStack on gcp: APIs first', () => {
   });
 
   test('platform.enableApis false: no services, the same resources otherwise', async () => {
-    const on = (await record(spec())).rec;
+    const on = (await recordDefault()).rec;
     const off = (await record(spec({ platform: platform('staging', false) }))).rec;
     expect(off.ofType(SERVICE)).toEqual([]);
     expect(off.urns()).toEqual(on.urns().filter((u) => !u.includes(`${SERVICE}::`)));
