@@ -71,6 +71,10 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
       url.pathname === `/storage/v1/b/${BUCKET}/o/${encodeURIComponent(BASELINE_OBJECT)}`
     )
       return res.writeHead(200).end(readFileSync(path.join(trained.baselineDir, 'drift_baseline.json')));
+    if (req.method === 'POST' && url.pathname === BQ && req.body.includes('.forbidden`'))
+      return json(res, 403, {
+        error: { code: 403, message: 'Access Denied: Table forbidden', status: 'PERMISSION_DENIED' },
+      });
     if (req.method === 'POST' && url.pathname === BQ)
       // Not finished within the call: the job polls getQueryResults.
       return json(res, 200, {
@@ -118,7 +122,7 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
   });
   let host = '';
 
-  const drift = (version: string) =>
+  const drift = (version: string, more: Record<string, string> = {}) =>
     runDrift({
       MLOPS_DRIFT_BASELINE_URL: `gs://${BUCKET}/runs/exec-7f3a/baseline/`,
       MLOPS_DRIFT_BQ_TABLE: TABLE,
@@ -133,6 +137,7 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
       STORAGE_EMULATOR_HOST: `http://${host}`,
       MLOPS_BIGQUERY_API: `http://${host}`,
       MLOPS_WORKFLOWS_API: `http://${host}`,
+      ...more,
     });
   const calls = (from: number) => google.requests.slice(from).map((r) => `${r.method} ${r.url}`);
 
@@ -264,5 +269,26 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
       new RegExp(`^POST http://${host}${EXECUTIONS} answered HTTP 403: .*Permission denied on workflow`),
     );
     expect(finished.stderr.trim()).toBe(result.message);
+  });
+
+  test('a refused query fails the run: one ERROR line naming the call and the reason, no retrain', async () => {
+    const from = google.requests.length;
+    const finished = await drift('v2', {
+      MLOPS_DRIFT_BQ_TABLE: `${PROJECT}.churn_staging_capture.forbidden`,
+    });
+    const reason = `POST http://${host}${BQ} answered HTTP 403: `;
+    expect(finished.status).toBe(1);
+    expect(finished.stderr).toContain(reason);
+    const line = resultLine(finished);
+    expect(line).toEqual({
+      severity: 'ERROR',
+      message: expect.stringContaining(`drift check failed: ${reason}`),
+      event: 'mlops.drift_check',
+      endpoint: 'churn-staging',
+      verdict: 'error',
+      drift_detected: false,
+    });
+    expect(line.message).toContain('Access Denied: Table forbidden');
+    expect(calls(from).filter((c) => c.includes('/executions'))).toEqual([]);
   });
 });
