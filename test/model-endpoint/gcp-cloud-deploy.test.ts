@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
-import { ModelEndpoint } from '../../lib';
+import { ModelEndpoint, MonitoringStack } from '../../lib';
 import { GCP_API } from '../../lib/blocks/gcp-apis';
 import type { ModelEndpointArgs } from '../../lib/model-endpoint/args';
 import {
@@ -72,6 +72,37 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
         },
       ],
     });
+  });
+
+  test('a real MonitoringStack watching the endpoint gates every step on its latency and server-error policies', async () => {
+    const rec = await recordProgram(() => {
+      const endpoint = new ModelEndpoint('churn', cloudDeployArgs());
+      new MonitoringStack('churn-monitoring', {
+        platform: GCP_STAGING,
+        endpoint,
+        notifications: { emails: ['ml-oncall@example.com'] },
+      });
+    });
+    const policies = rec.ofType('gcp:monitoring/alertPolicy:AlertPolicy');
+    const policyName = (what: string) =>
+      policies.filter((p) => (p.inputs.displayName as string).includes(`: ${what} above`));
+    const latency = policyName('p99 latency');
+    const errors = policyName('server errors');
+    expect([latency.length, errors.length]).toEqual([1, 1]);
+    const pipeline = rec.one(PIPELINE);
+    const checks = (pipeline.inputs.serialPipeline as any).stages[0].strategy.canary.canaryDeployment
+      .analysis;
+    expect(checks.googleCloud.alertPolicyChecks).toHaveLength(1);
+    const gated = checks.googleCloud.alertPolicyChecks[0].alertPolicies as string[];
+    expect(gated).toHaveLength(2);
+    for (const name of gated) expect(name).toMatch(new RegExp(`^projects/${PROJECT}/alertPolicies/`));
+    // The analysis reads exactly these two policies' names (not the traffic, client-error or saturation ones): the
+    // pipeline waits for them, and they do not wait for it.
+    expect([...pipeline.propertyDependencies.serialPipeline].sort()).toEqual(
+      [latency[0].urn, errors[0].urn].sort(),
+    );
+    expect(policies.length).toBeGreaterThan(2);
+    for (const p of [latency[0], errors[0]]) expect(p.dependencies).not.toContain(pipeline.urn);
   });
 
   test('a linear rollout steps every linearStepPercent below 100; all-at-once is a standard rollout, still analysed', async () => {
