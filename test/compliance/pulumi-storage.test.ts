@@ -14,6 +14,7 @@ import { autoName, MOCK_AWS_ACCOUNT } from '../../lib/testing/mock-outputs';
 import { S3_BUCKET_NAME_RULE } from '../../lib/blocks/bucket-names';
 import { AWS_PROD, endpointArgs, thrown } from '../helpers';
 import { pipelineArgs } from '../ml-pipeline/fixtures';
+import { watched } from '../support/watch';
 
 const T = {
   bucket: 'aws:s3/bucket:Bucket',
@@ -36,7 +37,7 @@ describe('access logs on Pulumi aws', () => {
   beforeAll(async () => {
     rec = await recordProgram(() => {
       new MlPipeline('churn', pipelineArgs(AWS_PROD));
-      new ModelEndpoint('api', endpointArgs(AWS_PROD));
+      watched(new ModelEndpoint('api', endpointArgs(AWS_PROD)));
     });
   });
 

@@ -3,14 +3,15 @@ import { MlPipeline, ModelEndpoint } from '../../lib';
 import { recordProgram } from '../../lib/testing';
 import { AWS_PROD, DOCKER_DEV, GCP_STAGING, endpointArgs, thrown } from '../helpers';
 import { pipelineArgs } from '../ml-pipeline/fixtures';
+import { watched } from '../support/watch';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const REPOSITORY = 'arn:aws:ecr:eu-west-1:123456789012:repository/churn-training-prod';
 
 describe('modelAccess: serving artifacts kept elsewhere', () => {
   test('aws: the execution role reads the prefix and decrypts with the given key', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint('churn', {
           platform: AWS_PROD,
           version: 'v3',
@@ -20,6 +21,7 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
           },
           modelAccess: { bucketName: pulumi.output('churn-artifacts'), prefix: 'models/', kmsKeyId: KEY },
         }),
+      ),
     );
     const doc = JSON.parse(
       rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-execution-policy').inputs.policy as string,
@@ -46,8 +48,8 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
   });
 
   test('aws: a challenger beside a registry version serves its own image', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint('churn', {
           platform: AWS_PROD,
           version: 'v3',
@@ -64,6 +66,7 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
             },
           ],
         }),
+      ),
     );
     const containers = Object.fromEntries(
       rec.ofType('aws:sagemaker/model:Model').map((m) => [m.name, m.inputs.primaryContainer]),
@@ -89,8 +92,8 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
   });
 
   test('gcp: the runtime account may view the bucket', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(GCP_STAGING, {
@@ -99,6 +102,7 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
             modelAccess: { bucketName: 'churn-artifacts' },
           }),
         ),
+      ),
     );
     expect(rec.one('gcp:storage/bucketIAMMember:BucketIAMMember', 'churn-read-model-access').inputs).toEqual({
       bucket: 'churn-artifacts',
@@ -108,8 +112,8 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
   });
 
   test('docker: the volume is mounted read-only in every serving container', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(DOCKER_DEV, {
@@ -117,6 +121,7 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
             modelAccess: { bucketName: 'churn-models' },
           }),
         ),
+      ),
     );
     expect(rec.one('docker:index/container:Container', 'churn-primary').inputs.volumes).toEqual([
       { volumeName: 'churn-models', containerPath: '/mnt/model-access', readOnly: true },
@@ -124,12 +129,13 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
   });
 
   test('a prefix must be a key prefix', () => {
-    const err = thrown(
-      () =>
+    const err = thrown(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(AWS_PROD, { modelAccess: { bucketName: 'b', prefix: '/models' } }),
         ),
+      ),
     );
     expect(err.message).toContain(
       'modelAccess.prefix: "/models" is not a key prefix. Fix: use a prefix such as `models/` (no leading `/`, ending in `/`)',

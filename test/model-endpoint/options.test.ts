@@ -1,18 +1,20 @@
 import { ModelEndpoint } from '../../lib';
 import { recordProgram } from '../../lib/testing';
 import { AWS_PROD, DOCKER_DEV, GCP_STAGING, endpointArgs } from '../helpers';
+import { watched } from '../support/watch';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const GCP_KEY = 'projects/churn-staging-4821/locations/europe-west4/keyRings/shared/cryptoKeys/ml';
 
 describe('ModelEndpoint options on aws', () => {
   test('a linear rollout moves 25% a step, baking 5 minutes each', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(AWS_PROD, { rollout: { strategy: 'linear', linearStepPercent: 25, bakeMinutes: 5 } }),
         ),
+      ),
     );
     expect(
       (rec.one('aws:sagemaker/endpoint:Endpoint').inputs.deploymentConfig as any).blueGreenUpdatePolicy,
@@ -32,8 +34,8 @@ describe('ModelEndpoint options on aws', () => {
       ...AWS_PROD,
       network: { subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-1'] },
     };
-    const rec = await recordProgram(
-      () => new ModelEndpoint('churn', endpointArgs(platform, { aws: { networkIsolation: false } })),
+    const rec = await recordProgram(() =>
+      watched(new ModelEndpoint('churn', endpointArgs(platform, { aws: { networkIsolation: false } }))),
     );
     expect(rec.one('aws:sagemaker/model:Model').inputs).toMatchObject({
       vpcConfig: { subnets: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-1'] },
@@ -48,9 +50,10 @@ describe('ModelEndpoint options on aws', () => {
   });
 
   test('a platform key is used as it is, no key is created, and retainOnDelete false lets data go', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint('churn', endpointArgs({ ...AWS_PROD, kmsKeyId: KEY_ARN, retainOnDelete: false })),
+      ),
     );
     expect(rec.ofType('aws:kms/key:Key')).toEqual([]);
     expect(rec.one('aws:sagemaker/endpointConfiguration:EndpointConfiguration').inputs.kmsKeyArn).toBe(
@@ -62,8 +65,8 @@ describe('ModelEndpoint options on aws', () => {
   });
 
   test('an explicit instance type, capture share and autoscaling bounds are used as given', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(AWS_PROD, {
@@ -74,6 +77,7 @@ describe('ModelEndpoint options on aws', () => {
             targetConcurrency: 4,
           }),
         ),
+      ),
     );
     const config = rec.one('aws:sagemaker/endpointConfiguration:EndpointConfiguration').inputs as any;
     expect(config.productionVariants[0]).toMatchObject({
@@ -102,8 +106,8 @@ describe('ModelEndpoint options on gcp and docker', () => {
         vpcSubnetwork: 'projects/p/regions/europe-west4/subnetworks/ml',
       },
     };
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(platform, {
@@ -112,6 +116,7 @@ describe('ModelEndpoint options on gcp and docker', () => {
             gcp: { ingress: 'internal', cpu: '2', memory: '4Gi' },
           }),
         ),
+      ),
     );
     const service = rec.one('gcp:cloudrunv2/service:Service').inputs as any;
     expect(service.ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
@@ -130,8 +135,8 @@ describe('ModelEndpoint options on gcp and docker', () => {
   });
 
   test('docker: a host port and a health check of the user’s choosing; A/B challengers are weighted', async () => {
-    const rec = await recordProgram(
-      () =>
+    const rec = await recordProgram(() =>
+      watched(
         new ModelEndpoint(
           'churn',
           endpointArgs(DOCKER_DEV, {
@@ -148,6 +153,7 @@ describe('ModelEndpoint options on gcp and docker', () => {
             challengers: [{ name: 'xgb', image: 'localhost:5000/churn-xgb:v1', trafficPercent: 30 }],
           }),
         ),
+      ),
     );
     expect(rec.one('docker:index/container:Container', 'churn-gateway').inputs.ports).toEqual([
       { internal: 8080, external: 9090, ip: '127.0.0.1' },

@@ -6,6 +6,7 @@ import { stackPolicies } from '../../lib/policy/pack';
 import { recordProgram } from '../../lib/testing';
 import { churnSystem } from '../../stacks/pulumi/system';
 import { AWS_PROD, endpointArgs } from '../helpers';
+import { watched } from '../support/watch';
 
 const project = readProject(path.resolve(__dirname, '..', '..'));
 
@@ -52,8 +53,8 @@ describe('policy rules on the reference stacks', () => {
   });
 
   test('a throwaway stack is warned that its data goes with it', async () => {
-    const rec = await recordProgram(
-      () => new ModelEndpoint('churn', endpointArgs({ ...AWS_PROD, retainOnDelete: false })),
+    const rec = await recordProgram(() =>
+      watched(new ModelEndpoint('churn', endpointArgs({ ...AWS_PROD, retainOnDelete: false }))),
     );
     const found = evaluatePolicies(rec.resources).map(
       (v) => `${v.rule} ${v.enforcement} ${v.urn.split('::').pop()}`,

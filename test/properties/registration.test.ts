@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { MlPipeline, ModelEndpoint } from '../../lib';
 import { ValidationError } from '../../lib/core/validation';
 import { recordProgram } from '../../lib/testing';
+import { watched } from '../support/watch';
 
 test('a construct that refuses its arguments has registered nothing, not even itself', async () => {
   await fc.assert(
@@ -21,12 +22,14 @@ test('a construct that refuses its arguments has registered nothing, not even it
         const rec = await recordProgram(() => {
           for (const make of [
             () =>
-              new ModelEndpoint('churn', {
-                platform,
-                version,
-                image: 'repo/image:1',
-                rollout: { canaryPercent: canary },
-              }),
+              watched(
+                new ModelEndpoint('churn', {
+                  platform,
+                  version,
+                  image: 'repo/image:1',
+                  rollout: { canaryPercent: canary },
+                }),
+              ),
             () =>
               new MlPipeline('train', {
                 platform,

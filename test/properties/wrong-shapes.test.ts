@@ -10,6 +10,7 @@ import { ValidationError } from '../../lib/core/validation';
 import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
 import { recordProgram } from '../../lib/testing';
+import { watched } from '../support/watch';
 
 /** Values of every wrong shape. */
 const wrong = fc.oneof(
@@ -248,10 +249,12 @@ test('a construct refused for a wrong shape registers nothing, not even itself',
         const rec = await recordProgram(() => {
           for (const make of [
             () =>
-              new ModelEndpoint('churn', {
-                ...e,
-                platform: { ...platform, ...(e.platform as object) },
-              } as never),
+              watched(
+                new ModelEndpoint('churn', {
+                  ...e,
+                  platform: { ...platform, ...(e.platform as object) },
+                } as never),
+              ),
             () =>
               new MlPipeline('train', {
                 ...p,

@@ -9,6 +9,7 @@ import { recordProgram, type RecordedResource } from '../../lib/testing';
 import { churnSystem } from '../../stacks/pulumi/system';
 import { AWS_DEV, AWS_PROD, ECR_IMAGE, endpointArgs } from '../helpers';
 import { pipelineArgs } from '../ml-pipeline/fixtures';
+import { watched } from '../support/watch';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STAGING = { ...AWS_PROD, stage: 'staging' as const };
@@ -108,7 +109,7 @@ export async function recordGraphs(): Promise<Record<string, RecordedGraph>> {
   });
   graphs['stack-prod'] = { resources: reference.resources, region: String(prod['aws:region']) };
   for (const [name, args] of Object.entries(ENDPOINT_CASES)) {
-    const recording = await recordProgram(() => new ModelEndpoint('churn', args));
+    const recording = await recordProgram(() => watched(new ModelEndpoint('churn', args)));
     graphs[name] = { resources: recording.resources, region: args.platform!.region! };
   }
   for (const [name, args] of Object.entries(PIPELINE_CASES)) {

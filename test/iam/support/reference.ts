@@ -22,6 +22,7 @@ import { churnSystem, type Release, type TrainingConfig } from '../../../stacks/
 import { CDK_TEST_CONTEXT } from '../../helpers';
 import type { IamWorld } from './simulate';
 import { cdkWorld, pulumiState, pulumiWorld, resolveCfn, type CfnTemplate } from './worlds';
+import { watched } from '../../support/watch';
 
 type Json = any;
 
@@ -207,7 +208,7 @@ export interface EndpointStack {
 }
 
 export async function pulumiEndpoint(args: ModelEndpointArgs): Promise<EndpointStack> {
-  const rec = await recordProgram(() => new ModelEndpoint('churn', args));
+  const rec = await recordProgram(() => watched(new ModelEndpoint('churn', args)));
   const capture = rec.ofType('aws:s3/bucket:Bucket').find((b) => b.name === 'churn-capture');
   return {
     engine: 'pulumi',
