@@ -109,10 +109,13 @@ export function renderGcp(
     grants.push(readModel(id, bucket, prefix));
   };
   if (spec.modelAccess) grantOnce('read-model-access', spec.modelAccess.bucketName, spec.modelAccess.prefix);
-  spec.models.forEach((model, i) => {
-    const location = gcsObjectPrefix(knownString(model.modelDataUrl));
-    if (location) grantOnce(`read-model-${i}`, location.bucket, location.prefix);
-  });
+  // With Cloud Deploy, `modelAccess` covers every release's model (validation requires it): a grant per release
+  // would come and go with each `pulumi up` while Cloud Deploy may still serve, or roll back to, the previous one.
+  if (!cd)
+    spec.models.forEach((model, i) => {
+      const location = gcsObjectPrefix(knownString(model.modelDataUrl));
+      if (location) grantOnce(`read-model-${i}`, location.bucket, location.prefix);
+    });
   // During a rollout the stable revision keeps serving (and starting new instances, which load its model): it
   // keeps reading its own model beside the new release's.
   const stable = gcsObjectPrefix(knownString(spec.stableRelease?.modelDataUrl));
