@@ -162,6 +162,10 @@ export function isModelEndpoint(value: unknown): value is ModelEndpointLike {
     typeof spec.constructName === 'string' &&
     typeof spec.endpointName === 'string' &&
     Array.isArray(spec.models) &&
+    typeof spec.platform?.cloud === 'string' &&
+    typeof spec.aws === 'object' &&
+    typeof spec.gcp === 'object' &&
+    typeof spec.docker === 'object' &&
     'endpointName' in value
   );
 }
@@ -372,6 +376,7 @@ function isMlPipeline(value: unknown): value is MlPipelineLike {
     typeof spec === 'object' &&
     spec !== null &&
     typeof spec.constructName === 'string' &&
+    typeof spec.platform?.cloud === 'string' &&
     'retrainTrigger' in value &&
     'baselineUri' in value
   );

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { PlatformArgs } from '../../lib/core/platform';
 import { HostPortClaims } from '../../lib/core/deployment';
 import { ValidationError } from '../../lib/core/validation';
@@ -619,5 +620,101 @@ describe('bad arguments: every problem at once, each with its fix', () => {
       ),
     );
     expect(err.message.split('\n')[0]).toBe('MonitoringStack "churn-watch" has 3 problems in its arguments:');
+  });
+});
+
+describe('arguments of any shape (stack config, JSON) only ever give ValidationErrors', () => {
+  const wrong = fc.oneof(
+    fc.constantFrom(
+      null,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      '3',
+      '',
+      true,
+      0,
+      -1,
+      [],
+      [null],
+      ['a', null],
+      [1],
+      {},
+      {
+        spec: null,
+      },
+    ),
+    fc.string({ maxLength: 10 }),
+    fc.double(),
+    fc.dictionary(
+      fc.string({ maxLength: 6 }),
+      fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 4 })),
+      {
+        maxKeys: 3,
+      },
+    ),
+  );
+  const PATHS = [
+    ['endpoint'],
+    ['endpoint', 'endpointName'],
+    ['endpoint', 'capture'],
+    ['endpoint', 'capture', 's3Uri'],
+    ['endpoint', 'dockerTargets'],
+    ['endpoint', 'spec'],
+    ['pipeline'],
+    ['pipeline', 'baselineUri'],
+    ['pipeline', 'spec'],
+    ['thresholds'],
+    ['thresholds', 'periodSeconds'],
+    ['thresholds', 'evaluationPeriods'],
+    ['drift'],
+    ['drift', 'features'],
+    ['drift', 'featureThresholds'],
+    ['drift', 'statistic'],
+    ['drift', 'retrain'],
+    ['notifications'],
+    ['notifications', 'emails'],
+    ['notifications', 'webhookUrl'],
+    ['notifications', 'channelIds'],
+    ['docker', 'smtp'],
+    ['docker', 'grafanaPort'],
+    ['dashboard'],
+  ] as const;
+  const setAt = (base: Record<string, unknown>, [head, ...rest]: readonly string[], value: unknown) => {
+    const copy: Record<string, unknown> = { ...base };
+    if (rest.length === 0) copy[head] = value;
+    else {
+      const inner = copy[head];
+      copy[head] = setAt(
+        typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as never) : {},
+        rest,
+        value,
+      );
+    }
+    return copy;
+  };
+  const VALID = {
+    endpoint: { endpointName: 'churn-x', capturePercent: 10, capture: { topic: 'projects/p/topics/t' } },
+    pipeline: { retrainTrigger: 'w', baselineUri: 'gs://a/runs/' },
+    notifications: EMAILS,
+    drift: { baselineUri: 'gs://a/runs/r/baseline/', image: 'i', retrain: true, features: ['tenure'] },
+  };
+
+  test.each([AWS_PROD, GCP_STAGING, DOCKER_PROD])('on %o', (platform) => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...PATHS), wrong), { minLength: 1, maxLength: 3 }),
+        (changes) => {
+          let args: Record<string, unknown> = VALID;
+          for (const [path, value] of changes) args = setAt(args, path, value);
+          try {
+            resolveMonitoringStack('churn-watch', args as never, platform);
+          } catch (err) {
+            if (!(err instanceof ValidationError)) throw err;
+            expect(err.problems.length).toBeGreaterThan(0);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261202 },
+    );
   });
 });
