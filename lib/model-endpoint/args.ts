@@ -229,9 +229,10 @@ export interface ModelEndpointGcpArgs {
    * `linearStepPercent`; `all-at-once`: one step), each step is analysed for `rollout.bakeMinutes` against the
    * Cloud Monitoring alert policies of the `MonitoringStack` watching the endpoint, an automation advances the
    * rollout after each healthy step and, with `rollout.autoRollback`, rolls a failed rollout back. Pulumi then
-   * creates the service with the first release and stops managing its template and traffic: a release is a
-   * Cloud Deploy release of the manifest the endpoint renders (`gcp.cloudDeploy.serviceManifest`). Refuses
-   * `stableRelease` (Cloud Deploy owns the traffic) and GPU sizes. Default `pulumi`.
+   * creates the service with the first release and stops managing its template, traffic, ingress and labels: a
+   * release is a Cloud Deploy release of the manifest the endpoint renders (`gcp.cloudDeploy.serviceManifest`),
+   * which carries them. Requires `modelAccess` with a `modelDataUrl` (a rollback must still read the earlier
+   * model); refuses `stableRelease` (Cloud Deploy owns the traffic) and GPU sizes. Default `pulumi`.
    */
   readonly rollout?: 'pulumi' | 'cloud-deploy';
   /**

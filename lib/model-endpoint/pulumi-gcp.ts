@@ -45,8 +45,21 @@ export interface ModelEndpointGcpChildren {
 
 const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
 
-/** The service fields Cloud Deploy owns once it rolls releases out (`gcp.rollout: 'cloud-deploy'`). */
-export const CLOUD_DEPLOY_OWNS = ['template', 'traffics', 'client', 'clientVersion'] as const;
+/**
+ * The service fields Pulumi leaves alone once Cloud Deploy rolls releases out (`gcp.rollout: 'cloud-deploy'`): the
+ * template and traffic Cloud Deploy sets, the deploying client it records, and the ingress and labels each release's
+ * manifest carries. Pulumi sends an ignored field's value from its state when it updates the resource for another
+ * field (Pulumi "ignoreChanges"), which without a refresh is the first release's template: ignoring every field a
+ * release carries leaves Pulumi no reason to update the service. The name, project and location replace it.
+ */
+export const CLOUD_DEPLOY_OWNS = [
+  'template',
+  'traffics',
+  'client',
+  'clientVersion',
+  'ingress',
+  'labels',
+] as const;
 
 export function renderGcp(
   spec: ResolvedModelEndpoint,
@@ -216,8 +229,8 @@ export function renderGcp(
       // The service agent must hold the key before Cloud Run encrypts the revision with it, and the runtime account
       // its model before the first revision starts: both grants are fresh on a first deploy.
       ...childOptions(ctx, ...grants, new IamSettle(`${name}-grants-settle`, grants, { parent })),
-      // With Cloud Deploy, Pulumi creates the service with its first release; from then on Cloud Deploy replaces the
-      // template (a release's manifest) and moves the traffic, and the deploying client is recorded as its own.
+      // With Cloud Deploy, Pulumi creates the service with its first release; from then on each release's manifest
+      // replaces the service and Cloud Deploy moves the traffic.
       ...(cd ? { ignoreChanges: [...CLOUD_DEPLOY_OWNS] } : {}),
     },
   );

@@ -273,7 +273,7 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
       );
     });
     expect(ignored).toEqual({
-      'churn-service': ['template', 'traffics', 'client', 'clientVersion'],
+      'churn-service': ['template', 'traffics', 'client', 'clientVersion', 'ingress', 'labels'],
       'other-service': [],
     });
     const service = rec.one(SERVICE, 'churn-service').inputs as Record<string, any>;
