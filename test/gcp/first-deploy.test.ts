@@ -31,11 +31,12 @@ test('staging runs images from the releases repository, not from the registry th
   const repository = rec.one('gcp:artifactregistry/repository:Repository').inputs;
   const own = `europe-west4-docker.pkg.dev/churn-staging-4821/${repository.repositoryId}/`;
   const used = images(rec);
-  expect(used).toHaveLength(3);
+  // Training, evaluation, serving, and the MonitoringStack's drift job.
+  expect(used).toHaveLength(4);
   for (const image of used) {
     expect(image.startsWith(own)).toBe(false);
     expect(image).toMatch(
-      /^europe-west4-docker\.pkg\.dev\/churn-staging-4821\/releases\/(train|serving)@sha256:/,
+      /^europe-west4-docker\.pkg\.dev\/churn-staging-4821\/releases\/(train|serving|drift)@sha256:/,
     );
   }
 });
