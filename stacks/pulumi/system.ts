@@ -18,7 +18,6 @@ import {
   type NotificationArgs,
   type RolloutArgs,
 } from '../../lib';
-import { buildAndPush } from '../../lib/blocks/pulumi-image-build';
 import { contextTag } from '../../lib/blocks/build-context';
 
 /** The release a stack serves; environment promotion moves it from one stack's config to the next. */
@@ -295,6 +294,11 @@ function dockerServedModel(
 function servingImage(pipeline: MlPipeline): pulumi.Output<string> {
   const context = 'templates/serving';
   const server = pipeline.containerRegistryUrl;
+  // Loaded here, on docker only: the image build needs @pulumi/docker, which the other clouds never load.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { buildAndPush } =
+    require('../../lib/blocks/pulumi-image-build') as typeof import('../../lib/blocks/pulumi-image-build');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return buildAndPush(
     'churn-serving-build',
     {
