@@ -196,47 +196,42 @@ function fromModelEndpoint(
       `${what} is in ${spec.platform.region}, but this stack deploys to ${platform.region} (metrics and alarms are regional)`,
       `deploy the MonitoringStack with the endpoint's region (platform.region: ${spec.platform.region})`,
     );
-  const size = SIZE_FACTS[spec.size];
   const cloud = spec.platform.cloud;
-  // On aws the size table knows the instance unless `aws.instanceType` chose another; serverless has no instances.
-  const awsKnown = !spec.serverless && spec.aws.instanceType === size.aws.servingInstance;
-  const gpus =
-    cloud === 'aws'
-      ? awsKnown
-        ? size.gpus
-        : undefined
-      : cloud === 'gcp'
-        ? spec.gcp.gpuType
-          ? 1
-          : 0
-        : spec.docker.gpus;
-  const vcpus =
-    cloud === 'aws'
-      ? awsKnown
-        ? size.vcpus
-        : undefined
-      : cloud === 'gcp'
-        ? Number(spec.gcp.cpu)
-        : spec.docker.cpus;
   return {
     endpointName: endpoint.endpointName,
     isModelEndpoint: true,
     construct: endpoint,
     alarmActionsOwner: cloud === 'aws' ? endpoint : undefined,
     rollbackAlarmNames: cloud === 'aws' ? rollbackAlarms(spec).map((alarm) => alarm.name) : [],
-    gpu:
-      cloud === 'aws'
-        ? !spec.serverless && isAcceleratedInstance(spec.aws.instanceType)
-        : cloud === 'gcp'
-          ? spec.gcp.gpuType !== undefined
-          : spec.docker.gpus > 0,
+    ...instanceFacts(spec),
     capturePercent: spec.capturePercent,
-    vcpus: Number.isFinite(vcpus) ? vcpus : undefined,
-    gpus,
     capture: cloud === 'aws' && spec.capturePercent > 0 ? awsCapture(endpoint) : undefined,
     captureTopic: cloud === 'gcp' ? endpoint.gcp?.captureTopic?.id : undefined,
     docker: cloud === 'docker' ? dockerWatchTargets(spec) : undefined,
   };
+}
+
+/**
+ * What one serving instance of a ModelEndpoint has. On aws the size table knows it only when `aws.instanceType` is
+ * the size's own (undefined otherwise, and for serverless, which has no instances); gcp gives whole CPUs and at most
+ * one GPU; docker its own limits.
+ */
+function instanceFacts(spec: ResolvedModelEndpoint): { gpu: boolean; vcpus?: number; gpus?: number } {
+  const size = SIZE_FACTS[spec.size];
+  switch (spec.platform.cloud) {
+    case 'aws': {
+      const gpu = !spec.serverless && isAcceleratedInstance(spec.aws.instanceType);
+      const known = !spec.serverless && spec.aws.instanceType === size.aws.servingInstance;
+      return known ? { gpu, vcpus: size.vcpus, gpus: size.gpus } : { gpu, vcpus: undefined, gpus: undefined };
+    }
+    case 'gcp': {
+      const vcpus = Number(spec.gcp.cpu);
+      const gpu = spec.gcp.gpuType !== undefined;
+      return { gpu, vcpus: Number.isInteger(vcpus) ? vcpus : undefined, gpus: gpu ? 1 : 0 };
+    }
+    case 'docker':
+      return { gpu: spec.docker.gpus > 0, vcpus: spec.docker.cpus, gpus: spec.docker.gpus };
+  }
 }
 
 /** Where an aws ModelEndpoint's data capture writes, and its key: Pulumi children hold Outputs, CDK ones tokens. */
