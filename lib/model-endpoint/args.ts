@@ -145,13 +145,16 @@ export interface RolloutArgs {
   /** Percent moved each step of a linear rollout, 10 to 50. Default 20. */
   readonly linearStepPercent?: number;
   /**
-   * Minutes to watch each step before shifting more traffic (aws), 0 to 60. On aws the whole rollout must bake
-   * within 45 minutes, and auto-rollback needs at least 3 per step. Default: 5 in staging, 10 in prod, 0 in dev.
+   * Minutes to watch each step before shifting more traffic (aws; gcp with `gcp.rollout: 'cloud-deploy'`, where each
+   * step is analysed this long against the watching MonitoringStack's alert policies), 0 to 60. On aws the whole
+   * rollout must bake within 45 minutes, and auto-rollback needs at least 3 per step (on both). Default: 5 in
+   * staging, 10 in prod, 0 in dev.
    */
   readonly bakeMinutes?: number;
   /**
-   * Roll back automatically when a rollback alarm fires during the rollout (aws). Default `true` outside dev.
-   * The alarms watch 5xx errors and p99 model latency.
+   * Roll back automatically when a rollback alarm fires during the rollout (aws: the alarms watch 5xx errors and p99
+   * model latency; gcp with `gcp.rollout: 'cloud-deploy'`: a Cloud Deploy automation rolls back a rollout whose step
+   * failed its analysis on the MonitoringStack's latency and server-error alert policies). Default `true` outside dev.
    */
   readonly autoRollback?: boolean;
   /** Rollback alarm: model latency p99 above this many milliseconds. Default 1000. */
