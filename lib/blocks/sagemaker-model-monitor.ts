@@ -59,7 +59,12 @@ export function ecrDomainSuffix(region: string): string {
 export function modelMonitorAnalyzerImage(region: string): string | undefined {
   const account = MODEL_MONITOR_ANALYZER_ACCOUNTS[region];
   if (!account) return undefined;
-  return `${account}.dkr.ecr.${region}.${ecrDomainSuffix(region)}/${MODEL_MONITOR_ANALYZER_REPOSITORY}`;
+  return analyzerImageUri(account, region, ecrDomainSuffix(region));
+}
+
+/** The analyzer's image URI from its parts (plain strings, or deploy-time tokens in CDK). */
+export function analyzerImageUri(account: string, region: string, domainSuffix: string): string {
+  return `${account}.dkr.ecr.${region}.${domainSuffix}/${MODEL_MONITOR_ANALYZER_REPOSITORY}`;
 }
 
 /** The regions the analyzer is listed in, for error messages. */

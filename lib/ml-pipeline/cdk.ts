@@ -4,7 +4,7 @@
  * schedule settings and retention. `node.defaultChild` is the SageMaker pipeline.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, CfnMapping, Duration, Fn, Resource, Stack, TimeZone } from 'aws-cdk-lib';
+import { Aws, CfnMapping, Duration, Resource, Stack, TimeZone } from 'aws-cdk-lib';
 import * as path from 'node:path';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -19,10 +19,7 @@ import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket, removalPolicy } from '../blocks/cdk-aws';
 import { acknowledgeInlinePolicy } from '../blocks/cdk-compliance';
 import { acknowledgeWildcards } from '../blocks/cdk-nag';
-import {
-  MODEL_MONITOR_ANALYZER_ACCOUNTS,
-  MODEL_MONITOR_ANALYZER_REPOSITORY,
-} from '../blocks/sagemaker-model-monitor';
+import { MODEL_MONITOR_ANALYZER_ACCOUNTS, analyzerImageUri } from '../blocks/sagemaker-model-monitor';
 import { cdkPlatformArgs } from '../core/platform-context';
 import { isKnown } from '../core/validation';
 import type { MlPipelineArgs } from './args';
@@ -78,7 +75,7 @@ export class MlPipeline extends Construct {
     const platformArgs = cdkPlatformArgs(this, 'MlPipeline', id, props?.platform);
     const spec = resolveMlPipeline(id, props, platformArgs);
     this.spec = spec;
-    // A region without Model Monitor's analyzer is refused before any resource exists.
+    // A region without Model Monitor's analyzer is refused before any child resource exists.
     const analyzerImage = cdkAnalyzerImage(this, spec);
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
     const retain = removalPolicy(spec.platform);
@@ -288,10 +285,7 @@ function cdkAnalyzerImage(scope: Construct, spec: ResolvedMlPipeline): string {
       Object.entries(MODEL_MONITOR_ANALYZER_ACCOUNTS).map(([region, account]) => [region, { account }]),
     ),
   });
-  return Fn.join('', [
-    accounts.findInMap(Aws.REGION, 'account'),
-    `.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${MODEL_MONITOR_ANALYZER_REPOSITORY}`,
-  ]);
+  return analyzerImageUri(accounts.findInMap(Aws.REGION, 'account'), Aws.REGION, Aws.URL_SUFFIX);
 }
 
 /** A service role whose trust policy is the blueprint's document, conditions included. */
