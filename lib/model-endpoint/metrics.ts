@@ -213,12 +213,15 @@ export interface PrometheusMetricFacts {
   readonly description: string;
 }
 
+/** The Prometheus scrape job of the serving containers (the MonitoringStack's Prometheus on docker). */
+export const DOCKER_SERVING_JOB = 'serving';
+
 /**
- * PromQL over the serving containers of one endpoint (Prometheus labels them `endpoint="<name>"`). Docker has no
- * per-container CPU or memory exporter in this stack, so only the request metrics exist there.
+ * PromQL over the serving containers of the watched endpoint, as the docker MonitoringStack's Prometheus scrapes
+ * them (job `serving`). Docker has no per-container CPU or memory exporter in this stack, so only the request
+ * metrics exist there.
  */
 export function dockerEndpointMetrics(
-  endpointName: string,
   windowSeconds = 60,
 ): Readonly<
   Record<
@@ -227,7 +230,7 @@ export function dockerEndpointMetrics(
   >
 > {
   const w = `${windowSeconds}s`;
-  const sel = `endpoint="${endpointName}"`;
+  const sel = `job="${DOCKER_SERVING_JOB}"`;
   const { requests, duration } = DOCKER_METRIC_NAMES;
   const rateOf = (extra: string) => `sum(rate(${requests}{${sel}${extra}}[${w}]))`;
   return {
@@ -256,4 +259,56 @@ export function dockerEndpointMetrics(
       description: 'Share of requests answered with a 4xx status, 0 to 1.',
     },
   };
+}
+
+/** One metric of an endpoint on its cloud: what `ModelEndpoint.metricLatency()` and its siblings return. */
+export type EndpointMetric =
+  | { readonly cloud: 'aws'; readonly cloudwatch: CloudWatchMetricFacts }
+  | { readonly cloud: 'gcp'; readonly cloudMonitoring: CloudMonitoringMetricFacts }
+  | { readonly cloud: 'docker'; readonly prometheus: PrometheusMetricFacts };
+
+/** How a metric handle is read. */
+export interface MetricOptions {
+  /**
+   * Period (aws, gcp) or rate window (docker) in seconds: 60 or a multiple of 60 (aws and gcp publish every
+   * minute). Default 60.
+   */
+  readonly periodSeconds?: number;
+  /** aws: the production variant. Default `primary` (the served version's variant). */
+  readonly variantName?: string;
+}
+
+/**
+ * The `which` metric of an endpoint named `endpointName` on `cloud`; undefined where the cloud has no such metric
+ * (GPU outside aws, CPU and memory on docker).
+ */
+export function endpointMetric(
+  cloud: 'aws' | 'gcp' | 'docker',
+  endpointName: string,
+  which: EndpointMetricName,
+  options: MetricOptions = {},
+): EndpointMetric | undefined {
+  const period = options.periodSeconds ?? 60;
+  if (!Number.isInteger(period) || period <= 0 || period % 60 !== 0) {
+    throw new Error(`metric period ${period} s: use 60 or a multiple of 60`);
+  }
+  switch (cloud) {
+    case 'aws':
+      return {
+        cloud,
+        cloudwatch: awsEndpointMetrics(endpointName, {
+          variantName: options.variantName,
+          periodSeconds: period,
+        })[which],
+      };
+    case 'gcp': {
+      if (which === 'gpuUtilization') return undefined;
+      return { cloud, cloudMonitoring: gcpEndpointMetrics(endpointName, period)[which] };
+    }
+    case 'docker': {
+      if (which === 'cpuUtilization' || which === 'memoryUtilization' || which === 'gpuUtilization')
+        return undefined;
+      return { cloud, prometheus: dockerEndpointMetrics(period)[which] };
+    }
+  }
 }
