@@ -1,5 +1,6 @@
 /** Who a MonitoringStack tells, and on docker the mail server and the UIs' host ports. */
 import type * as pulumi from '@pulumi/pulumi';
+import type { Cloud } from '../core/stage';
 import { checkInteger, isKnown, knownString, type ProblemList } from '../core/validation';
 import { MONITORING_DEFAULTS, MONITORING_STAGE_DEFAULTS } from './defaults';
 import type { ResolvedMonitoringDocker, ResolvedNotifications } from './resolved';
@@ -11,7 +12,7 @@ import {
   checkKnownPattern,
   type Inputs,
 } from './resolve-common';
-import { webhookCredential } from './webhook';
+import { chatWebhookService, webhookCredential } from './webhook';
 
 export function resolveNotifications({ args, platform, problems }: Inputs): ResolvedNotifications {
   const n = args.notifications ?? {};
@@ -25,7 +26,7 @@ export function resolveNotifications({ args, platform, problems }: Inputs): Reso
         'give an address such as `oncall@example.com`',
       );
   });
-  checkWebhook(problems, n.webhookUrl);
+  checkWebhook(problems, n.webhookUrl, cloud);
   if (n.topicArn !== undefined && cloud !== 'aws')
     problems.add(
       'notifications.topicArn',
@@ -77,7 +78,7 @@ export function resolveNotifications({ args, platform, problems }: Inputs): Reso
 }
 
 /** An https URL; a plain string that carries a credential is refused (design decision 5). Outputs pass. */
-function checkWebhook(problems: ProblemList, value: pulumi.Input<string> | undefined): void {
+function checkWebhook(problems: ProblemList, value: pulumi.Input<string> | undefined, cloud: Cloud): void {
   const url = knownString(value);
   if (url === undefined) return;
   let parsed: URL;
@@ -96,6 +97,16 @@ function checkWebhook(problems: ProblemList, value: pulumi.Input<string> | undef
       'notifications.webhookUrl',
       `uses ${parsed.protocol.replace(/:$/, '')}, not https (alerts would travel in clear text)`,
       'give an https URL',
+    );
+    return;
+  }
+  const chat = chatWebhookService(parsed);
+  if (cloud === 'gcp' && chat) {
+    // Even as a secret it would not work: Cloud Monitoring's webhook channel posts its incident JSON.
+    problems.add(
+      'notifications.webhookUrl',
+      `is a ${chat} incoming webhook, which does not accept the incident JSON Cloud Monitoring's webhook channel posts`,
+      `create a ${chat} notification channel in Cloud Monitoring (where it has one) and pass its id in notifications.channelIds`,
     );
     return;
   }

@@ -399,6 +399,20 @@ describe('bad arguments: every problem at once, each with its fix', () => {
     ]);
   });
 
+  test('gcp: a chat webhook is refused even as a secret would be: Cloud Monitoring posts incident JSON to it', () => {
+    expect(
+      problemsOf(
+        {
+          endpoint: { endpointName: 'x' },
+          notifications: { webhookUrl: 'https://chat.googleapis.com/v1/spaces/AAA/messages?key=k&token=t' },
+        },
+        GCP_STAGING,
+      ),
+    ).toEqual([
+      "notifications.webhookUrl: is a Google Chat incoming webhook, which does not accept the incident JSON Cloud Monitoring's webhook channel posts. Fix: create a Google Chat notification channel in Cloud Monitoring (where it has one) and pass its id in notifications.channelIds",
+    ]);
+  });
+
   test('a webhook without a credential may be a plain string; one that is a secret (an Output) is accepted', () => {
     expect(
       resolve(
