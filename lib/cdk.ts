@@ -1,6 +1,11 @@
 /** mlops-constructs for AWS CDK. */
-export { ModelEndpoint, type ModelEndpointProps } from './model-endpoint/cdk';
+export { ModelEndpoint, type ModelEndpointProps, type EndpointMetricOptions } from './model-endpoint/cdk';
 export { MlPipeline, type MlPipelineProps } from './ml-pipeline/cdk';
+export {
+  MonitoringStack,
+  type MonitoringStackProps,
+  type MonitoringStackDrift,
+} from './monitoring-stack/cdk';
 export type { PlatformArgs, NetworkArgs } from './core/platform';
 export type { Cloud, Stage } from './core/stage';
 export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';
@@ -24,6 +29,16 @@ export type {
   RegistryArgs,
   MlPipelineAwsArgs,
 } from './ml-pipeline/args';
+export type {
+  MonitoringStackArgs,
+  WatchedEndpoint,
+  WatchedPipeline,
+  MonitoringThresholdArgs,
+  DriftArgs,
+  DriftStatistic,
+  NotificationArgs,
+} from './monitoring-stack/args';
+export type { ResolvedMonitoringStack } from './monitoring-stack/resolved';
 export type { ResolvedModelEndpoint, ResolvedRollout, ServedModel } from './model-endpoint/resolve';
 export type { ResolvedMlPipeline } from './ml-pipeline/resolve';
 export { ValidationError, type Problem } from './core/validation';

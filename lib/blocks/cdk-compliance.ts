@@ -25,12 +25,3 @@ export const INLINE_POLICY_REASON =
 export function acknowledgeInlinePolicy(policy: IConstruct): void {
   acknowledgeInPacks(policy, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
 }
-
-/** Why rollback alarms have no actions (HIPAA/NIST `CloudWatchAlarmAction`). */
-export const ROLLBACK_ALARM_REASON =
-  "SageMaker deployment guardrails watch this alarm and roll back a bad release, which is its action today. Notification actions come with MonitoringStack, which has not landed yet; it will add the alarm's SNS action.";
-
-/** Acknowledges the no-action finding on an endpoint's rollback alarm. */
-export function acknowledgeRollbackAlarm(alarm: IConstruct): void {
-  acknowledgeInPacks(alarm, 'CloudWatchAlarmAction', ROLLBACK_ALARM_REASON);
-}

@@ -3,7 +3,7 @@
  * inputs), built from the same AWS blueprint as the Pulumi AWS renderer. `node.defaultChild` is the endpoint.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,15 +14,25 @@ import { Construct } from 'constructs';
 import type { AwsEnvironment } from '../blocks/aws-iam';
 import { acknowledgeWildcards } from '../blocks/cdk-nag';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket } from '../blocks/cdk-aws';
-import { acknowledgeInlinePolicy, acknowledgeRollbackAlarm } from '../blocks/cdk-compliance';
+import { acknowledgeInlinePolicy } from '../blocks/cdk-compliance';
 import { cdkPlatformArgs } from '../core/platform-context';
 import { knownString } from '../core/validation';
 import type { ModelEndpointArgs } from './args';
 import * as blueprint from './aws-blueprint';
+import { awsEndpointMetrics, type EndpointMetricName } from './metrics';
 import { resolveModelEndpoint, type ResolvedModelEndpoint } from './resolve';
 
 /** ModelEndpoint arguments for CDK: the Pulumi arguments with every input a plain value (tokens allowed). */
 export type ModelEndpointProps = pulumi.Unwrap<ModelEndpointArgs>;
+
+/**
+ * Options of a metric handle: CloudWatch's metric options (period, statistic, label, ...), which override the
+ * defaults each handle documents, and the variant to read.
+ */
+export interface EndpointMetricOptions extends cloudwatch.MetricOptions {
+  /** Production variant whose series to read. Default `primary` (the variant the served version runs in). */
+  readonly variantName?: string;
+}
 
 export class ModelEndpoint extends Construct {
   /** Physical name of the SageMaker endpoint. */
@@ -170,14 +180,9 @@ export class ModelEndpoint extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
     );
-    for (const alarm of this.rollbackAlarms) {
-      Validations.of(alarm).acknowledge({
-        id: 'cdk-validator-cfnguard::cloudwatch_alarm_action_check',
-        reason:
-          'SageMaker deployment guardrails read this alarm directly to roll back; notifications belong to the monitoring stack.',
-      });
-      acknowledgeRollbackAlarm(alarm);
-    }
+    // A MonitoringStack watching this endpoint gives the rollback alarms its actions; in staging and prod an
+    // alarm without one fails synth (cdk-nag and Control Tower would refuse it too).
+    this.node.addValidation({ validate: () => this.silentRollbackAlarmProblems() });
 
     const scaling = blueprint.autoscaling(spec);
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
@@ -232,4 +237,83 @@ export class ModelEndpoint extends Construct {
     this.endpointId = blueprint.endpointArn(env, spec.endpointName);
     this.url = blueprint.invokeUrl(Aws.REGION, spec.endpointName);
   }
+
+  /**
+   * p99 model latency of a variant, in microseconds (`ModelLatency` in `AWS/SageMaker`; statistic p99, period
+   * 60 s by default; 1 ms = 1000). Time the model container took to answer, without SageMaker's overhead.
+   */
+  metricLatency(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('latency', options);
+  }
+
+  /** Requests sent to a variant in the period, a count (`Invocations` in `AWS/SageMaker`; statistic Sum, period 60 s). */
+  metricInvocations(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('invocations', options);
+  }
+
+  /** Requests answered with a 5xx status, a count (`Invocation5XXErrors`; statistic Sum, period 60 s). */
+  metricServerErrors(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('serverErrors', options);
+  }
+
+  /** Requests answered with a 4xx status, a count (`Invocation4XXErrors`; statistic Sum, period 60 s). */
+  metricClientErrors(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('clientErrors', options);
+  }
+
+  /**
+   * CPU use of an instance in percent, summed over its vCPUs: 0 to 100 per vCPU, so 0-400 on 4 vCPUs
+   * (`CPUUtilization` in `/aws/sagemaker/Endpoints`; statistic Average, period 60 s). None for serverless.
+   */
+  metricCpuUtilization(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('cpuUtilization', options);
+  }
+
+  /** Memory use of an instance's containers in percent, 0 to 100 (`MemoryUtilization`; statistic Average, period 60 s). */
+  metricMemoryUtilization(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('memoryUtilization', options);
+  }
+
+  /** GPU use in percent summed over an instance's GPUs, 0 to 100 per GPU (`GPUUtilization`; statistic Average, period 60 s). */
+  metricGpuUtilization(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('gpuUtilization', options);
+  }
+
+  /** One of the endpoint's metrics, from the facts the alarms and dashboards read; options override them. */
+  private metric(name: EndpointMetricName, options: EndpointMetricOptions = {}): cloudwatch.Metric {
+    const { variantName, ...overrides } = options;
+    const facts = awsEndpointMetrics(this.spec.endpointName, { variantName })[name];
+    return new cloudwatch.Metric({
+      namespace: facts.namespace,
+      metricName: facts.metricName,
+      dimensionsMap: { ...facts.dimensions },
+      statistic: facts.statistic,
+      period: Duration.seconds(facts.periodSeconds),
+      ...overrides,
+    });
+  }
+
+  /**
+   * The synth-time check of the rollback alarms: in staging and prod each must have an action (a
+   * `MonitoringStack` watching this endpoint adds its topic). Dev allows silent alarms: SageMaker still rolls
+   * back on them.
+   */
+  private silentRollbackAlarmProblems(): string[] {
+    const { stage } = this.spec.platform;
+    if (stage === 'dev') return [];
+    const silent = this.rollbackAlarms.filter((alarm) => !hasAlarmActions(alarm));
+    if (silent.length === 0) return [];
+    const names = silent.map((alarm) => (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName);
+    return [
+      `ModelEndpoint "${this.spec.constructName}": its rollback alarms (${names.join(', ')}) have no action, and alarms in ${stage} must tell someone. Fix: watch the endpoint with a MonitoringStack (new MonitoringStack(scope, id, { endpoint, notifications: { emails: [...] } }) adds its topic to them), or set rollout.autoRollback false.`,
+    ];
+  }
+}
+
+/** Whether an alarm has an ALARM-state action once synthesized. */
+function hasAlarmActions(alarm: cloudwatch.Alarm): boolean {
+  const actions: unknown = Stack.of(alarm).resolve(
+    (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmActions,
+  );
+  return Array.isArray(actions) && actions.length > 0;
 }

@@ -45,6 +45,7 @@ export function churnApp(
     release: prod['churn:release'] as Release,
     training: prod['churn:training'] as TrainingConfig,
     invokers: prod['churn:invokers'] as string[] | undefined,
+    alertEmails: prod['churn:alertEmails'] as string[] | undefined,
   });
   if (options.validators ?? true) Validations.of(app).addPlugins(...securityValidators(app));
   return { app, stack };

@@ -13,7 +13,7 @@ import {
   ACCESS_LOG_SSE_S3_REASON,
   REPLICATION_OFF_REASON,
 } from '../../lib/blocks/cdk-aws';
-import { INLINE_POLICY_REASON, ROLLBACK_ALARM_REASON } from '../../lib/blocks/cdk-compliance';
+import { INLINE_POLICY_REASON } from '../../lib/blocks/cdk-compliance';
 import { churnApp } from '../../stacks/cdk/churn-app';
 
 const CDK_JSON = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8'));
@@ -65,6 +65,18 @@ describe('the reference CDK app', () => {
     expect(reports.flatMap((r) => r.violations ?? [])).toEqual([]);
   }, 600_000);
 
+  test('every alarm has an action: the MonitoringStack topic, rollback alarms included, none acknowledged', () => {
+    const template = app.synth().getStackByName(stack.stackName).template as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const topic = stack.resolve(stack.monitoring.topic!.topicArn);
+    expect(alarms.map((a) => [a.Properties.AlarmName, a.Properties.AlarmActions])).toEqual(
+      stack.monitoring.alarmNames.map(() => [expect.any(String), [topic]]),
+    );
+    expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(stack.monitoring.alarmNames);
+  }, 600_000);
+
   test.each(['HIPAA.Security', 'NIST.800.53.R5'])(
     '%s findings acknowledged are the reviewed ones, each with its reason',
     (pack) => {
@@ -78,6 +90,8 @@ describe('the reference CDK app', () => {
       ];
       expect(paths).toEqual({
         [`${pack}-IAMNoInlinePolicy`]: [
+          'churn-prod/churn-monitoring/MonitorPolicy',
+          'churn-prod/churn-monitoring/RetrainPolicy',
           'churn-prod/churn-training/ChampionPolicy',
           'churn-prod/churn-training/PipelinePolicy',
           'churn-prod/churn-training/SchedulerRole',
@@ -90,13 +104,8 @@ describe('the reference CDK app', () => {
           'churn-prod/churn-training/AccessLogs',
           'churn-prod/churn/AccessLogs',
         ],
-        [`${pack}-CloudWatchAlarmAction`]: [
-          'churn-prod/churn/RollbackAlarm-5xx',
-          'churn-prod/churn/RollbackAlarm-latency-p99',
-        ],
       });
       expect([...reasons[`${pack}-IAMNoInlinePolicy`]]).toEqual([INLINE_POLICY_REASON]);
-      expect([...reasons[`${pack}-CloudWatchAlarmAction`]]).toEqual([ROLLBACK_ALARM_REASON]);
       expect([...reasons[`${pack}-S3DefaultEncryptionKMS`]]).toEqual([ACCESS_LOG_SSE_S3_REASON]);
       // Two reasons: the access-log buckets, and the buckets CDK cannot replicate from one stack.
       expect([...reasons[`${pack}-S3BucketReplicationEnabled`]]).toEqual([

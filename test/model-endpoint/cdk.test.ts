@@ -2,17 +2,27 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ModelEndpoint } from '../../lib/cdk';
+import { ModelEndpoint, MonitoringStack } from '../../lib/cdk';
 import * as blueprint from '../../lib/model-endpoint/aws-blueprint';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
 import { recordProgram } from '../../lib/testing';
-import { ModelEndpoint as PulumiModelEndpoint } from '../../lib';
+import { ModelEndpoint as PulumiModelEndpoint, MonitoringStack as PulumiMonitoringStack } from '../../lib';
 import { AWS_PROD, CDK_TEST_CONTEXT, addSecurityValidators, endpointArgs } from '../helpers';
+
+/** Who the rollback alarms tell: in staging and prod a MonitoringStack must watch the endpoint. */
+const NOTIFICATIONS = { emails: ['ml-oncall@example.com'] };
 
 function build(props = endpointArgs(AWS_PROD, { invokers: ['churn-api'] })) {
   const app = new App({ context: CDK_TEST_CONTEXT });
   const stack = new Stack(app, 'churn-prod', { env: { account: '123456789012', region: 'eu-west-1' } });
   const endpoint = new ModelEndpoint(stack, 'churn', props as ConstructorParameters<typeof ModelEndpoint>[2]);
+  if (endpoint.spec.platform.cloud === 'aws' && endpoint.spec.platform.stage !== 'dev') {
+    new MonitoringStack(stack, 'churn-monitoring', {
+      platform: props.platform,
+      endpoint,
+      notifications: NOTIFICATIONS,
+    });
+  }
   return { app, stack, endpoint };
 }
 
@@ -157,7 +167,14 @@ describe('CDK ModelEndpoint', () => {
 
   test('the IAM, alarms and deployment config are the same facts the Pulumi AWS renderer deploys', async () => {
     const args = endpointArgs(AWS_PROD, { invokers: ['churn-api'] });
-    const rec = await recordProgram(() => new PulumiModelEndpoint('churn', args));
+    const rec = await recordProgram(() => {
+      const watched = new PulumiModelEndpoint('churn', args);
+      new PulumiMonitoringStack('churn-monitoring', {
+        platform: args.platform,
+        endpoint: watched,
+        notifications: NOTIFICATIONS,
+      });
+    });
     const pulumiEndpoint = rec.one('aws:sagemaker/endpoint:Endpoint').inputs;
     const spec = resolveModelEndpoint('churn', args, args.platform);
     expect(pulumiEndpoint.deploymentConfig).toEqual(
@@ -182,14 +199,22 @@ describe('CDK ModelEndpoint', () => {
     const actions = (doc: { Statement: { Action: string | string[] }[] }) =>
       doc.Statement.map((s) => [s.Action].flat().sort().join(',')).sort();
     expect(actions(cdkPolicy.Properties.PolicyDocument)).toEqual(actions(pulumiPolicy));
+    // The endpoint's own alarms: the rollback alarms (the MonitoringStack's are compared in its tests).
+    const rollback = (name: unknown) => String(name).includes('-rollback-');
     const pulumiAlarms = rec
       .ofType('aws:cloudwatch/metricAlarm:MetricAlarm')
       .map((a) => [a.inputs.name, a.inputs.threshold, a.inputs.metricName])
+      .filter(([name]) => rollback(name))
       .sort();
     const cdkAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
       .map((a: any) => [a.Properties.AlarmName, a.Properties.Threshold, a.Properties.MetricName])
+      .filter(([name]) => rollback(name))
       .sort();
     expect(cdkAlarms).toEqual(pulumiAlarms);
+    expect(cdkAlarms.map(([name]) => name)).toEqual([
+      'churn-prod-rollback-5xx',
+      'churn-prod-rollback-latency-p99',
+    ]);
   });
 
   test('refuses a non-aws platform with the fix', () => {

@@ -5,11 +5,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { readProject, readStackConfig } from '../../lib/cli/stack-config';
 import { recordProgram } from '../../lib/testing';
-import { ChurnStack } from '../../stacks/cdk/churn-stack';
-import type { Release, TrainingConfig } from '../../stacks/pulumi/system';
+import { churnApp } from '../../stacks/cdk/churn-app';
 import { churnSystem } from '../../stacks/pulumi/system';
 import { CDK_TEST_CONTEXT } from '../helpers';
 
@@ -34,18 +32,11 @@ test.each(['dev', 'staging', 'prod'])('URNs of the %s stack are unchanged', asyn
 });
 
 test('CloudFormation logical ids of the CDK stack are unchanged', () => {
-  const prod = readStackConfig(project, 'prod');
-  const app = new App({
-    context: {
-      mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' },
-      ...CDK_TEST_CONTEXT,
-    },
-  });
-  const stack = new ChurnStack(app, 'churn-prod', {
-    release: prod['churn:release'] as Release,
-    training: prod['churn:training'] as TrainingConfig,
-    invokers: prod['churn:invokers'] as string[],
-  });
+  // The reference app as `cdk synth` builds it (its props from the prod config), without the validator plugins.
+  const { app, stack } = churnApp(
+    { context: { mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' }, ...CDK_TEST_CONTEXT } },
+    { validators: false },
+  );
   const template = app.synth().getStackArtifact(stack.artifactId).template as {
     Resources: Record<string, { Type: string }>;
   };

@@ -4,17 +4,21 @@
  */
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { readProject, readStackConfig } from '../../lib/cli/stack-config';
-import { platformFromContext } from '../../lib/core/platform-context';
-import { MlPipeline, ModelEndpoint, type MlPipelineProps, type ModelEndpointProps } from '../../lib/cdk';
-import { ChurnStack } from '../../stacks/cdk/churn-stack';
-import type { Release, TrainingConfig } from '../../stacks/pulumi/system';
+import {
+  MlPipeline,
+  ModelEndpoint,
+  MonitoringStack,
+  type MlPipelineProps,
+  type ModelEndpointProps,
+} from '../../lib/cdk';
+import { churnApp } from '../../stacks/cdk/churn-app';
 import { AWS_DEV, AWS_PROD, CDK_TEST_CONTEXT, ECR_IMAGE, endpointArgs } from '../helpers';
 import { pipelineArgs } from '../ml-pipeline/fixtures';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const STAGING = { ...AWS_PROD, stage: 'staging' as const };
+/** Who the matrix's staging and prod alarms tell (alarms there must have an action). */
+const ONCALL = { emails: ['ml-oncall@example.com'] };
 
 /** Endpoint options the CDK tests exercise, each synthesized as its own stack. */
 export const ENDPOINT_MATRIX: Record<string, ModelEndpointProps> = {
@@ -58,6 +62,62 @@ export const PIPELINE_MATRIX: Record<string, MlPipelineProps> = {
   }),
 } as Record<string, MlPipelineProps>;
 
+/**
+ * MonitoringStack options the CDK tests exercise, each in its own stack with the endpoint (and pipeline) it
+ * watches. The endpoint matrix's staging and prod endpoints are watched too, with the defaults and an email.
+ */
+export const MONITORING_MATRIX: Record<string, (stack: Stack) => MonitoringStack> = {
+  // Drift on the captured requests against a run's baseline, starting the pipeline; email and webhook; own thresholds.
+  'monitoring-drift-retrain': (stack) => {
+    const pipeline = new MlPipeline(stack, 'churn-training', pipelineArgs(STAGING) as MlPipelineProps);
+    const endpoint = new ModelEndpoint(stack, 'churn', endpointArgs(STAGING) as ModelEndpointProps);
+    return new MonitoringStack(stack, 'churn-monitoring', {
+      platform: STAGING,
+      endpoint,
+      pipeline,
+      thresholds: { latencyP99Ms: 250, noTrafficMinutes: 30, periodSeconds: 300, evaluationPeriods: 3 },
+      drift: {
+        features: ['tenure', 'monthly_charges'],
+        featureThresholds: { tenure: 0.2 },
+        schedule: 'hourly',
+        retrain: true,
+        baselineUri: `${pipeline.artifactBucketUri}baseline/exec-1/`,
+      },
+      notifications: { ...ONCALL, webhookUrl: 'https://alerts.example.com/sagemaker' },
+    });
+  },
+  // A GPU endpoint told through an existing topic only, without a dashboard.
+  'monitoring-existing-topic-gpu': (stack) => {
+    const endpoint = new ModelEndpoint(
+      stack,
+      'churn',
+      endpointArgs(AWS_PROD, { size: 'gpu-small' }) as ModelEndpointProps,
+    );
+    return new MonitoringStack(stack, 'churn-monitoring', {
+      platform: AWS_PROD,
+      endpoint,
+      dashboard: false,
+      notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ml-oncall' },
+    });
+  },
+  // dev with nobody to tell: a topic without subscriptions, so every alarm still has an action.
+  'monitoring-dev-silent': (stack) => {
+    const endpoint = new ModelEndpoint(
+      stack,
+      'churn',
+      endpointArgs(AWS_DEV, { serverless: false }) as ModelEndpointProps,
+    );
+    return new MonitoringStack(stack, 'churn-monitoring', { platform: AWS_DEV, endpoint });
+  },
+  // An endpoint this library did not create, described by its name.
+  'monitoring-foreign-endpoint': (stack) =>
+    new MonitoringStack(stack, 'churn-monitoring', {
+      platform: AWS_PROD,
+      endpoint: { endpointName: 'legacy-churn' },
+      notifications: ONCALL,
+    }),
+};
+
 /** Synthesizes every template into `dir` and returns each stack's template file by stack name. */
 export function synthesizeTemplates(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -67,19 +127,15 @@ export function synthesizeTemplates(dir: string): Record<string, string> {
       files[stack.stackName] = path.join(assembly.directory, stack.templateFile);
   };
 
-  // The reference app's stack as `stacks/cdk/churn-app.ts` builds it (same props, env from the `mlops`
-  // context), without its cdk-nag and cfn-guard plugins: the compliance tests run those, cfn-lint needs the template.
-  const prod = readStackConfig(readProject(ROOT), 'prod');
-  const reference = new App({
-    outdir: path.join(dir, 'reference'),
-    context: { mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' }, ...CDK_TEST_CONTEXT },
-  });
-  new ChurnStack(reference, 'churn-prod', {
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: platformFromContext(reference)?.region },
-    release: prod['churn:release'] as Release,
-    training: prod['churn:training'] as TrainingConfig,
-    invokers: prod['churn:invokers'] as string[],
-  });
+  // The reference app exactly as `stacks/cdk/churn-app.ts` builds it (props and env from the prod config and the
+  // `mlops` context), without its cdk-nag and cfn-guard plugins: the compliance tests run those, cfn-lint needs the template.
+  const { app: reference } = churnApp(
+    {
+      outdir: path.join(dir, 'reference'),
+      context: { mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' }, ...CDK_TEST_CONTEXT },
+    },
+    { validators: false },
+  );
   collect(reference);
 
   const matrix = new App({
@@ -87,11 +143,20 @@ export function synthesizeTemplates(dir: string): Record<string, string> {
     context: CDK_TEST_CONTEXT,
   });
   for (const [name, props] of Object.entries(ENDPOINT_MATRIX)) {
-    new ModelEndpoint(new Stack(matrix, name, { env: ENV }), 'churn', props);
+    const stack = new Stack(matrix, name, { env: ENV });
+    const endpoint = new ModelEndpoint(stack, 'churn', props);
+    if (endpoint.spec.platform.stage !== 'dev') {
+      new MonitoringStack(stack, 'churn-monitoring', {
+        platform: props.platform,
+        endpoint,
+        notifications: ONCALL,
+      });
+    }
   }
   for (const [name, props] of Object.entries(PIPELINE_MATRIX)) {
     new MlPipeline(new Stack(matrix, name, { env: ENV }), 'churn-training', props);
   }
+  for (const [name, build] of Object.entries(MONITORING_MATRIX)) build(new Stack(matrix, name, { env: ENV }));
   collect(matrix);
   return files;
 }

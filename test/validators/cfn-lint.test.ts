@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { cfnLint, requireCfnLint, type CfnLintMatch } from '../support/cfn-lint';
-import { ENDPOINT_MATRIX, PIPELINE_MATRIX, synthesizeTemplates } from './cdk-templates';
+import { ENDPOINT_MATRIX, MONITORING_MATRIX, PIPELINE_MATRIX, synthesizeTemplates } from './cdk-templates';
 
 /**
  * Warnings accepted, by rule, with the reason.
@@ -64,7 +64,12 @@ const describeFinding = (m: CfnLintMatch) =>
 
 test('the reference app and every option of the CDK matrix were linted', () => {
   expect(Object.keys(templates).sort()).toEqual(
-    ['churn-prod', ...Object.keys(ENDPOINT_MATRIX), ...Object.keys(PIPELINE_MATRIX)].sort(),
+    [
+      'churn-prod',
+      ...Object.keys(ENDPOINT_MATRIX),
+      ...Object.keys(PIPELINE_MATRIX),
+      ...Object.keys(MONITORING_MATRIX),
+    ].sort(),
   );
   const resources = JSON.parse(readFileSync(templates['churn-prod'], 'utf8')).Resources;
   expect(Object.values(resources).map((r: any) => r.Type)).toEqual(
@@ -72,6 +77,11 @@ test('the reference app and every option of the CDK matrix were linted', () => {
       'AWS::SageMaker::Endpoint',
       'AWS::SageMaker::Pipeline',
       'AWS::Scheduler::Schedule',
+      'AWS::SNS::Topic',
+      'AWS::CloudWatch::Dashboard',
+      'AWS::SageMaker::DataQualityJobDefinition',
+      'AWS::SageMaker::MonitoringSchedule',
+      'AWS::Events::Rule',
     ]),
   );
 });
