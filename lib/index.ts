@@ -14,6 +14,8 @@ export type {
 export type { ModelEndpointAwsChildren } from './model-endpoint/pulumi-aws';
 export type { ModelEndpointGcpChildren } from './model-endpoint/pulumi-gcp';
 export type { ModelEndpointDockerChildren } from './model-endpoint/pulumi-docker';
+export type { ModelEndpointCloudDeployChildren } from './model-endpoint/gcp-cloud-deploy';
+export { gateRolloutOnAlertPolicies } from './model-endpoint/gcp-cloud-deploy-gate';
 export { MlPipeline, ML_PIPELINE_TYPE } from './ml-pipeline/pulumi';
 export type {
   MlPipelineArgs,

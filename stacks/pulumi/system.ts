@@ -126,7 +126,7 @@ export function churnSystem() {
 
 /**
  * Watches the endpoint. Who is told comes from the stack config: `churn:alertEmails` (a list) and
- * `churn:alertWebhook`, a secret only (`pulumi config set --secret churn:alertWebhook https://hooks.slack.com/...`);
+ * `churn:alertWebhook`, a secret only (`pulumi config set --secret churn:alertWebhook https://alerts.example.com/hook/<token>`);
  * staging and prod must name someone, dev may not. Drift is checked where the endpoint captures requests and the
  * served version's baseline is known, and starts the pipeline's retraining.
  */
