@@ -4,7 +4,9 @@ import { HostPortClaims } from '../../lib/core/deployment';
 import { ValidationError } from '../../lib/core/validation';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
 import type { MonitoringStackArgs } from '../../lib/monitoring-stack/args';
+import { MonitoringStack, MONITORING_STACK_TYPE } from '../../lib/monitoring-stack/pulumi';
 import { resolveMonitoringStack } from '../../lib/monitoring-stack/resolve';
+import { recordProgram } from '../../lib/testing';
 import { AWS_DEV, AWS_PROD, DOCKER_DEV, GCP_STAGING, endpointArgs, thrown } from '../helpers';
 
 const AWS_STAGING: PlatformArgs = { ...AWS_PROD, stage: 'staging' };
@@ -730,5 +732,42 @@ describe('arguments of any shape (stack config, JSON) only ever give ValidationE
       ),
       { numRuns: 300, seed: 20261202 },
     );
+  });
+});
+
+describe('the Pulumi component', () => {
+  test('refused arguments register nothing, not even the component', async () => {
+    const rec = await recordProgram(() => {
+      expect(
+        () => new MonitoringStack('watch', { platform: AWS_PROD, endpoint: { endpointName: 'x' } }),
+      ).toThrow(ValidationError);
+    });
+    expect(rec.resources).toEqual([]);
+  });
+
+  test('a plain webhook URL reaches the renderers as a secret; the outputs are the declared four', async () => {
+    const rec = await recordProgram(() => {
+      const monitoring = new MonitoringStack('watch', {
+        platform: AWS_DEV,
+        endpoint: { endpointName: 'churn-dev' },
+        notifications: { webhookUrl: 'https://alerts.example.com/hook' },
+        dashboard: false,
+      });
+      return {
+        webhook: monitoring.spec.notifications.webhookUrl,
+        alarmNames: monitoring.alarmNames,
+        dashboardUrl: monitoring.dashboardUrl,
+        notificationTargets: monitoring.notificationTargets,
+        driftCheck: monitoring.driftCheck,
+      };
+    });
+    expect(rec.one(MONITORING_STACK_TYPE).name).toBe('watch');
+    expect(rec.secretOutputs).toEqual(['webhook']);
+    expect(rec.outputs).toMatchObject({
+      webhook: 'https://alerts.example.com/hook',
+      dashboardUrl: '',
+      driftCheck: '',
+      notificationTargets: ['arn:aws:sns:eu-west-1:123456789012:watch-dev-alarms'],
+    });
   });
 });
