@@ -4,7 +4,7 @@
  * that may do exactly that), the facts shared with the Pulumi renderer, the endpoint's metric handles, and the
  * errors a user sees.
  */
-import { App, Aws, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aws, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
   MlPipeline,
@@ -378,6 +378,40 @@ describe('CDK MonitoringStack notifications', () => {
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
     }
+  });
+});
+
+describe('CDK MonitoringStack webhook secrets', () => {
+  test('a webhook from Secrets Manager reaches the subscription as a dynamic reference, never as the URL', () => {
+    const { stack } = newStack();
+    const endpoint = new ModelEndpoint(stack, 'churn', endpointArgs(AWS_PROD) as ModelEndpointProps);
+    new MonitoringStack(stack, 'churn-monitoring', {
+      platform: AWS_PROD,
+      endpoint,
+      notifications: { webhookUrl: SecretValue.secretsManager('churn/alert-webhook').unsafeUnwrap() },
+    });
+    const subscriptions = Template.fromStack(stack).findResources('AWS::SNS::Subscription');
+    expect(Object.values(subscriptions).map((s) => [s.Properties.Protocol, s.Properties.Endpoint])).toEqual([
+      ['https', '{{resolve:secretsmanager:churn/alert-webhook:SecretString:::}}'],
+    ]);
+  });
+
+  test('a chat webhook whose path is its token is refused as a plain string', () => {
+    const { stack } = newStack();
+    const endpoint = new ModelEndpoint(stack, 'churn', endpointArgs(AWS_PROD) as ModelEndpointProps);
+    const error = thrown(
+      () =>
+        new MonitoringStack(stack, 'churn-monitoring', {
+          platform: AWS_PROD,
+          endpoint,
+          notifications: { webhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXXXXXX' },
+        }),
+    );
+    expect(error.message).toMatch(
+      /^MonitoringStack "churn-monitoring" has 1 problem in its arguments:\n {2}- notifications\.webhookUrl: carries a credential /,
+    );
+    // Nothing was created before the error.
+    expect(stack.node.tryFindChild('churn-monitoring')?.node.children ?? []).toEqual([]);
   });
 });
 
