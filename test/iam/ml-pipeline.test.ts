@@ -458,6 +458,8 @@ describe('released model artifacts', () => {
           s.Arguments.EnableNetworkIsolation ?? s.Arguments.NetworkConfig.EnableNetworkIsolation,
         ]),
       ).toEqual([
+        // Model Monitor's analyzer runs as the training role too, isolated like the others.
+        ['DataQualityBaseline', true],
         ['Train', true],
         ['Evaluate', true],
       ]);

@@ -97,6 +97,7 @@ export function cdkReference(): ReferenceStack {
     release: config['churn:release'] as Release,
     training: config['churn:training'] as TrainingConfig,
     invokers: config['churn:invokers'] as string[],
+    alertEmails: config['churn:alertEmails'] as string[] | undefined,
   });
   const template = Template.fromStack(stack).toJSON() as CfnTemplate;
   const world = cdkWorld(
