@@ -245,7 +245,11 @@ function renderDrift(
   let relay: docker.Container | undefined;
   let relayVolume: docker.Volume | undefined;
   if (runner) {
-    relayVolume = new docker.Volume(`${name}-retrain-relay`, { name: names.relayVolume, labels }, { parent });
+    relayVolume = new docker.Volume(
+      `${name}-retrain-relay-socket`,
+      { name: names.relayVolume, labels },
+      { parent },
+    );
     relay = new docker.Container(
       `${name}-retrain-relay`,
       {
