@@ -4,6 +4,7 @@ import { platformFromConfig } from '../core/platform-config';
 import { pulumiResolveContext } from '../core/pulumi-context';
 import { childrenByCloud, renderOnCloud } from '../core/render-switch';
 import type { ModelEndpointArgs } from './args';
+import { endpointMetric, type EndpointMetric, type EndpointMetricName, type MetricOptions } from './metrics';
 import type { ModelEndpointAwsChildren } from './pulumi-aws';
 import type { ModelEndpointDockerChildren } from './pulumi-docker';
 import type { ModelEndpointGcpChildren } from './pulumi-gcp';
@@ -62,5 +63,54 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     /* eslint-enable @typescript-eslint/no-require-imports */
     ({ aws: this.aws, gcp: this.gcp, docker: this.docker } = childrenByCloud(result));
     this.registerOutputs(assignOutputs(this, MODEL_ENDPOINT_OUTPUTS, result.rendered));
+  }
+
+  /**
+   * p99 latency. aws: `AWS/SageMaker` `ModelLatency`, statistic `p99`, unit Microseconds (1 ms = 1000); gcp:
+   * `run.googleapis.com/request_latencies` aligned to the 99th percentile, in ms; docker: PromQL p99 of
+   * `mlops_http_request_duration_seconds`, in seconds. Period (or rate window) 60 s unless given.
+   */
+  metricLatency(options?: MetricOptions): EndpointMetric {
+    return this.metric('latency', options)!;
+  }
+
+  /** Requests. aws: `Invocations`, Sum per period (a count); gcp: `request_count` delta; docker: requests per second. */
+  metricInvocations(options?: MetricOptions): EndpointMetric {
+    return this.metric('invocations', options)!;
+  }
+
+  /**
+   * Server errors. aws: `Invocation5XXErrors`, Sum per period; gcp: `request_count` with `response_code_class`
+   * 5xx; docker: the share of 5xx answers, 0 to 1.
+   */
+  metricServerErrors(options?: MetricOptions): EndpointMetric {
+    return this.metric('serverErrors', options)!;
+  }
+
+  /** Client errors: as `metricServerErrors`, for 4xx answers. */
+  metricClientErrors(options?: MetricOptions): EndpointMetric {
+    return this.metric('clientErrors', options)!;
+  }
+
+  /**
+   * CPU use. aws: `/aws/sagemaker/Endpoints` `CPUUtilization`, Average, Percent summed over the instance's vCPUs
+   * (0-400 on 4 vCPUs); gcp: `container/cpu/utilizations`, a 0-1 ratio; undefined on docker.
+   */
+  metricCpuUtilization(options?: MetricOptions): EndpointMetric | undefined {
+    return this.metric('cpuUtilization', options);
+  }
+
+  /** Memory use. aws: `MemoryUtilization`, Average, Percent 0-100; gcp: `container/memory/utilizations`, 0-1; undefined on docker. */
+  metricMemoryUtilization(options?: MetricOptions): EndpointMetric | undefined {
+    return this.metric('memoryUtilization', options);
+  }
+
+  /** GPU use (aws only): `GPUUtilization`, Average, Percent summed over the instance's GPUs; undefined elsewhere. */
+  metricGpuUtilization(options?: MetricOptions): EndpointMetric | undefined {
+    return this.metric('gpuUtilization', options);
+  }
+
+  private metric(which: EndpointMetricName, options?: MetricOptions): EndpointMetric | undefined {
+    return endpointMetric(this.spec.platform.cloud, this.spec.endpointName, which, options);
   }
 }

@@ -1,10 +1,14 @@
 /** The endpoint metric facts every cloud's handles, alarms and dashboards read. */
+import { ModelEndpoint } from '../../lib';
 import {
   awsEndpointMetrics,
   dockerEndpointMetrics,
   endpointMetric,
   gcpEndpointMetrics,
 } from '../../lib/model-endpoint/metrics';
+import { recordProgram } from '../../lib/testing';
+import { AWS_PROD, DOCKER_DEV, GCP_STAGING, endpointArgs } from '../helpers';
+import { watched } from '../support/watch';
 
 describe('aws: CloudWatch metrics of a SageMaker endpoint variant', () => {
   const m = awsEndpointMetrics('churn-prod');
@@ -143,5 +147,53 @@ describe('endpointMetric: one handle per cloud', () => {
     expect(() => endpointMetric('aws', 'churn-prod', 'latency', { periodSeconds: 90 })).toThrow(
       'metric period 90 s: use 60 or a multiple of 60',
     );
+  });
+});
+
+describe('ModelEndpoint metric handles', () => {
+  test('aws: CloudWatch facts of the endpoint it made, on its primary variant', async () => {
+    let endpoint: ModelEndpoint | undefined;
+    await recordProgram(() => {
+      endpoint = watched(new ModelEndpoint('churn', endpointArgs(AWS_PROD)));
+    });
+    expect(endpoint!.metricLatency()).toEqual({
+      cloud: 'aws',
+      cloudwatch: awsEndpointMetrics('churn-prod').latency,
+    });
+    expect(endpoint!.metricServerErrors({ periodSeconds: 300 })).toEqual({
+      cloud: 'aws',
+      cloudwatch: {
+        namespace: 'AWS/SageMaker',
+        metricName: 'Invocation5XXErrors',
+        dimensions: { EndpointName: 'churn-prod', VariantName: 'primary' },
+        statistic: 'Sum',
+        periodSeconds: 300,
+        unit: 'None',
+        description: 'Requests the model answered with a 5xx status in the period (a count).',
+      },
+    });
+    expect(endpoint!.metricGpuUtilization()?.cloud).toBe('aws');
+  });
+
+  test('gcp: the Cloud Run service; docker: PromQL, no CPU or memory', async () => {
+    let gcp: ModelEndpoint | undefined;
+    let docker: ModelEndpoint | undefined;
+    await recordProgram(() => {
+      gcp = new ModelEndpoint('churn', endpointArgs(GCP_STAGING));
+    });
+    await recordProgram(() => {
+      docker = new ModelEndpoint('churn', endpointArgs(DOCKER_DEV));
+    });
+    expect(gcp!.metricInvocations()).toEqual({
+      cloud: 'gcp',
+      cloudMonitoring: gcpEndpointMetrics(gcp!.spec.endpointName).invocations,
+    });
+    expect(gcp!.metricGpuUtilization()).toBeUndefined();
+    expect(docker!.metricClientErrors()).toEqual({
+      cloud: 'docker',
+      prometheus: dockerEndpointMetrics().clientErrors,
+    });
+    expect(docker!.metricCpuUtilization()).toBeUndefined();
+    expect(docker!.metricMemoryUtilization()).toBeUndefined();
   });
 });
