@@ -1,6 +1,6 @@
 /**
  * The Pulumi AWS graphs `terraform validate` checks: the reference prod stack and the option matrix of the
- * AWS endpoint and pipeline tests.
+ * AWS endpoint, pipeline and monitoring tests.
  */
 import * as path from 'node:path';
 import { MlPipeline, ModelEndpoint, type MlPipelineArgs, type ModelEndpointArgs } from '../../lib';
@@ -10,6 +10,11 @@ import { churnSystem } from '../../stacks/pulumi/system';
 import { AWS_DEV, AWS_PROD, ECR_IMAGE, endpointArgs } from '../helpers';
 import { pipelineArgs } from '../ml-pipeline/fixtures';
 import { watched } from '../support/watch';
+import {
+  EXISTING_TOPIC,
+  record as recordMonitoring,
+  spec as monitoringSpec,
+} from '../monitoring-stack/aws-spec';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STAGING = { ...AWS_PROD, stage: 'staging' as const };
@@ -91,6 +96,16 @@ export const PIPELINE_CASES: Record<string, MlPipelineArgs> = {
   }),
 };
 
+/** MonitoringStack renderings on aws: everything on (topic, subscriptions, alarms, dashboard, monitor, retrain), and an existing topic only. */
+export const MONITORING_CASES = {
+  'monitoring-all': monitoringSpec(),
+  'monitoring-existing-topic': monitoringSpec({
+    drift: undefined,
+    dashboard: false,
+    notifications: { emails: [], topicArn: EXISTING_TOPIC, channelIds: [] },
+  }),
+};
+
 export interface RecordedGraph {
   readonly resources: readonly RecordedResource[];
   /** The region of resources that name none. */
@@ -111,6 +126,10 @@ export async function recordGraphs(): Promise<Record<string, RecordedGraph>> {
   for (const [name, args] of Object.entries(ENDPOINT_CASES)) {
     const recording = await recordProgram(() => watched(new ModelEndpoint('churn', args)));
     graphs[name] = { resources: recording.resources, region: args.platform!.region! };
+  }
+  for (const [name, spec] of Object.entries(MONITORING_CASES)) {
+    const recording = await recordMonitoring(spec);
+    graphs[name] = { resources: recording.resources, region: spec.platform.region };
   }
   for (const [name, args] of Object.entries(PIPELINE_CASES)) {
     const recording = await recordProgram(() => new MlPipeline('churn', args));

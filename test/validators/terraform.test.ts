@@ -4,13 +4,24 @@
  * to what the constructs send. All graphs go into one configuration: one `terraform init`, one validate.
  * A missing `terraform` or provider mirror fails these tests with the fix; they are never skipped.
  */
-import { type RecordedGraph, ENDPOINT_CASES, PIPELINE_CASES, recordGraphs } from './aws-graphs';
+import {
+  type RecordedGraph,
+  ENDPOINT_CASES,
+  MONITORING_CASES,
+  PIPELINE_CASES,
+  recordGraphs,
+} from './aws-graphs';
 import { toTerraform, type TerraformConversion } from '../support/terraform/convert';
 import { type TerraformDiagnostic, TerraformWorkspace } from '../support/terraform/workspace';
 
 type Resources = TerraformConversion['config']['resource'];
 
-const CASES = ['stack-prod', ...Object.keys(ENDPOINT_CASES), ...Object.keys(PIPELINE_CASES)];
+const CASES = [
+  'stack-prod',
+  ...Object.keys(ENDPOINT_CASES),
+  ...Object.keys(PIPELINE_CASES),
+  ...Object.keys(MONITORING_CASES),
+];
 /** A copy of the prod endpoint with three values the provider must refuse. */
 const BROKEN = 'broken-endpoint';
 
@@ -95,12 +106,18 @@ test('only components and non-AWS resources are left out, and each is named', ()
   for (const name of CASES) {
     const expected =
       name === 'stack-prod'
-        ? ['mlops:index:MlPipeline churn-training', 'mlops:index:ModelEndpoint churn']
-        : name.startsWith('endpoint-')
-          ? ['mlops:index:ModelEndpoint churn']
-          : name === 'pipeline-build'
-            ? ['mlops:index:MlPipeline churn', 'docker:index/image:Image churn-training-build']
-            : ['mlops:index:MlPipeline churn'];
+        ? [
+            'mlops:index:MlPipeline churn-training',
+            'mlops:index:ModelEndpoint churn',
+            'mlops:index:MonitoringStack churn-monitoring',
+          ]
+        : name.startsWith('monitoring-')
+          ? ['mlops:index:MonitoringStack churn-monitor']
+          : name.startsWith('endpoint-')
+            ? ['mlops:index:ModelEndpoint churn']
+            : name === 'pipeline-build'
+              ? ['mlops:index:MlPipeline churn', 'docker:index/image:Image churn-training-build']
+              : ['mlops:index:MlPipeline churn'];
     expect([name, [...skipped[name]].sort()]).toEqual([name, [...expected].sort()]);
   }
 });
@@ -112,11 +129,29 @@ test('arguments take Terraform names and shapes: blocks, repeated blocks, rename
   expect(schedule.provider).toBe('aws.eu_west_1');
   expect(schedule.region).toBeUndefined();
   const alarms = Object.values(converted['stack-prod'].config.resource.aws_cloudwatch_metric_alarm);
-  expect(alarms.map((a) => a.alarm_name).sort()).toEqual([
+  const rollback = alarms.filter((a) => String(a.alarm_name).includes('-rollback-'));
+  expect(rollback.map((a) => a.alarm_name).sort()).toEqual([
     'churn-prod-rollback-5xx',
     'churn-prod-rollback-latency-p99',
   ]);
-  expect(alarms[0].dimensions).toMatchObject({ EndpointName: 'churn-prod', VariantName: 'primary' });
+  expect(rollback[0].dimensions).toMatchObject({ EndpointName: 'churn-prod', VariantName: 'primary' });
+  // A metric-math alarm becomes repeated metric_query blocks, each metric a nested block.
+  const rate = Object.values(converted['monitoring-all'].config.resource.aws_cloudwatch_metric_alarm).find(
+    (a) => a.alarm_name === 'churn-prod-server-errors',
+  );
+  expect(
+    (rate!.metric_query as any[]).map((q: any) => [q.id, q.expression ?? q.metric[0].metric_name]),
+  ).toEqual([
+    ['rate', '100 * FILL(errors, 0) / invocations'],
+    ['errors', 'Invocation5XXErrors'],
+    ['invocations', 'Invocations'],
+  ]);
+  const subscriptions = Object.values(converted['monitoring-all'].config.resource.aws_sns_topic_subscription);
+  expect(subscriptions.map((sub) => [sub.protocol, sub.topic_arn])).toEqual([
+    ['email', 'arn:aws:sns:eu-west-1:123456789012:churn-prod-alarms'],
+    ['email', 'arn:aws:sns:eu-west-1:123456789012:churn-prod-alarms'],
+    ['https', 'arn:aws:sns:eu-west-1:123456789012:churn-prod-alarms'],
+  ]);
   const variants = only(
     'endpoint-challengers-gpu',
     'aws_sagemaker_endpoint_configuration',

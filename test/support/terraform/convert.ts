@@ -32,6 +32,8 @@ import { regionAlias } from './workspace';
 export const PULUMI_RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   // Pulumi calls the alarm's name `name` (its docs: "The descriptive name for the alarm"); Terraform `alarm_name`.
   aws_cloudwatch_metric_alarm: { name: 'alarm_name' },
+  // Pulumi calls the subscribed topic `topic` (its docs: "ARN of the SNS topic to subscribe to"); Terraform `topic_arn`.
+  aws_sns_topic_subscription: { topic: 'topic_arn' },
 };
 
 /**
