@@ -5,6 +5,8 @@
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
   MlPipeline as CdkMlPipeline,
   ModelEndpoint as CdkModelEndpoint,
@@ -22,7 +24,7 @@ import { churnSystem, type Release, type TrainingConfig } from '../../../stacks/
 import { CDK_TEST_CONTEXT } from '../../helpers';
 import type { IamWorld } from './simulate';
 import { cdkWorld, pulumiState, pulumiWorld, resolveCfn, type CfnTemplate } from './worlds';
-import { watched } from '../../support/watch';
+import { OPS_TOPIC_ARN, watched } from '../../support/watch';
 
 type Json = any;
 
@@ -223,7 +225,10 @@ export async function pulumiEndpoint(args: ModelEndpointArgs): Promise<EndpointS
 export function cdkEndpoint(args: ModelEndpointArgs): EndpointStack {
   const app = new App({ context: CDK_TEST_CONTEXT });
   const stack = new Stack(app, 'churn-prod', { env: { account: '123456789012', region: 'eu-west-1' } });
-  new CdkModelEndpoint(stack, 'churn', args as ModelEndpointProps);
+  const cdk = new CdkModelEndpoint(stack, 'churn', args as ModelEndpointProps);
+  // As a watching MonitoringStack does: the rollback alarms notify the ops topic (staging and prod require it).
+  const ops = Topic.fromTopicArn(stack, 'Ops', OPS_TOPIC_ARN);
+  cdk.rollbackAlarms.forEach((alarm) => alarm.addAlarmAction(new SnsAction(ops)));
   const template = Template.fromStack(stack).toJSON() as CfnTemplate;
   const ids = (type: string, prefix: string) =>
     Object.entries(template.Resources)
