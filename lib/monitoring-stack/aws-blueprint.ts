@@ -471,6 +471,8 @@ export interface MonitorAwsRefs extends AwsEnvironment {
   readonly baselineKeyArn?: string;
   readonly subnetIds?: readonly string[];
   readonly securityGroupIds?: readonly string[];
+  /** The analyzer image, when the region is known only at deploy time (CDK: a mapping). Default: the region's. */
+  readonly analyzerImage?: string;
 }
 
 function splitS3(url: string): { bucket: string; key: string } {
@@ -508,7 +510,7 @@ export const MONITOR_RESOURCES = {
  * the endpoint's captured requests, the served version's baseline, encrypted output and volume.
  */
 export function dataQualityJob(spec: ResolvedMonitoringStack, refs: MonitorAwsRefs) {
-  const image = modelMonitorAnalyzerImage(refs.region);
+  const image = refs.analyzerImage ?? modelMonitorAnalyzerImage(refs.region);
   if (!image) throw new Error(`Model Monitor has no analyzer image in ${refs.region}`);
   const baseline = baselineFiles(refs.baselineUri);
   const subnets = refs.subnetIds ?? [];

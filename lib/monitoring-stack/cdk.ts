@@ -9,7 +9,7 @@
  * facet and label columns; a SHAP baseline), so none is created rather than one that cannot run.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, Duration, Token } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -22,8 +22,9 @@ import type { AwsEnvironment } from '../blocks/aws-iam';
 import { KEY_ROTATION_ENABLED } from '../blocks/aws-storage';
 import { removalPolicy } from '../blocks/cdk-aws';
 import { attachBlueprintPolicy, blueprintRole } from '../blocks/cdk-iam';
+import { cdkAnalyzerImage } from '../blocks/cdk-model-monitor';
 import { cdkPlatformArgs } from '../core/platform-context';
-import { ProblemList } from '../core/validation';
+import { isKnown, ProblemList } from '../core/validation';
 import { ModelEndpoint } from '../model-endpoint/cdk';
 import type { MonitoringStackArgs } from './args';
 import * as blueprint from './aws-blueprint';
@@ -79,16 +80,8 @@ export class MonitoringStack extends Construct {
     const platformArgs = cdkPlatformArgs(this, CONSTRUCT, id, props?.platform);
     const spec = resolveMonitoringStack(id, props as MonitoringStackArgs, platformArgs);
     this.spec = spec;
-    const region = spec.platform.region;
-    if (spec.drift && Token.isUnresolved(region)) {
-      const problems = new ProblemList(CONSTRUCT, id);
-      problems.add(
-        'platform.region',
-        "is known only at deploy time, but Model Monitor's analyzer image is in a different account in each region",
-        'give the stack env.region, or the region in the `mlops` context',
-      );
-      problems.throwIfAny();
-    }
+    // Empty or a token when it is the stack's deploy-time region: then CloudFormation fills it in.
+    const region = spec.platform.region && isKnown(spec.platform.region) ? spec.platform.region : Aws.REGION;
     const endpoint = props.endpoint instanceof ModelEndpoint ? props.endpoint : undefined;
     if (endpoint) claimEndpoint(endpoint, this, id);
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
@@ -200,8 +193,8 @@ export class MonitoringStack extends Construct {
     }
     const refs: blueprint.MonitorAwsRefs = {
       ...env,
-      // The analyzer image is chosen by the region's name, so it must be known at synth time.
       region,
+      analyzerImage: cdkAnalyzerImage(this, spec.platform.region),
       endpointName,
       captureS3Uri: capture.s3Uri as string,
       captureKeyArn: capture.kmsKeyArn as string,

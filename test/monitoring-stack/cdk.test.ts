@@ -442,6 +442,37 @@ describe('CDK rollback alarms without a MonitoringStack', () => {
     expect(() => prod.app.synth()).not.toThrow();
   });
 
+  test("drift in a stack whose region is known only at deploy time: CloudFormation maps the region to the analyzer's account", () => {
+    const app = new App({ context: CDK_TEST_CONTEXT });
+    const stack = new Stack(app, 'churn-prod');
+    const platform = { cloud: 'aws' as const, stage: 'prod' as const };
+    const endpoint = new ModelEndpoint(stack, 'churn', endpointArgs(platform) as ModelEndpointProps);
+    new MonitoringStack(stack, 'churn-monitoring', {
+      platform,
+      endpoint,
+      notifications: { emails: ['ml-oncall@example.com'] },
+      drift: { features: FEATURES, baselineUri: 's3://churn-artifacts/baseline/exec-1/' },
+    });
+    const template = Template.fromStack(stack).toJSON();
+    expect(template.Mappings.ModelMonitorAnalyzerAccounts['eu-west-1']).toEqual({ account: '468650794304' });
+    const [job] = Object.values(template.Resources as Record<string, any>).filter(
+      (r) => r.Type === 'AWS::SageMaker::DataQualityJobDefinition',
+    );
+    expect(job.Properties.DataQualityAppSpecification.ImageUri).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          { 'Fn::FindInMap': ['ModelMonitorAnalyzerAccounts', { Ref: 'AWS::Region' }, 'account'] },
+          '.dkr.ecr.',
+          { Ref: 'AWS::Region' },
+          '.',
+          { Ref: 'AWS::URLSuffix' },
+          '/sagemaker-model-monitor-analyzer',
+        ],
+      ],
+    });
+  });
+
   test('a second MonitoringStack on the same endpoint is refused', () => {
     const { stack } = newStack();
     const endpoint = new ModelEndpoint(stack, 'churn', endpointArgs(AWS_PROD) as ModelEndpointProps);
