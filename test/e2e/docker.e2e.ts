@@ -155,6 +155,15 @@ describe('the docker target on a real engine', () => {
     skip: {
       'churn-training-scheduler': 'Ofelia cannot be built here',
       'churn-training-scheduler-image': 'Ofelia cannot be built here',
+      // MonitoringStack: Prometheus and Alertmanager run (Debian's); these have no Debian stand-in here.
+      'churn-monitoring-drift-scheduler': 'Ofelia cannot be built here',
+      'churn-monitoring-drift-scheduler-image': 'Ofelia cannot be built here',
+      'churn-monitoring-grafana': 'Grafana is not packaged by Debian',
+      'churn-monitoring-grafana-image': 'Grafana is not packaged by Debian',
+      'churn-monitoring-gateway-exporter': 'no stand-in for the nginx exporter',
+      'churn-monitoring-gateway-exporter-image': 'no stand-in for the nginx exporter',
+      'churn-monitoring-pushgateway': 'no stand-in for the Pushgateway',
+      'churn-monitoring-pushgateway-image': 'no stand-in for the Pushgateway',
     },
     // The stack's deleteBeforeReplace resources (asserted by the unit tests of both renderers).
     deleteFirst: new Set([
@@ -162,6 +171,10 @@ describe('the docker target on a real engine', () => {
       'churn-training-registry',
       'churn-training-runner',
       'churn-training-scheduler',
+      'churn-monitoring-prometheus',
+      'churn-monitoring-alertmanager',
+      'churn-monitoring-drift',
+      'churn-monitoring-retrain-relay',
     ]),
     maxWaitSeconds: 90,
     log,
@@ -317,6 +330,34 @@ describe('the docker target on a real engine', () => {
       expect(line.response.predictions).toHaveLength(1);
     }
     expect(new Set(lines.map((l) => l.version))).toEqual(new Set(['v1', 'v2']));
+  });
+
+  test('6b. Prometheus scrapes both releases through their shared alias, with the rules loaded and Alertmanager found', async () => {
+    const query = async (promql: string) => {
+      const response = await fetch(`http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(promql)}`);
+      return ((await response.json()) as any).data?.result ?? [];
+    };
+    // Scrapes every 15 s and re-resolves the alias every 15 s: bounded at 90 s.
+    let versionsSeen: string[] = [];
+    let answered = 0;
+    for (let i = 0; i < 90 && (versionsSeen.length < 2 || answered < REQUESTS); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const byVersion = await query('sum by (version) (mlops_model_info{job="serving"})').catch(() => []);
+      versionsSeen = byVersion.map((s: any) => s.metric.version).sort();
+      const total = await query('sum(mlops_http_requests_total{job="serving",code="200"})').catch(() => []);
+      answered = Number(total[0]?.value[1] ?? 0);
+    }
+    log(
+      `Prometheus: releases ${versionsSeen.join(', ')}; ${answered} requests answered by the serving containers`,
+    );
+    expect(versionsSeen).toEqual(['v1', 'v2']);
+    expect(answered).toBeGreaterThanOrEqual(REQUESTS);
+    const rules = (await (await fetch('http://127.0.0.1:9090/api/v1/rules')).json()) as any;
+    expect(rules.data.groups[0].rules.map((r: any) => r.name)).toContain('churn-monitoring-dev-latency-p99');
+    const managers = (await (await fetch('http://127.0.0.1:9090/api/v1/alertmanagers')).json()) as any;
+    expect(managers.data.activeAlertmanagers.map((a: any) => a.url)).toEqual([
+      'http://churn-monitoring-dev-alertmanager:9093/api/v2/alerts',
+    ]);
   });
 
   test('7. replacing a serving container does not leave the gateway on a stale address', async () => {

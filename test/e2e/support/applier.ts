@@ -197,7 +197,8 @@ export class DockerApplier {
     docker(args);
     for (const n of networks.slice(1))
       docker(['network', 'connect', ...(n.aliases ?? []).flatMap((a) => ['--alias', a]), n.name, name]);
-    for (const u of i.uploads ?? []) {
+    // The recorder may hand a list back keyed "0", "1", ... (seen with long upload lists): read it in order.
+    for (const u of Object.values(i.uploads ?? {}) as Json[]) {
       // As the provider does: the file arrives in a tar stream, with its parent folders.
       const dir = mkdtempSync(path.join(tmpdir(), 'mlops-upload-'));
       const relative = String(u.file).replace(/^\/+/, '');

@@ -36,3 +36,18 @@ stand_in python:3.12-slim 'CMD ["python3"]'
 # glibc as the base).
 EXTRA_FILE="$(readlink -f "$(command -v docker)")" stand_in "$(pin RUNNER_IMAGE ml-pipeline/docker-facts.ts)" \
   "COPY $(basename "$(readlink -f "$(command -v docker)")") /usr/local/bin/docker" 'CMD ["sh"]'
+# Prometheus and Alertmanager (MonitoringStack): Debian's binaries, the host's (.ci/run installs them), in the base,
+# with the official images' entrypoint, user and writable data directory.
+EXTRA_FILE="$(command -v prometheus)" stand_in "$(pin PROMETHEUS_IMAGE monitoring-stack/docker-facts.ts)" \
+  'COPY prometheus /bin/prometheus' 'RUN mkdir -p /etc/prometheus /prometheus && chown nobody:nogroup /prometheus' \
+  'USER nobody' 'ENTRYPOINT ["/bin/prometheus"]'
+# Debian's Alertmanager reads its notification templates from /usr/share/prometheus/alertmanager: both go in one
+# tarball (ADD unpacks it).
+BUNDLE="$(mktemp -d)/alertmanager-bundle.tar"
+tar -C / -cf "$BUNDLE" usr/bin/prometheus-alertmanager usr/share/prometheus/alertmanager/default.tmpl \
+  usr/share/prometheus/alertmanager/email.tmpl
+EXTRA_FILE="$BUNDLE" stand_in "$(pin ALERTMANAGER_IMAGE monitoring-stack/docker-facts.ts)" \
+  'ADD alertmanager-bundle.tar /' 'RUN ln -s /usr/bin/prometheus-alertmanager /bin/alertmanager' \
+  'RUN mkdir -p /etc/alertmanager /alertmanager && chown nobody:nogroup /alertmanager' \
+  'USER nobody' 'ENTRYPOINT ["/bin/alertmanager"]'
+rm -rf "$(dirname "$BUNDLE")"
