@@ -29,10 +29,13 @@ export type QualityComparison = 'greater-than' | 'greater-than-or-equal' | 'less
  *   then passes the comparison; the value is only there because SageMaker resolves every operand of its gate
  *   before evaluating it, and a score compared strictly with itself never lets a candidate through. The
  *   directory may be read-only: unpack an archive elsewhere.
- * - evaluation writes this run's drift-monitoring baseline (`statistics.json`, `constraints.json`) to
- *   `MLOPS_BASELINE_DIR`, a directory of its own per run: a run that fails the gate never replaces the
- *   registered model's baseline (aws: `baseline/<execution id>/`, recorded as the model package's
- *   `DriftCheckBaselines`; gcp: `runs/<run id>/baseline/`, beside the registered `runs/<run id>/model/`).
+ * - on gcp and docker, evaluation writes this run's drift baseline, `drift_baseline.json` (our own documented
+ *   format, `templates/training/baseline.py`), to `MLOPS_BASELINE_DIR`, a directory of its own per run: a run
+ *   that fails the gate never replaces the registered model's baseline (gcp: `runs/<run id>/baseline/`, beside
+ *   the registered `runs/<run id>/model/`; docker: copied with a registered model to `<group>/<run id>/baseline/`).
+ *   On aws the pipeline computes Model Monitor's baseline (`statistics.json`, `constraints.json` in
+ *   `baseline/<execution id>/`) in its own `DataQualityBaseline` step and records it as the model package's
+ *   `DriftCheckBaselines`; the evaluation's baseline is not uploaded there.
  * - on aws with `mustBeatApproved`, the evaluation image also runs the champion lookup step (`FindChampion`):
  *   it needs `python3` with `boto3` (the program itself travels in the pipeline definition).
  */

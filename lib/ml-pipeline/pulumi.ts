@@ -71,9 +71,10 @@ export class MlPipeline extends pulumi.ComponentResource {
    */
   declare readonly retrainTrigger: pulumi.Output<string>;
   /**
-   * The prefix under which every run keeps its own drift baseline (`statistics.json`, `constraints.json`): aws
-   * `baseline/<execution id>/`, recorded with the registered version as its `DriftCheckBaselines`; gcp and
-   * docker `runs/<run id>/baseline/`, beside the run's model. Monitor against the registered model's.
+   * The prefix under which every run keeps its own drift baseline: aws `baseline/<execution id>/` (Model
+   * Monitor's `statistics.json`, `constraints.json`, computed by the `DataQualityBaseline` step and recorded with
+   * the registered version as its `DriftCheckBaselines`); gcp and docker `runs/<run id>/baseline/drift_baseline.json`,
+   * beside the run's model. Monitor against the served version's folder (`MonitoringStack`'s `drift.baselineUri`).
    */
   declare readonly baselineUri: pulumi.Output<string>;
   /** The resolved arguments, with every default applied. */
