@@ -43,6 +43,11 @@ export const EVALUATION_OUTPUT = 'evaluation';
 /** The baselining step's input (the run's data) and output (Model Monitor's baseline files). */
 export const BASELINE_INPUT = 'dataset';
 export const BASELINE_OUTPUT = 'baseline';
+/**
+ * The evaluation's output the baselining step reads: `dataset.csv`, the rows the model was trained on as Model
+ * Monitor will see captured traffic (the model's output first, then the features in the model's order; no label).
+ */
+export const MONITOR_DATASET_OUTPUT = 'monitordataset';
 /** The champion lookup's property file (`champion.json`), its output and the evaluation's input of the champion. */
 export const CHAMPION_REPORT = 'ChampionLookup';
 export const CHAMPION_OUTPUT = 'champion';
@@ -52,9 +57,10 @@ export const CHAMPION_INPUT = 'champion';
 export const BASELINE_FILES = { statistics: 'statistics.json', constraints: 'constraints.json' } as const;
 
 /**
- * How the analyzer reads the run's data: CSV files with a header row (the training contract's format). When
- * Model Monitor lines captured requests up with the baseline it puts the model's output first (`START`): the
- * training data's first column should be its label, so it stands where the captured output will.
+ * How the analyzer reads the monitor dataset the evaluation writes: CSV with a header row that names the columns.
+ * Model Monitor lines captured requests up with the baseline by position (the number and order of the columns),
+ * the model's output first (`START`): the dataset's first column is the model's output on each training row,
+ * then the features in the order the model reads them, which is the order of a `text/csv` request's values.
  */
 export const BASELINE_DATASET_FORMAT = { csv: { header: true, output_columns_position: 'START' } } as const;
 
@@ -64,8 +70,10 @@ export const CONTAINER_PATHS = {
   processingModel: '/opt/ml/processing/model',
   processingInput: '/opt/ml/processing/input',
   processingEvaluation: '/opt/ml/processing/evaluation',
-  /** The run's data, as the analyzer reads it (`dataset_source`). */
+  /** The monitor dataset, as the analyzer reads it (`dataset_source`). */
   processingDataset: '/opt/ml/processing/input/dataset',
+  /** Where the evaluation writes the monitor dataset (`MLOPS_MONITOR_DATASET_DIR`). */
+  processingMonitorDataset: '/opt/ml/processing/monitor-dataset',
   /** Where the analyzer writes `statistics.json` and `constraints.json` (`output_path`). */
   processingBaseline: '/opt/ml/processing/baseline',
   /** The approved model, as the training step wrote it (`model.tar.gz`), or only `champion.json` when none is. */
@@ -298,6 +306,11 @@ function evaluationOutputUri(refs: PipelineAwsRefs): JoinExpr {
   return join('/', [`s3://${refs.artifactBucketName}/${ARTIFACT_PREFIX.evaluations}`, executionId]);
 }
 
+/** This run's monitor dataset, written by the evaluation: `baseline/<execution id>/dataset`. */
+function monitorDatasetUri(refs: PipelineAwsRefs): JoinExpr {
+  return join('/', [`s3://${refs.artifactBucketName}/${ARTIFACT_PREFIX.baseline}`, executionId, 'dataset']);
+}
+
 /** This run's drift baseline: `baseline/<execution id>`. */
 function runBaselineUri(refs: PipelineAwsRefs): JoinExpr {
   return join('/', [`s3://${refs.artifactBucketName}/${ARTIFACT_PREFIX.baseline}`, executionId]);
@@ -427,14 +440,21 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
             AppManaged: false,
             S3Output: s3Output(evaluationOutputUri(refs), CONTAINER_PATHS.processingEvaluation),
           },
+          {
+            OutputName: MONITOR_DATASET_OUTPUT,
+            AppManaged: false,
+            S3Output: s3Output(monitorDatasetUri(refs), CONTAINER_PATHS.processingMonitorDataset),
+          },
         ],
         KmsKeyId: refs.keyArn,
       },
-      // No baseline output: on aws the baselining step computes the drift baseline in Model Monitor's format.
+      // No baseline output: on aws the baselining step computes the drift baseline in Model Monitor's format, of
+      // the monitor dataset the evaluation writes.
       Environment: {
         MLOPS_MODEL_DIR: CONTAINER_PATHS.processingModel,
         MLOPS_DATA_DIR: CONTAINER_PATHS.processingInput,
         MLOPS_EVALUATION_DIR: CONTAINER_PATHS.processingEvaluation,
+        MLOPS_MONITOR_DATASET_DIR: CONTAINER_PATHS.processingMonitorDataset,
         MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
         MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
         MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
@@ -522,22 +542,25 @@ function analyzerEnvironment(): Record<string, string> {
 }
 
 /**
- * Computes the run's data-quality baseline in SageMaker's own format: Model Monitor's analyzer reads the data
- * the run trains on and writes `statistics.json` and `constraints.json` under `baseline/<execution id>/`.
+ * Computes the run's data-quality baseline in SageMaker's own format: Model Monitor's analyzer reads the monitor
+ * dataset the evaluation wrote (the training rows as captured traffic will look: the model's output, then the
+ * features in the model's order, no label) and writes `statistics.json` and `constraints.json` under
+ * `baseline/<execution id>/`. It waits for the evaluation, which writes that dataset.
  *
  * `SkipCheck` is true: retraining is often started because the data drifted, so comparing the new data with
  * the approved model's baseline would fail exactly the runs drift starts; the quality gate judges the model
  * instead. `RegisterNewBaseline` is true: the version this run registers carries the baseline of the data it
  * was trained on, never a predecessor's. Without a check nothing is read from the registry, so the step names
- * no model package group. It runs beside training, as the training role (which already reads the data and
- * writes `baseline/`), with the isolation, encryption and subnets of the other processing jobs.
+ * no model package group. It runs as the training role (the one writer and reader of `baseline/`), with the
+ * isolation, encryption and subnets of the other processing jobs.
  */
 function baselineStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
   const vpc = vpcConfig(spec);
   return {
     Name: STEP.baseline,
     Type: 'QualityCheck',
-    Description: `Computes the Model Monitor data-quality baseline (${BASELINE_FILES.statistics}, ${BASELINE_FILES.constraints}) of the data under ${PARAMETER.inputData}.`,
+    Description: `Computes the Model Monitor data-quality baseline (${BASELINE_FILES.statistics}, ${BASELINE_FILES.constraints}) of the training rows of the data under ${PARAMETER.inputData}, as the evaluation laid them out for monitoring.`,
+    DependsOn: [STEP.evaluate],
     CheckType: 'DATA_QUALITY',
     SkipCheck: true,
     RegisterNewBaseline: true,
@@ -549,7 +572,7 @@ function baselineStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeline
         {
           InputName: BASELINE_INPUT,
           AppManaged: false,
-          S3Input: s3Input(get(`Parameters.${PARAMETER.inputData}`), CONTAINER_PATHS.processingDataset),
+          S3Input: s3Input(monitorDatasetUri(refs), CONTAINER_PATHS.processingDataset),
         },
       ],
       ProcessingOutputConfig: {

@@ -156,6 +156,9 @@ export function trainingReadPrefixes(spec: ResolvedMlPipeline): string[] {
   return [
     `${ARTIFACT_PREFIX.models}/*`,
     `${ARTIFACT_PREFIX.checkpoints}/*`,
+    // The monitor dataset the evaluation writes under `baseline/<execution id>/dataset/`, which the baselining
+    // step reads.
+    `${ARTIFACT_PREFIX.baseline}/*`,
     ...(spec.qualityGate.mustBeatApproved ? [`${ARTIFACT_PREFIX.champions}/*`] : []),
   ];
 }

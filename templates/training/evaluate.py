@@ -15,7 +15,13 @@ let a candidate through.
 Writes this run's drift baseline, drift_baseline.json (see baseline.py for its format), to MLOPS_BASELINE_DIR: how
 the rows the model was trained on are distributed, which templates/drift compares captured requests with. It is
 not SageMaker Model Monitor's format: on aws the pipeline's QualityCheck step writes Model Monitor's own baseline.
+
+When MLOPS_MONITOR_DATASET_DIR is set (aws), also writes there the dataset that QualityCheck step baselines,
+`dataset.csv`, shaped as Model Monitor lines captured requests up with it: by position, the model's output first.
+A header row `prediction,<the model's features in its order>`, then one row per training row: the model's
+probability for it, then its feature values. The label is not in it: captured traffic has none.
 """
+import csv
 import json
 import math
 import os
@@ -69,6 +75,24 @@ def champion_section(candidate, test):
     return {"found": True, **evaluate(champion, test)}
 
 
+# The name of the first column of the Model Monitor dataset: where captured requests carry the model's output.
+PREDICTION_COLUMN = "prediction"
+MONITOR_DATASET_FILE = "dataset.csv"
+
+
+def write_monitor_dataset(model, rows, directory):
+    """Writes dataset.csv for Model Monitor's baseline: `prediction` first, then the features in the model's order."""
+    features = model["features"]
+    if PREDICTION_COLUMN in features:
+        raise SystemExit(f"a feature is named {PREDICTION_COLUMN!r}, the monitor dataset's output column: rename it")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, MONITOR_DATASET_FILE), "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([PREDICTION_COLUMN, *features])
+        for row in rows:
+            writer.writerow([repr(score(model, row)), *(row[name] for name in features)])
+
+
 def main():
     metric = os.environ.get("MLOPS_QUALITY_METRIC", "auc")
     if metric not in METRICS:
@@ -87,6 +111,9 @@ def main():
     os.makedirs(baseline_dir, exist_ok=True)
     with open(os.path.join(baseline_dir, FILE_NAME), "w") as f:
         json.dump(drift_baseline(train, model["features"]), f)
+    monitor_dir = os.environ.get("MLOPS_MONITOR_DATASET_DIR")
+    if monitor_dir:
+        write_monitor_dataset(model, train, monitor_dir)
     against = f"champion {champion[metric]['value']:.4f}" if champion["found"] else "no approved model"
     print(f"{metric}={candidate[metric]['value']:.4f} ({against}) on {len(test)} held-out rows")
 

@@ -226,7 +226,15 @@ describe('mustBeatApproved on aws', () => {
     expect(resolve(joined([`s3://${artifacts}/baseline`, EXECUTION]), 'exec-7')).toBe(
       `s3://${artifacts}/baseline/exec-7`,
     );
-    expect(step(def, 'Evaluate').Arguments.ProcessingOutputConfig.Outputs).toHaveLength(1);
+    // The evaluation writes the report, and the monitor dataset the baselining step reads (no baseline itself).
+    expect(
+      step(def, 'Evaluate').Arguments.ProcessingOutputConfig.Outputs.map(
+        (o: { OutputName: string }) => o.OutputName,
+      ),
+    ).toEqual(['evaluation', 'monitordataset']);
+    expect(step(def, 'DataQualityBaseline').Arguments.ProcessingInputs[0].S3Input.S3Uri).toEqual(
+      joined([`s3://${artifacts}/baseline`, EXECUTION, 'dataset']),
+    );
     expect(step(def, 'RegisterModel').Arguments.DriftCheckBaselines).toEqual({
       ModelDataQuality: {
         Statistics: {

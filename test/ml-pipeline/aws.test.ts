@@ -171,7 +171,9 @@ describe('MlPipeline on aws', () => {
       Name: 'DataQualityBaseline',
       Type: 'QualityCheck',
       Description:
-        'Computes the Model Monitor data-quality baseline (statistics.json, constraints.json) of the data under InputDataUrl.',
+        'Computes the Model Monitor data-quality baseline (statistics.json, constraints.json) of the training rows of the data under InputDataUrl, as the evaluation laid them out for monitoring.',
+      // It baselines the monitor dataset the evaluation writes.
+      DependsOn: ['Evaluate'],
       CheckType: 'DATA_QUALITY',
       // Retraining that drift starts must not fail on drift; the version keeps its own run's baseline.
       SkipCheck: true,
@@ -194,7 +196,16 @@ describe('MlPipeline on aws', () => {
             InputName: 'dataset',
             AppManaged: false,
             S3Input: {
-              S3Uri: { Get: 'Parameters.InputDataUrl' },
+              S3Uri: {
+                'Std:Join': {
+                  On: '/',
+                  Values: [
+                    `s3://${outputs.artifactBucketName}/baseline`,
+                    { Get: 'Execution.PipelineExecutionId' },
+                    'dataset',
+                  ],
+                },
+              },
               LocalPath: '/opt/ml/processing/input/dataset',
               S3DataType: 'S3Prefix',
               S3InputMode: 'File',
@@ -237,9 +248,32 @@ describe('MlPipeline on aws', () => {
     });
     // The training role runs it: it already reads this data and is the one writer of baseline/.
     expect(train.RoleArn).toMatch(/^arn:aws:iam::123456789012:role\/churn-training-role-/);
-    // The evaluation writes no baseline of its own any more.
+    // The evaluation writes no baseline of its own, but the monitor dataset the baseline step reads: the
+    // training rows as captured traffic will look (the model's output first, the features in its order).
     const evaluate = step(def, 'Evaluate').Arguments;
-    expect(evaluate.ProcessingOutputConfig.Outputs.map((o: Json) => o.OutputName)).toEqual(['evaluation']);
+    expect(evaluate.ProcessingOutputConfig.Outputs.map((o: Json) => o.OutputName)).toEqual([
+      'evaluation',
+      'monitordataset',
+    ]);
+    expect(evaluate.ProcessingOutputConfig.Outputs[1]).toEqual({
+      OutputName: 'monitordataset',
+      AppManaged: false,
+      S3Output: {
+        S3Uri: {
+          'Std:Join': {
+            On: '/',
+            Values: [
+              `s3://${outputs.artifactBucketName}/baseline`,
+              { Get: 'Execution.PipelineExecutionId' },
+              'dataset',
+            ],
+          },
+        },
+        LocalPath: '/opt/ml/processing/monitor-dataset',
+        S3UploadMode: 'EndOfJob',
+      },
+    });
+    expect(evaluate.Environment.MLOPS_MONITOR_DATASET_DIR).toBe('/opt/ml/processing/monitor-dataset');
     expect(evaluate.Environment.MLOPS_BASELINE_DIR).toBeUndefined();
   });
 
@@ -418,10 +452,15 @@ describe('MlPipeline on aws', () => {
       `${artifacts}/evaluations/*`,
       `${artifacts}/baseline/*`,
     ]);
+    // baseline/*: the baselining step reads the monitor dataset the evaluation wrote there.
     expect(sid(doc, 'ReadArtifacts').Resource).toEqual([
       `${artifacts}/models/*`,
       `${artifacts}/checkpoints/*`,
+      `${artifacts}/baseline/*`,
     ]);
+    expect(sid(doc, 'ListArtifacts').Condition).toEqual({
+      StringLike: { 's3:prefix': ['models/*', 'checkpoints/*', 'baseline/*'] },
+    });
     expect(sid(doc, 'PullImages').Resource).toEqual([
       'arn:aws:ecr:eu-west-1:123456789012:repository/churn-eval',
       'arn:aws:ecr:eu-west-1:123456789012:repository/churn-train',

@@ -80,6 +80,67 @@ describe('training template', () => {
     });
   });
 
+  test('evaluate.py writes the monitor dataset Model Monitor baselines on aws: the output first, then the features in the model order, no label', () => {
+    // The label sits between the features here: the dataset must not depend on where the data keeps it.
+    const data = path.join(root, 'data-label-inside');
+    mkdirSync(data);
+    const lines = dataset(200)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    const reordered = lines.map(([label, tenure, charges]) => [tenure, label, charges].join(','));
+    writeFileSync(path.join(data, 'churn.csv'), reordered.join('\n') + '\n');
+    const model = JSON.parse(readFileSync(path.join(dirs.model, 'model.json'), 'utf8'));
+    const monitor = path.join(root, 'monitor-dataset');
+    const result = run('evaluate.py', {
+      MLOPS_MODEL_DIR: dirs.model,
+      MLOPS_DATA_DIR: data,
+      MLOPS_EVALUATION_DIR: path.join(root, 'evaluation-monitor'),
+      MLOPS_BASELINE_DIR: path.join(root, 'baseline-monitor'),
+      MLOPS_MONITOR_DATASET_DIR: monitor,
+    });
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect(readdirSync(monitor)).toEqual(['dataset.csv']);
+    const written = readFileSync(path.join(monitor, 'dataset.csv'), 'utf8').trim().split('\r\n');
+    expect(written[0]).toBe('prediction,tenure,monthly_charges');
+    // The 160 training rows (every row but each fifth), in order: the model's probability, then the values as given.
+    const train = lines.slice(1).filter((_, i) => i % 5 !== 0);
+    expect(written.length).toBe(1 + 160);
+    written.slice(1).forEach((line, i) => {
+      const [prediction, tenure, charges] = line.split(',');
+      const [, t, c] = train[i];
+      expect([tenure, charges]).toEqual([t, c]);
+      const z = model.bias + model.weights.tenure * Number(t) + model.weights.monthly_charges * Number(c);
+      expect(Number(prediction)).toBeCloseTo(1 / (1 + Math.exp(-z)), 12);
+    });
+  });
+
+  test('evaluate.py refuses a feature named like the monitor dataset output column', () => {
+    const data = path.join(root, 'data-prediction-feature');
+    const model = path.join(root, 'model-prediction-feature');
+    mkdirSync(data);
+    mkdirSync(model);
+    writeFileSync(
+      path.join(data, 'churn.csv'),
+      'label,prediction\n1,0.9\n0,0.1\n1,0.8\n0,0.2\n1,0.7\n0,0.3\n',
+    );
+    writeFileSync(
+      path.join(model, 'model.json'),
+      JSON.stringify({ features: ['prediction'], weights: { prediction: 1 }, bias: 0 }),
+    );
+    const result = run('evaluate.py', {
+      MLOPS_MODEL_DIR: model,
+      MLOPS_DATA_DIR: data,
+      MLOPS_EVALUATION_DIR: path.join(root, 'evaluation-prediction'),
+      MLOPS_BASELINE_DIR: path.join(root, 'baseline-prediction'),
+      MLOPS_MONITOR_DATASET_DIR: path.join(root, 'monitor-prediction'),
+    });
+    expect([result.status, result.stderr.trim()]).toEqual([
+      1,
+      "a feature is named 'prediction', the monitor dataset's output column: rename it",
+    ]);
+  });
+
   test('evaluate.py refuses a gate metric it does not write', () => {
     const result = run('evaluate.py', {
       MLOPS_MODEL_DIR: dirs.model,
