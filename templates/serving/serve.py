@@ -3,6 +3,10 @@
 GET /ping answers 200 once the model is loaded; POST /invocations takes a JSON body {"instances": [...]}
 and returns {"predictions": [...], "version": ...}. Each instance is an object of feature values (or a list
 in the model's feature order); each prediction is the probability of the positive class.
+With Content-Type text/csv the body is rows of feature values in the model's feature order (no header), one
+instance per line, and the reply is text/csv: one probability per line. That is the form SageMaker Model Monitor
+reads on aws: it lines each captured request up with the baseline by position, the model's output first (see
+templates/training/evaluate.py, the monitor dataset). Send one row per request there.
 
 Where the model comes from (model.json: features, weights, bias; a logistic regression):
 - aws: SageMaker unpacks the registered model.tar.gz into /opt/ml/model (an archive still there is unpacked);
@@ -24,6 +28,7 @@ The histogram's buckets include 1 and 2 seconds, the default p99 thresholds, so 
 histogram_quantile(0.99, ...) at those thresholds is exact, not interpolated.
 """
 import base64
+import csv
 import json
 import math
 import os
@@ -124,6 +129,16 @@ def predict(model, instances):
         z = model["bias"] + sum(model["weights"][f] * float(instance[f]) for f in features)
         out.append(1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)))
     return out
+
+
+def csv_instances(text):
+    """The rows of a text/csv body: each non-empty line is one instance, its values in the model's feature order."""
+    return [row for row in csv.reader(text.splitlines()) if row]
+
+
+def csv_predictions(predictions):
+    """A text/csv reply: one probability per line."""
+    return "".join(f"{p!r}\n" for p in predictions)
 
 
 CAPTURE_TOPIC = os.environ.get("MLOPS_CAPTURE_TOPIC", "")
@@ -229,6 +244,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _reply_csv(self, text):
+        payload = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def send_response(self, code, message=None):
         self.status = code
         super().send_response(code, message)
@@ -262,12 +285,17 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/invocations":
             self._reply(404, {"error": "not found"})
             return
+        content_type = self.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
         try:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if content_type == "text/csv":
+                body = {"instances": csv_instances(raw.decode("utf-8"))}
+            else:
+                body = json.loads(raw or b"{}")
             if not isinstance(body, dict):
                 raise ValueError('the body must be an object: {"instances": [...]}')
             result = {"predictions": predict(MODEL, body.get("instances", [])), "version": VERSION}
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError) as err:  # UnicodeDecodeError is a ValueError
             self._reply(400, {"error": str(err)})
             return
         except Exception as err:  # a fault of the model, not of the request: a 500 the metrics count
@@ -275,7 +303,10 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(500, {"error": "the model failed on this request"})
             return
         capture(body, result, self.headers.get("X-Mlops-Capture") == "1")
-        self._reply(200, result)
+        if content_type == "text/csv":
+            self._reply_csv(csv_predictions(result["predictions"]))
+        else:
+            self._reply(200, result)
 
     def log_message(self, format, *args):
         pass

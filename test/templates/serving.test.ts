@@ -167,6 +167,55 @@ describe('serving template on docker and aws', () => {
     ]);
   });
 
+  test('text/csv: rows in the model feature order, one probability per line back, the form Model Monitor reads on aws', async () => {
+    const captureDir = mkdtempSync(path.join(tmpdir(), 'mlops-capture-csv-'));
+    const { base, server } = await serve({
+      MODEL_DATA_URL: modelDir(),
+      MLOPS_MODEL_VERSION: 'v5',
+      MLOPS_CAPTURE_DIR: captureDir,
+    });
+    servers.push(server);
+    const csv = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/invocations`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'text/csv; charset=utf-8', ...headers },
+      });
+    const one = await csv('2,0.5\n', { 'X-Mlops-Capture': '1' });
+    expect([one.status, one.headers.get('content-type')]).toEqual([200, 'text/csv']);
+    const text = await one.text();
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(Number(lines[0])).toBeCloseTo(expected(2, 0.5), 12);
+    // Several rows: one probability per row, in order; blank lines are no rows.
+    const two = (await (await csv('0,3\n\n1,1\n')).text()).trim().split('\n').map(Number);
+    expect(two).toHaveLength(2);
+    expect(two[0]).toBeCloseTo(expected(0, 3), 12);
+    expect(two[1]).toBeCloseTo(expected(1, 1), 12);
+    // A row of the wrong length, or a value that is no number, is a 400 with the reason.
+    const short = await csv('1\n');
+    expect([short.status, await short.json()]).toEqual([
+      400,
+      { error: "instance 0 has 1 values; the model takes 2: ['tenure', 'charges']" },
+    ]);
+    const word = await csv('1,high\n');
+    expect([word.status, await word.json()]).toEqual([
+      400,
+      { error: "could not convert string to float: 'high'" },
+    ]);
+    // docker captures the marked CSV request as instances in feature order, with its predictions.
+    const files = readdirSync(captureDir);
+    const records = readFileSync(path.join(captureDir, files[0]), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.version, r.request, r.response.predictions.length])).toEqual([
+      ['v5', { instances: [['2', '0.5']] }, 1],
+    ]);
+    expect(records[0].response.predictions[0]).toBeCloseTo(expected(2, 0.5), 12);
+  });
+
   test('aws: a model.tar.gz is unpacked (into a temporary directory) and served', async () => {
     const source = modelDir();
     const packed = modelDir({});
