@@ -36,6 +36,11 @@ export type QualityComparison = 'greater-than' | 'greater-than-or-equal' | 'less
  *   On aws the pipeline computes Model Monitor's baseline (`statistics.json`, `constraints.json` in
  *   `baseline/<execution id>/`) in its own `DataQualityBaseline` step and records it as the model package's
  *   `DriftCheckBaselines`; the evaluation's baseline is not uploaded there.
+ * - on aws, evaluation also writes `dataset.csv` to `MLOPS_MONITOR_DATASET_DIR` (uploaded to
+ *   `baseline/<execution id>/dataset/`): a header `prediction,<features in the model's order>` and, per training
+ *   row, the model's output then the row's feature values, no label. That is how Model Monitor will see captured
+ *   `text/csv` traffic (by position, the output first); the `DataQualityBaseline` step computes the baseline of it
+ *   after the evaluation, and an evaluation that writes nothing there fails the run before the gate.
  * - on aws with `mustBeatApproved`, the evaluation image also runs the champion lookup step (`FindChampion`):
  *   it needs `python3` with `boto3` (the program itself travels in the pipeline definition).
  */
