@@ -250,18 +250,52 @@ export function runnerScript(spec: ResolvedMlPipeline, images: PipelineImages, n
 }
 
 /**
- * Ofelia's labels, placed on the scheduler container itself: start the runner container on the schedule,
- * never two runs at once. `ofelia --docker` lists only containers labelled `ofelia.enabled=true`, and reads
- * `job-run` jobs only from a container labelled `ofelia.service=true`: without both the job never runs.
+ * The label that scopes an Ofelia to its own container. `ofelia daemon --docker` lists every container on the
+ * host labelled `ofelia.enabled=true` and merges the `job-run` jobs of every one labelled `ofelia.service=true`
+ * into one map keyed by job name (mcuadros/ofelia 0.3.21 `cli/docker-labels.go`): without a filter, each
+ * scheduler on the host would also run every other stack's jobs, and two jobs of one name would keep only one.
+ * Each scheduler carries this label with its own container name and lists only containers that carry it
+ * (`--docker-filter label=…`, ANDed by the Engine with `ofelia.enabled=true`). It does not start with `ofelia`,
+ * so Ofelia ignores it as configuration.
  */
-export function schedulerLabels(spec: ResolvedMlPipeline): Record<string, string> {
-  if (!spec.docker.schedule) return {};
-  const job = 'ofelia.job-run.retrain';
+export const SCHEDULER_SCOPE_LABEL = 'mlops.scheduler';
+
+/** The scheduler's command: read jobs from Docker labels, on its own container only (see above). */
+export function ofeliaCommand(schedulerName: string): string[] {
+  return ['daemon', '--docker', '--docker-filter', `label=${SCHEDULER_SCOPE_LABEL}=${schedulerName}`];
+}
+
+/**
+ * Ofelia's labels for one `job-run` job that starts an existing container, placed on the scheduler container
+ * itself: Ofelia needs `ofelia.enabled=true` to list it and `ofelia.service=true` to read its `job-run` jobs.
+ * The job is named after the physical name it belongs to (unique per stack), with `.` made `_` because Ofelia
+ * splits label keys on `.`; never two runs at once.
+ */
+export function ofeliaRunJobLabels(
+  schedulerName: string,
+  job: string,
+  schedule: string,
+  container: string,
+): Record<string, string> {
+  const key = `ofelia.job-run.${job.replace(/\./g, '_')}`;
   return {
+    [SCHEDULER_SCOPE_LABEL]: schedulerName,
     'ofelia.enabled': 'true',
     'ofelia.service': 'true',
-    [`${job}.schedule`]: spec.docker.schedule,
-    [`${job}.container`]: containerNames(spec).runner,
-    [`${job}.no-overlap`]: 'true',
+    [`${key}.schedule`]: schedule,
+    [`${key}.container`]: container,
+    [`${key}.no-overlap`]: 'true',
   };
+}
+
+/** Ofelia's labels on the pipeline's scheduler: job `<pipeline>-retrain` starts the runner on the schedule. */
+export function schedulerLabels(spec: ResolvedMlPipeline): Record<string, string> {
+  if (!spec.docker.schedule) return {};
+  const names = containerNames(spec);
+  return ofeliaRunJobLabels(
+    names.scheduler,
+    `${spec.pipelineName}-retrain`,
+    spec.docker.schedule,
+    names.runner,
+  );
 }

@@ -22,6 +22,7 @@ import {
   containerNames,
   isLocalRegistryImage,
   runnerScript,
+  ofeliaCommand,
   schedulerLabels,
   volumeNames,
 } from './docker-facts';
@@ -140,7 +141,7 @@ export function renderDocker(
       {
         name: containers.scheduler,
         image: image('scheduler', SCHEDULER_IMAGE).imageId,
-        command: ['daemon', '--docker'],
+        command: ofeliaCommand(containers.scheduler),
         // No `readOnly`: a read-only bind of a UNIX socket still allows connect() and the whole Engine API,
         // so the flag would suggest a restriction that does not exist. Ofelia holds the engine, like the runner.
         volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],

@@ -12,7 +12,7 @@
  */
 import { stringify } from 'yaml';
 import { GATEWAY_IMAGE } from '../model-endpoint/docker-facts';
-import { GATE_IMAGE, SCHEDULER_IMAGE } from '../ml-pipeline/docker-facts';
+import { GATE_IMAGE, SCHEDULER_IMAGE, ofeliaCommand, ofeliaRunJobLabels } from '../ml-pipeline/docker-facts';
 import type { DockerWatchTargets, ResolvedMonitoringStack, ResolvedSmtp } from './resolved';
 
 /** Pinned images (tags checked on Docker Hub): a tag that moves would change the stack under a running system. */
@@ -450,18 +450,25 @@ export function grafanaDashboard(spec: ResolvedMonitoringStack): Record<string, 
   };
 }
 
-/** Ofelia's labels on the drift scheduler itself: start the stopped drift job container on the schedule. */
+/**
+ * Ofelia's labels on the drift scheduler itself: job `<prefix>-drift-check` starts the stopped drift job container
+ * on the schedule. The scheduler reads only its own container's labels (`driftSchedulerCommand`).
+ */
 export function driftSchedulerLabels(spec: ResolvedMonitoringStack): Record<string, string> {
   if (!spec.drift) return {};
-  const job = 'ofelia.job-run.drift-check';
-  return {
-    'ofelia.enabled': 'true',
-    'ofelia.service': 'true',
+  const names = dockerNames(spec);
+  return ofeliaRunJobLabels(
+    names.scheduler,
+    `${spec.namePrefix}-drift-check`,
     // Seconds first (robfig/cron as Ofelia reads it). Five minutes past: the job's window ends at the whole hour.
-    [`${job}.schedule`]: spec.drift.schedule === 'hourly' ? '0 5 * * * *' : '0 5 0 * * *',
-    [`${job}.container`]: dockerNames(spec).drift,
-    [`${job}.no-overlap`]: 'true',
-  };
+    spec.drift.schedule === 'hourly' ? '0 5 * * * *' : '0 5 0 * * *',
+    names.drift,
+  );
+}
+
+/** The drift scheduler's command: Ofelia on its own container's labels only, not every stack's on the host. */
+export function driftSchedulerCommand(spec: ResolvedMonitoringStack): string[] {
+  return ofeliaCommand(dockerNames(spec).scheduler);
 }
 
 /** A `docker-volume://<volume>/<path>` location, split. */

@@ -28,6 +28,7 @@ import {
   alertmanagerConfig,
   dockerNames,
   driftEnvironment,
+  driftSchedulerCommand,
   driftSchedulerLabels,
   grafanaDashboard,
   grafanaDashboardProvider,
@@ -330,7 +331,7 @@ function renderDrift(
     {
       name: names.scheduler,
       image: image('drift-scheduler', DRIFT_SCHEDULER_IMAGE).imageId,
-      command: ['daemon', '--docker'],
+      command: driftSchedulerCommand(spec),
       volumes: [{ hostPath: PATHS.dockerSocket, containerPath: PATHS.dockerSocket }],
       labels: [
         ...labels,

@@ -221,13 +221,13 @@ describe('the docker target on a real engine', () => {
     expect(labels).toMatchObject({
       'ofelia.enabled': 'true',
       'ofelia.service': 'true',
-      'ofelia.job-run.retrain.schedule': '0 0 3 * * *',
-      'ofelia.job-run.retrain.container': RUNNER,
+      [`ofelia.job-run.${GROUP}-retrain.schedule`]: '0 0 3 * * *',
+      [`ofelia.job-run.${GROUP}-retrain.container`]: RUNNER,
     });
     // The first model trains on data whose second feature is flipped in 30% of the training rows: a fair
     // model, beaten later by one trained on clean rows.
     putData(dataset((x2, i) => (i % 10 < 3 ? -x2 : x2)));
-    const run = jobRun(labels['ofelia.job-run.retrain.container']);
+    const run = jobRun(labels[`ofelia.job-run.${GROUP}-retrain.container`]);
     log(run.logs);
     expect(run.exitCode).toBe(0);
     expect(run.logs).toContain('no approved model yet: the candidate is not compared with a champion');

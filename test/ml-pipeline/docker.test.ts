@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
-import { GATE_PROGRAM, SCHEDULER_IMAGE } from '../../lib/ml-pipeline/docker-facts';
+import {
+  GATE_PROGRAM,
+  SCHEDULER_IMAGE,
+  ofeliaCommand,
+  ofeliaRunJobLabels,
+} from '../../lib/ml-pipeline/docker-facts';
 import { recordProgram, type Recording } from '../../lib/testing';
 import { DOCKER, EVAL_IMAGE, TRAIN_IMAGE, pipelineArgs } from './fixtures';
 
@@ -157,17 +162,28 @@ describe('MlPipeline on docker', () => {
     const scheduler = rec.one(CONTAINER, 'churn-scheduler');
     const labels = labelsOf(scheduler as { inputs: Json });
     // Ofelia --docker lists only containers labelled ofelia.enabled=true, and reads job-run jobs only from
-    // the one labelled ofelia.service=true: both sit on the scheduler container itself.
-    expect(labels['ofelia.enabled']).toBe('true');
-    expect(labels['ofelia.service']).toBe('true');
-    expect(Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith('ofelia.')))).toEqual({
+    // the one labelled ofelia.service=true: both sit on the scheduler container itself. The job is named after
+    // the pipeline, and the filter keeps this Ofelia to its own container: another stack's scheduler on the
+    // host (a second pipeline, a MonitoringStack's drift check) is not read.
+    expect(
+      Object.fromEntries(
+        Object.entries(labels).filter(([k]) => k.startsWith('ofelia.') || k.startsWith('mlops.')),
+      ),
+    ).toEqual({
+      'mlops.scheduler': 'churn-dev-scheduler',
       'ofelia.enabled': 'true',
       'ofelia.service': 'true',
-      'ofelia.job-run.retrain.schedule': '0 0 3 * * *',
-      'ofelia.job-run.retrain.container': 'churn-dev-runner',
-      'ofelia.job-run.retrain.no-overlap': 'true',
+      'ofelia.job-run.churn-dev-retrain.schedule': '0 0 3 * * *',
+      'ofelia.job-run.churn-dev-retrain.container': 'churn-dev-runner',
+      'ofelia.job-run.churn-dev-retrain.no-overlap': 'true',
     });
-    expect((scheduler.inputs as Json).command).toEqual(['daemon', '--docker']);
+    expect((scheduler.inputs as Json).name).toBe('churn-dev-scheduler');
+    expect((scheduler.inputs as Json).command).toEqual([
+      'daemon',
+      '--docker',
+      '--docker-filter',
+      'label=mlops.scheduler=churn-dev-scheduler',
+    ]);
     // Ofelia's images are tagged without the git tag's `v`.
     expect(SCHEDULER_IMAGE).toBe('mcuadros/ofelia:0.3.21');
     expect(rec.one('docker:index/remoteImage:RemoteImage', 'churn-scheduler-image').inputs.name).toBe(
@@ -207,6 +223,32 @@ describe('MlPipeline on docker', () => {
       retrainTrigger: 'churn-dev-runner',
       baselineUri: 'docker-volume://churn-dev-artifacts/runs/',
     });
+  });
+});
+
+describe("Ofelia's job-run labels", () => {
+  it('names the job after its physical name with `.` made `_` (Ofelia splits label keys on `.`)', () => {
+    expect(
+      ofeliaRunJobLabels(
+        'churn.v2-dev-scheduler',
+        'churn.v2-dev-retrain',
+        '0 0 3 * * *',
+        'churn.v2-dev-runner',
+      ),
+    ).toEqual({
+      'mlops.scheduler': 'churn.v2-dev-scheduler',
+      'ofelia.enabled': 'true',
+      'ofelia.service': 'true',
+      'ofelia.job-run.churn_v2-dev-retrain.schedule': '0 0 3 * * *',
+      'ofelia.job-run.churn_v2-dev-retrain.container': 'churn.v2-dev-runner',
+      'ofelia.job-run.churn_v2-dev-retrain.no-overlap': 'true',
+    });
+    expect(ofeliaCommand('churn.v2-dev-scheduler')).toEqual([
+      'daemon',
+      '--docker',
+      '--docker-filter',
+      'label=mlops.scheduler=churn.v2-dev-scheduler',
+    ]);
   });
 });
 

@@ -16,6 +16,8 @@ import {
   alertNames,
   alertRules,
   alertmanagerConfig,
+  driftSchedulerCommand,
+  driftSchedulerLabels,
   prometheusConfig,
   toYaml,
 } from '../../lib/monitoring-stack/docker-facts';
@@ -386,13 +388,25 @@ describe('MonitoringStack on docker: containers and their configs', () => {
     expect(Object.keys(files)).toContain('/opt/mlops-drift/drift.py');
     const template = path.resolve(__dirname, '..', '..', 'templates', 'drift', 'drift.py');
     expect(files['/opt/mlops-drift/drift.py']).toBe(readFileSync(template, 'utf8'));
-    expect(labelsOf(rec.one(CONTAINER, 'churn-monitoring-drift-scheduler'))).toMatchObject({
+    const scheduler = rec.one(CONTAINER, 'churn-monitoring-drift-scheduler');
+    // The job is named after the stack's prefix, and Ofelia lists only its own container (the Engine ANDs the
+    // filter with ofelia.enabled=true), so it never runs another stack's jobs nor loses its own to a namesake.
+    expect(labelsOf(scheduler)).toEqual({
+      team: 'churn',
+      'mlops.scheduler': 'churn-dev-drift-scheduler',
       'ofelia.enabled': 'true',
       'ofelia.service': 'true',
-      'ofelia.job-run.drift-check.schedule': '0 5 0 * * *',
-      'ofelia.job-run.drift-check.container': 'churn-dev-drift',
-      'ofelia.job-run.drift-check.no-overlap': 'true',
+      'ofelia.job-run.churn-dev-drift-check.schedule': '0 5 0 * * *',
+      'ofelia.job-run.churn-dev-drift-check.container': 'churn-dev-drift',
+      'ofelia.job-run.churn-dev-drift-check.no-overlap': 'true',
     });
+    expect(scheduler.inputs.name).toBe('churn-dev-drift-scheduler');
+    expect(scheduler.inputs.command).toEqual([
+      'daemon',
+      '--docker',
+      '--docker-filter',
+      'label=mlops.scheduler=churn-dev-drift-scheduler',
+    ]);
     const relay = rec.one(CONTAINER, 'churn-monitoring-retrain-relay');
     expect(relay.inputs.networkMode).toBe('none');
     expect(uploads(relay)['/etc/nginx/nginx.conf']).toContain(
@@ -412,9 +426,29 @@ describe('MonitoringStack on docker: containers and their configs', () => {
     expect(env.some((e) => e.startsWith('DOCKER_HOST='))).toBe(false);
     expect(
       labelsOf(noRetrain.one(CONTAINER, 'churn-monitoring-drift-scheduler'))[
-        'ofelia.job-run.drift-check.schedule'
+        'ofelia.job-run.churn-dev-drift-check.schedule'
       ],
     ).toBe('0 5 * * * *');
+  });
+
+  test("two stacks on one host: disjoint job names, and each scheduler reads only its own container's labels", () => {
+    const base = dockerSpec();
+    const other = dockerSpec({ namePrefix: 'fraud.v2-dev' });
+    const keys = (s: ResolvedMonitoringStack) =>
+      Object.keys(driftSchedulerLabels(s)).filter((k) => k.startsWith('ofelia.job-run.'));
+    expect(keys(other)).toEqual([
+      'ofelia.job-run.fraud_v2-dev-drift-check.schedule',
+      'ofelia.job-run.fraud_v2-dev-drift-check.container',
+      'ofelia.job-run.fraud_v2-dev-drift-check.no-overlap',
+    ]);
+    expect(keys(base).filter((k) => keys(other).includes(k))).toEqual([]);
+    expect(driftSchedulerLabels(other)['mlops.scheduler']).toBe('fraud.v2-dev-drift-scheduler');
+    expect(driftSchedulerCommand(other)).toEqual([
+      'daemon',
+      '--docker',
+      '--docker-filter',
+      'label=mlops.scheduler=fraud.v2-dev-drift-scheduler',
+    ]);
   });
 });
 
