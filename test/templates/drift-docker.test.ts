@@ -54,7 +54,7 @@ describe('drift job on docker: capture volume in, runner container started on dr
   let windowEnd = '';
 
   const engineCalls = () => engine.requests.map((r: Recorded) => `${r.method} ${r.url}`);
-  const drift = (version: string) =>
+  const drift = (version: string, more: Record<string, string> = {}) =>
     runDrift({
       MLOPS_DRIFT_BASELINE_URL: trained.baselineDir,
       MLOPS_CAPTURE_DIR: captureDir,
@@ -66,10 +66,12 @@ describe('drift job on docker: capture volume in, runner container started on dr
       DOCKER_HOST: `unix://${socket}`,
       MLOPS_DRIFT_PUSHGATEWAY_URL: `http://${gateway}`,
       MLOPS_DRIFT_ENDPOINT: 'churn-dev',
+      ...more,
     });
 
   beforeAll(async () => {
-    trained = trainAndEvaluate(1000);
+    // 5000 rows: 1000 held out, the drift job's default minimum (MLOPS_DRIFT_MIN_ROWS is not set here).
+    trained = trainAndEvaluate(5000);
     await listen(engine.server, socket);
     gateway = await listen(pushgateway.server);
     // Two releases of the same model write to the capture volume, as two serving containers do.
@@ -107,7 +109,7 @@ describe('drift job on docker: capture volume in, runner container started on dr
     const finished = await drift('v1');
     expect([finished.status, finished.stderr]).toEqual([0, '']);
     const result = resultLine(finished);
-    // The held-out tenures and charges are the multiples of 0.05, ten rows each: the first decile bin
+    // The held-out tenures and charges are the multiples of 0.05, fifty rows each: the first decile bin
     // (<= 0.108) holds three of them (0.15 of the rows), the sixth ((0.5, 0.598]) one (0.05), the others two (0.1).
     const heldOutShares = [0.15, 0.1, 0.1, 0.1, 0.1, 0.05, 0.1, 0.1, 0.1, 0.1, 0];
     expect(psi(TENTH, heldOutShares)).toBeCloseTo(0.05 * Math.log(3), 12);
@@ -116,8 +118,8 @@ describe('drift job on docker: capture volume in, runner container started on dr
       verdict: 'no_drift',
       drift_detected: false,
       drifted_features: [],
-      rows_compared: 200,
-      baseline_rows: 800,
+      rows_compared: 1000,
+      baseline_rows: 4000,
       unreadable_records: 0,
       retrain: { enabled: true, action: 'not_needed', target: '', execution: '' },
     });
@@ -135,7 +137,7 @@ describe('drift job on docker: capture volume in, runner container started on dr
       'text/plain; version=0.0.4',
     ]);
     expect(pushed.body).toContain('\nmlops_drift_detected 0\n');
-    expect(pushed.body).toContain('\nmlops_drift_rows_compared 200\n');
+    expect(pushed.body).toContain('\nmlops_drift_rows_compared 1000\n');
   });
 
   test('shifted charges drift and start the runner: GET its state, then POST /containers/<name>/start', async () => {
@@ -149,7 +151,7 @@ describe('drift job on docker: capture volume in, runner container started on dr
       verdict: 'drift',
       drift_detected: true,
       drifted_features: ['monthly_charges'],
-      rows_compared: 200,
+      rows_compared: 1000,
       retrain: { enabled: true, action: 'started', reason: 'drift', target: RUNNER, execution: '' },
     });
     expect(result.features.monthly_charges).toEqual({
@@ -159,7 +161,7 @@ describe('drift job on docker: capture volume in, runner container started on dr
     });
     expect(result.features.tenure.value).toBeCloseTo(0.05 * Math.log(3), 12);
     expect(result.message).toBe(
-      `drift check churn-dev: drift in monthly_charges (psi ${result.features.monthly_charges.value.toPrecision(4)} > 0.2) over 200 rows; retrain started: drift`,
+      `drift check churn-dev: drift in monthly_charges (psi ${result.features.monthly_charges.value.toPrecision(4)} > 0.2) over 1000 rows; retrain started: drift`,
     );
     expect(engineCalls()).toEqual([`GET /containers/${RUNNER}/json`, `POST /containers/${RUNNER}/start`]);
     expect(engine.requests[1].headers.host).toBe('docker');
@@ -192,6 +194,44 @@ describe('drift job on docker: capture volume in, runner container started on dr
     expect(engineCalls().slice(2)).toEqual([
       `GET /containers/${RUNNER}/json`,
       `GET /containers/${RUNNER}/json`,
+    ]);
+  });
+
+  test('later windows, still drifting, start nothing within the 24 h cool-down; a run 25 h old does not block', async () => {
+    // The next two hourly checks: their windows close after the runner started, and still hold the captures.
+    const later = (hours: number) => ({
+      MLOPS_DRIFT_WINDOW_END: new Date(Date.parse(windowEnd) + hours * 3_600_000)
+        .toISOString()
+        .replace('.000Z', 'Z'),
+      MLOPS_DRIFT_WINDOW_HOURS: String(hours + 1),
+    });
+    for (const hours of [1, 2]) {
+      const result = resultLine(await drift('v2', later(hours)));
+      expect([result.verdict, result.retrain]).toEqual([
+        'drift',
+        {
+          enabled: true,
+          action: 'skipped',
+          reason: `container ${RUNNER} started at ${runner.StartedAt}, within the 24 h retrain cool-down (MLOPS_DRIFT_RETRAIN_COOLDOWN_HOURS)`,
+          target: RUNNER,
+          execution: '',
+        },
+      ]);
+    }
+    expect(engineCalls().filter((c) => c.startsWith('POST'))).toEqual([`POST /containers/${RUNNER}/start`]);
+    // A run that started 25 h ago is past the default cool-down: the check starts a new one.
+    runner.StartedAt = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    const old = resultLine(await drift('v2', later(2)));
+    expect(old.retrain).toEqual({
+      enabled: true,
+      action: 'started',
+      reason: 'drift',
+      target: RUNNER,
+      execution: '',
+    });
+    expect(engineCalls().filter((c) => c.startsWith('POST'))).toEqual([
+      `POST /containers/${RUNNER}/start`,
+      `POST /containers/${RUNNER}/start`,
     ]);
   });
 });

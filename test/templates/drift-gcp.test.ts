@@ -142,7 +142,8 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
   const calls = (from: number) => google.requests.slice(from).map((r) => `${r.method} ${r.url}`);
 
   beforeAll(async () => {
-    trained = trainAndEvaluate(1000);
+    // 5000 rows: 1000 held out, the drift job's default minimum (MLOPS_DRIFT_MIN_ROWS is not set here).
+    trained = trainAndEvaluate(5000);
     host = await listen(google.server);
     for (const version of ['v1', 'v2']) {
       const { base, server } = await serve(trained.modelDir, {
@@ -175,8 +176,8 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
     expect(result).toMatchObject({
       verdict: 'no_drift',
       drift_detected: false,
-      rows_compared: 200,
-      baseline_rows: 800,
+      rows_compared: 1000,
+      baseline_rows: 4000,
     });
     expect(result.retrain.action).toBe('not_needed');
     expect(result.features.tenure.value).toBeCloseTo(0.05 * Math.log(3), 12);
@@ -219,7 +220,7 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
       severity: 'WARNING',
       verdict: 'drift',
       drifted_features: ['monthly_charges'],
-      rows_compared: 200,
+      rows_compared: 1000,
       retrain: {
         enabled: true,
         action: 'started',
@@ -250,6 +251,39 @@ describe('drift job on gcp: BigQuery in, Workflows execution on drift', () => {
       `execution ${WORKFLOW}/executions/e-1 started at ${executions[0].startTime}, after this window closed (${closed})`,
     );
     expect(google.requests.filter((r) => r.method === 'POST' && r.url === EXECUTIONS)).toHaveLength(1);
+  });
+
+  test('the next hourly windows, still drifting, create no execution within the 24 h cool-down', async () => {
+    // Windows that close after e-1 started, and still hold the captures: only the cool-down holds them back.
+    const later = (hours: number) => ({
+      MLOPS_DRIFT_WINDOW_END: new Date(windowEndMs + hours * 3_600_000).toISOString().replace('.000Z', 'Z'),
+      MLOPS_DRIFT_WINDOW_HOURS: String(hours + 1),
+    });
+    for (const hours of [1, 2]) {
+      const result = resultLine(await drift('v2', later(hours)));
+      expect([result.verdict, result.retrain]).toEqual([
+        'drift',
+        {
+          enabled: true,
+          action: 'skipped',
+          reason: `execution ${WORKFLOW}/executions/e-1 started at ${executions[0].startTime}, within the 24 h retrain cool-down (MLOPS_DRIFT_RETRAIN_COOLDOWN_HOURS)`,
+          target: WORKFLOW,
+          execution: `${WORKFLOW}/executions/e-1`,
+        },
+      ]);
+    }
+    expect(google.requests.filter((r) => r.method === 'POST' && r.url === EXECUTIONS)).toHaveLength(1);
+    // An execution that started 25 h ago is past the default cool-down: the check creates a new one.
+    executions[0].startTime = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    const old = resultLine(await drift('v2', later(2)));
+    expect(old.retrain).toEqual({
+      enabled: true,
+      action: 'started',
+      reason: 'drift',
+      target: WORKFLOW,
+      execution: `${WORKFLOW}/executions/e-2`,
+    });
+    expect(google.requests.filter((r) => r.method === 'POST' && r.url === EXECUTIONS)).toHaveLength(2);
   });
 
   test("a refused execution fails the run (exit 1, severity ERROR) with the API's reason", async () => {

@@ -262,6 +262,31 @@ describe('drift job: the window, the rows, the metrics', () => {
     });
   });
 
+  test('by default 1000 rows are needed for a verdict: 999 give none, 1000 do', async () => {
+    // Undrifted rows, half on each side of the edge and of each category, as the baseline has them.
+    const rows = (n: number) =>
+      inWindow(Array.from({ length: n }, (_, i): [number, string] => [i % 2 ? 2 : 0.5, i % 2 ? 'b' : 'a']));
+    const defaults = (n: number) => {
+      const all: Record<string, string> = env(captures(rows(n)));
+      delete all.MLOPS_DRIFT_MIN_ROWS;
+      return all;
+    };
+    const few = resultLine(await runDrift(defaults(999)));
+    expect([few.verdict, few.rows_compared, few.min_rows, few.message]).toEqual([
+      'insufficient_data',
+      999,
+      1000,
+      'drift check: 999 captured rows, fewer than 1000: no verdict',
+    ]);
+    const enough = resultLine(await runDrift(defaults(1000)));
+    expect([enough.verdict, enough.rows_compared, enough.min_rows, enough.max_statistic]).toEqual([
+      'no_drift',
+      1000,
+      1000,
+      0,
+    ]);
+  });
+
   test('the metrics textfile carries each feature statistic, its threshold and the verdict', async () => {
     const where = captures(
       inWindow([
@@ -315,6 +340,10 @@ describe('drift job: errors say what to do', () => {
     [{ MLOPS_DRIFT_STATISTIC: 'chi2' }, "MLOPS_DRIFT_STATISTIC must be one of ['psi', 'ks'], not 'chi2'"],
     [{ MLOPS_DRIFT_THRESHOLD: '-1' }, "MLOPS_DRIFT_THRESHOLD must be at least 0, not '-1'"],
     [{ MLOPS_DRIFT_WINDOW_HOURS: '1.5' }, "MLOPS_DRIFT_WINDOW_HOURS must be a whole number, not '1.5'"],
+    [
+      { MLOPS_DRIFT_RETRAIN_COOLDOWN_HOURS: '-1' },
+      "MLOPS_DRIFT_RETRAIN_COOLDOWN_HOURS must be at least 0, not '-1'",
+    ],
     [
       { MLOPS_DRIFT_FEATURE_THRESHOLDS: '{"tenure": 0.3}' },
       "feature 'tenure' is not in the baseline, whose features are ['x', 'plan']",
