@@ -15,6 +15,8 @@
 import type { Platform } from '../core/platform';
 import { gcsBucketNameProblem, GCS_BUCKET_NAME_RULE } from '../blocks/bucket-names';
 import { knownString, type ProblemList } from '../core/validation';
+import { MONITORING_DEFAULTS } from '../monitoring-stack/defaults';
+import { incidentDelayReason, incidentDelaySeconds } from '../monitoring-stack/gcp-facts';
 import type { ModelEndpointArgs, RolloutStrategy } from './args';
 
 /** What the `cloud-deploy` mode resolves to. */
@@ -31,6 +33,8 @@ export interface ResolvedCloudDeploy {
   readonly percentages: readonly number[];
   /** How long each step is analysed against the alert policies, in seconds (`300s`); undefined when it bakes 0 minutes. */
   readonly analysisDuration?: string;
+  /** `analysisDuration` in seconds; undefined when it bakes 0 minutes. */
+  readonly analysisSeconds?: number;
   /** A failed rollout is rolled back by the automation. */
   readonly autoRollback: boolean;
   /**
@@ -60,11 +64,39 @@ export const ALERT_POLICY_CHECK_ID = 'alert-policies';
  */
 export const EXECUTION_USAGES = ['RENDER', 'DEPLOY', 'VERIFY', 'PREDEPLOY', 'POSTDEPLOY'] as const;
 
+/** The MonitoringStack's default evaluation (60 s periods, 3 breaching in a row), which the minimum below assumes. */
+const DEFAULT_EVALUATION = {
+  periodSeconds: MONITORING_DEFAULTS.periodSeconds,
+  datapointsToAlarm: MONITORING_DEFAULTS.datapointsToAlarm,
+};
+
 /**
- * Alert policies need a few minutes of metrics to open an incident (the same bound the aws rollback alarms have):
- * a shorter analysis could pass a bad release.
+ * The shortest analysed step, in minutes: the time a latency or 5xx policy with the MonitoringStack's default
+ * evaluation needs to open an incident after a revision starts failing (180 s metric delay + 60 s alignment period
+ * + 180 s condition duration = 420 s = 7 minutes). A shorter analysis finds no incident and passes a failing step.
+ * A MonitoringStack with longer periods checks its own figure when it gates the rollout.
  */
-export const MIN_ANALYSED_BAKE_MINUTES = 3;
+export const MIN_ANALYSED_BAKE_MINUTES = Math.ceil(incidentDelaySeconds(DEFAULT_EVALUATION) / 60);
+
+/**
+ * The bake per step when none is given and Cloud Deploy analyses the steps: at least this, so that the incident
+ * delay leaves 3 minutes in which the analysis sees the open incident (staging's 5 minutes would pass a bad canary).
+ */
+export const CLOUD_DEPLOY_DEFAULT_BAKE_MINUTES = 10;
+
+/**
+ * The default bake per step: the stage's, raised to `CLOUD_DEPLOY_DEFAULT_BAKE_MINUTES` on gcp in `cloud-deploy`
+ * mode with automatic rollback (the only case an analysis decides the rollout).
+ */
+export function defaultBakeMinutes(
+  args: Partial<ModelEndpointArgs>,
+  platform: Platform,
+  stageBakeMinutes: number,
+  autoRollback: boolean,
+): number {
+  const analysed = platform.cloud === 'gcp' && args.gcp?.rollout === 'cloud-deploy' && autoRollback;
+  return analysed ? Math.max(stageBakeMinutes, CLOUD_DEPLOY_DEFAULT_BAKE_MINUTES) : stageBakeMinutes;
+}
 
 const GCP_MEMBER = /^(user|serviceAccount|group|domain|principal|principalSet):.+$/;
 
@@ -124,7 +156,7 @@ export function resolveCloudDeploy(inputs: CloudDeployInputs): ResolvedCloudDepl
   if (rollout.autoRollback && rollout.bakeMinutes < MIN_ANALYSED_BAKE_MINUTES)
     problems.add(
       'rollout.bakeMinutes',
-      `${rollout.bakeMinutes} minutes is too short to analyse a step: the alert policies need about ${MIN_ANALYSED_BAKE_MINUTES} minutes of metrics to open an incident`,
+      `${rollout.bakeMinutes} minutes is too short to analyse a step: the MonitoringStack's latency and 5xx policies open an incident up to ${incidentDelaySeconds(DEFAULT_EVALUATION)} s after a revision starts failing (${incidentDelayReason(DEFAULT_EVALUATION)}), so a shorter analysis passes a failing step`,
       `bake at least ${MIN_ANALYSED_BAKE_MINUTES} minutes per step, or set \`rollout.autoRollback: false\``,
     );
   const releaseBucketName = `${endpointName}-releases-${platform.project}`;
@@ -135,7 +167,8 @@ export function resolveCloudDeploy(inputs: CloudDeployInputs): ResolvedCloudDepl
       `${bucketProblem} (the Cloud Deploy release bucket is named \`<endpoint>-releases-<project>\`)`,
       `shorten the endpoint name: ${GCS_BUCKET_NAME_RULE}`,
     );
-  const analysisDuration = rollout.bakeMinutes > 0 ? `${rollout.bakeMinutes * 60}s` : undefined;
+  const analysisSeconds = rollout.bakeMinutes > 0 ? rollout.bakeMinutes * 60 : undefined;
+  const analysisDuration = analysisSeconds !== undefined ? `${analysisSeconds}s` : undefined;
   return {
     pipelineName: endpointName,
     targetName: endpointName,
@@ -143,6 +176,7 @@ export function resolveCloudDeploy(inputs: CloudDeployInputs): ResolvedCloudDepl
     releaseName: `${endpointName}-${args.version ?? ''}`,
     percentages: canaryPercentages(rollout),
     analysisDuration,
+    analysisSeconds,
     autoRollback: rollout.autoRollback,
     gateRequired: platform.stage !== 'dev' && rollout.autoRollback && analysisDuration !== undefined,
     releaseBucketName,

@@ -18,11 +18,25 @@ import { ValidationError } from '../core/validation';
 /** Creates the delivery pipeline (and what hangs off it) analysing the given alert policies; none: no analysis. */
 export type CreatePipeline = (alertPolicies: pulumi.Input<string>[]) => void;
 
+/**
+ * How long after a revision starts failing the gating policies can have an open incident, as the watching stack
+ * computes it (on gcp: metric delay + alignment period + condition duration).
+ */
+export interface IncidentDelay {
+  readonly seconds: number;
+  /** The parts of `seconds`, for the error message. */
+  readonly reason: string;
+  /** Who gates, for the error message (`MonitoringStack "<name>"`). */
+  readonly watcher: string;
+}
+
 interface Gate {
   /** Construct name, for messages. */
   readonly construct: string;
   /** Whether an ungated rollout is an error. */
   readonly required: boolean;
+  /** How long each step is analysed, in seconds; undefined: no analysis. */
+  readonly analysisSeconds?: number;
   readonly create: CreatePipeline;
   settled: boolean;
 }
@@ -41,8 +55,9 @@ export function registerRolloutGate(
   construct: string,
   required: boolean,
   create: CreatePipeline,
+  analysisSeconds?: number,
 ): void {
-  const gate: Gate = { construct, required, create, settled: false };
+  const gate: Gate = { construct, required, create, analysisSeconds, settled: false };
   gates.set(owner, gate);
   pending.add(gate);
   if (!hooked) {
@@ -57,11 +72,14 @@ export function registerRolloutGate(
 /**
  * Gates the Cloud Deploy rollout of `endpoint` on `alertPolicies` (their resource names, `AlertPolicy.name`): each
  * rollout step is analysed against them, and fails while any of them has an open incident. Returns false, doing
- * nothing, when `endpoint` is not a ModelEndpoint that Cloud Deploy rolls out; throws when it is already gated.
+ * nothing, when `endpoint` is not a ModelEndpoint that Cloud Deploy rolls out; throws when it is already gated, and
+ * (a ValidationError) when `incidentDelay` (optional; default: not checked) is longer than each step's analysis, as
+ * a failing step would then pass before any policy could open an incident.
  */
 export function gateRolloutOnAlertPolicies(
   endpoint: unknown,
   alertPolicies: pulumi.Input<string>[],
+  incidentDelay?: IncidentDelay,
 ): boolean {
   const gate = typeof endpoint === 'object' && endpoint !== null ? gates.get(endpoint) : undefined;
   if (!gate) return false;
@@ -69,6 +87,19 @@ export function gateRolloutOnAlertPolicies(
     throw new Error(
       `ModelEndpoint "${gate.construct}": its Cloud Deploy rollout is already gated (by another MonitoringStack, or settled ungated at the end of the program). Fix: watch the endpoint with one MonitoringStack, created in the program itself.`,
     );
+  const analysis = gate.analysisSeconds;
+  if (incidentDelay && analysis !== undefined && incidentDelay.seconds > analysis) {
+    gate.settled = true;
+    pending.delete(gate);
+    const minutes = Math.ceil(incidentDelay.seconds / 60);
+    throw new ValidationError('ModelEndpoint', gate.construct, [
+      {
+        path: 'rollout.bakeMinutes',
+        message: `ModelEndpoint "${gate.construct}": each Cloud Deploy step is analysed for ${analysis} s, but the alert policies of ${incidentDelay.watcher} can open an incident only up to ${incidentDelay.seconds} s after a revision starts failing (${incidentDelay.reason}), so a failing step would pass`,
+        fix: `bake at least ${minutes} minutes per step (rollout.bakeMinutes), or lower ${incidentDelay.watcher}'s thresholds.periodSeconds or thresholds.datapointsToAlarm`,
+      },
+    ]);
+  }
   settle(gate, alertPolicies);
   return true;
 }

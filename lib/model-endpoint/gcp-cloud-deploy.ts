@@ -191,55 +191,61 @@ export function renderCloudDeploy(
 
   // The pipeline analyses the alert policies of the MonitoringStack that watches the endpoint, so it is created
   // when that stack hands them over (see gcp-cloud-deploy-gate.ts).
-  registerRolloutGate(ctx.parent, name, cd.gateRequired, (alertPolicies) => {
-    const pipeline = new clouddeploy.DeliveryPipeline(
-      `${name}-deploy-pipeline`,
-      {
-        name: cd.pipelineName,
-        location: region,
-        project,
-        description: `Rollouts of the ${spec.endpointName} model endpoint`,
-        serialPipeline: pulumi
-          .all(alertPolicies)
-          .apply((policies) => ({ stages: [pipelineStage(cd, policies)] })),
-        labels: ctx.labels,
-      },
-      childOptions(ctx, target),
-    );
-    const automationGrants: pulumi.Resource[] = [
-      ...onPipeline('automation-operator', 'roles/clouddeploy.operator', automationMember, pipeline),
-      new serviceaccount.IAMMember(
-        `${name}-automation-acts-as-deploy`,
-        { serviceAccountId: executionAccount.name, role: ACT_AS, member: automationMember },
-        opts,
-      ),
-    ];
-    new clouddeploy.Automation(
-      `${name}-deploy-automation`,
-      {
-        name: cd.automationName,
-        location: region,
-        project,
-        deliveryPipeline: cd.pipelineName,
-        description: cd.autoRollback
-          ? 'Advances a rollout after each healthy step; rolls a failed rollout back'
-          : 'Advances a rollout after each healthy step',
-        serviceAccount: automationAccount.email,
-        selector: { targets: [{ id: cd.targetName }] },
-        rules: automationRules(cd),
-        labels: ctx.labels,
-      },
-      childOptions(
-        ctx,
-        pipeline,
-        ...automationGrants,
-        new IamSettle(`${name}-automation-grants-settle`, automationGrants, { parent: ctx.parent }),
-      ),
-    );
-    cd.releasers.forEach((member, i) =>
-      onPipeline(`releaser-${i}`, 'roles/clouddeploy.releaser', member, pipeline),
-    );
-  });
+  registerRolloutGate(
+    ctx.parent,
+    name,
+    cd.gateRequired,
+    (alertPolicies) => {
+      const pipeline = new clouddeploy.DeliveryPipeline(
+        `${name}-deploy-pipeline`,
+        {
+          name: cd.pipelineName,
+          location: region,
+          project,
+          description: `Rollouts of the ${spec.endpointName} model endpoint`,
+          serialPipeline: pulumi
+            .all(alertPolicies)
+            .apply((policies) => ({ stages: [pipelineStage(cd, policies)] })),
+          labels: ctx.labels,
+        },
+        childOptions(ctx, target),
+      );
+      const automationGrants: pulumi.Resource[] = [
+        ...onPipeline('automation-operator', 'roles/clouddeploy.operator', automationMember, pipeline),
+        new serviceaccount.IAMMember(
+          `${name}-automation-acts-as-deploy`,
+          { serviceAccountId: executionAccount.name, role: ACT_AS, member: automationMember },
+          opts,
+        ),
+      ];
+      new clouddeploy.Automation(
+        `${name}-deploy-automation`,
+        {
+          name: cd.automationName,
+          location: region,
+          project,
+          deliveryPipeline: cd.pipelineName,
+          description: cd.autoRollback
+            ? 'Advances a rollout after each healthy step; rolls a failed rollout back'
+            : 'Advances a rollout after each healthy step',
+          serviceAccount: automationAccount.email,
+          selector: { targets: [{ id: cd.targetName }] },
+          rules: automationRules(cd),
+          labels: ctx.labels,
+        },
+        childOptions(
+          ctx,
+          pipeline,
+          ...automationGrants,
+          new IamSettle(`${name}-automation-grants-settle`, automationGrants, { parent: ctx.parent }),
+        ),
+      );
+      cd.releasers.forEach((member, i) =>
+        onPipeline(`releaser-${i}`, 'roles/clouddeploy.releaser', member, pipeline),
+      );
+    },
+    cd.analysisSeconds,
+  );
 
   cd.releasers.forEach((member, i) => {
     new serviceaccount.IAMMember(

@@ -9,7 +9,7 @@ import { resolveInputs, type ConstructFacts, type ResolveInputs } from '../core/
 import { checkInteger, knownString, ProblemList } from '../core/validation';
 import type { ModelEndpointArgs, RolloutStrategy } from './args';
 import { ENDPOINT_DEFAULTS, ENDPOINT_STAGE_DEFAULTS, type EndpointStageDefaults } from './defaults';
-import { resolveCloudDeploy, type ResolvedCloudDeploy } from './gcp-cloud-deploy-facts';
+import { defaultBakeMinutes, resolveCloudDeploy, type ResolvedCloudDeploy } from './gcp-cloud-deploy-facts';
 import { MODEL_ENDPOINT_SHAPE } from './shape';
 
 export const CONSTRUCT = 'ModelEndpoint';
@@ -330,7 +330,14 @@ function resolveRollout({ args, platform, stageDefaults, problems }: Inputs): Re
     strategy: r.strategy ?? stageDefaults.strategy,
     canaryPercent: r.canaryPercent ?? ENDPOINT_DEFAULTS.canaryPercent,
     linearStepPercent: r.linearStepPercent ?? ENDPOINT_DEFAULTS.linearStepPercent,
-    bakeMinutes: r.bakeMinutes ?? stageDefaults.bakeMinutes,
+    bakeMinutes:
+      r.bakeMinutes ??
+      defaultBakeMinutes(
+        args,
+        platform,
+        stageDefaults.bakeMinutes,
+        r.autoRollback ?? stageDefaults.autoRollback,
+      ),
     autoRollback: r.autoRollback ?? stageDefaults.autoRollback,
     maxLatencyP99Ms: r.maxLatencyP99Ms ?? ENDPOINT_DEFAULTS.maxLatencyP99Ms,
     max5xxPerMinute: r.max5xxPerMinute ?? ENDPOINT_DEFAULTS.max5xxPerMinute,

@@ -45,9 +45,39 @@ export interface AlertDefinition {
   readonly documentation: string;
   /** One `conditions[]` entry of `monitoring.AlertPolicy`. */
   readonly condition: Record<string, unknown>;
+  /** The policy's `alertStrategy`, when it needs one (a log-match condition does). */
+  readonly alertStrategy?: Record<string, unknown>;
 }
 
 const seconds = (n: number) => `${n}s`;
+
+/**
+ * How long after sampling a Cloud Run metric point may stay invisible to Cloud Monitoring: "Sampled every 60 seconds.
+ * After sampling, data is not visible for up to 180 seconds" (request_count, request_latencies:
+ * https://cloud.google.com/monitoring/api/metrics_gcp_p_z#gcp-run).
+ */
+export const CLOUD_RUN_METRIC_DELAY_SECONDS = 180;
+
+/**
+ * The longest time from a revision starting to fail until a latency or error-ratio policy has an open incident:
+ * the metric delay, one alignment period for the first point, then the condition's `duration`. A rollout analysis
+ * shorter than this can pass a failing canary.
+ */
+export function incidentDelaySeconds(
+  t: Pick<ResolvedThresholds, 'periodSeconds' | 'datapointsToAlarm'>,
+): number {
+  return CLOUD_RUN_METRIC_DELAY_SECONDS + t.periodSeconds + t.periodSeconds * t.datapointsToAlarm;
+}
+
+/** Why `incidentDelaySeconds` is what it is, for error messages. */
+export function incidentDelayReason(
+  t: Pick<ResolvedThresholds, 'periodSeconds' | 'datapointsToAlarm'>,
+): string {
+  return (
+    `a Cloud Run metric delay of up to ${CLOUD_RUN_METRIC_DELAY_SECONDS} s after sampling + one ` +
+    `${t.periodSeconds} s alignment period + a condition duration of ${t.datapointsToAlarm} × ${t.periodSeconds} s`
+  );
+}
 
 /**
  * How long a breach must last before the policy opens an incident. Cloud Monitoring has no "M out of N" rule: a
@@ -69,7 +99,7 @@ function p99PerRevision(t: ResolvedThresholds) {
   ];
 }
 
-/** Requests per period, summed over the service's revisions and response codes. */
+/** Requests per period, summed over the service's revisions and response codes (whether the service has traffic). */
 function requestsPerPeriod(t: ResolvedThresholds) {
   return [
     {
@@ -77,6 +107,21 @@ function requestsPerPeriod(t: ResolvedThresholds) {
       perSeriesAligner: 'ALIGN_DELTA',
       crossSeriesReducer: 'REDUCE_SUM',
       groupByFields: ['resource.label.service_name'],
+    },
+  ];
+}
+
+/**
+ * Requests per period and revision, summed over response codes. An error ratio is taken per revision, so that a
+ * canary taking 10 % of the traffic is judged on its own requests, not diluted tenfold by the stable revision's.
+ */
+function requestsPerRevision(t: ResolvedThresholds) {
+  return [
+    {
+      alignmentPeriod: seconds(t.periodSeconds),
+      perSeriesAligner: 'ALIGN_DELTA',
+      crossSeriesReducer: 'REDUCE_SUM',
+      groupByFields: ['resource.label.service_name', 'resource.label.revision_name'],
     },
   ];
 }
@@ -98,7 +143,10 @@ function thresholdCondition(displayName: string, body: Record<string, unknown>) 
   };
 }
 
-/** The share of requests answered with a status class, as a ratio condition (numerator over all requests). */
+/**
+ * The share of a revision's requests answered with a status class, as a ratio condition (numerator over all the
+ * revision's requests; both grouped alike, so the ratio is per revision and the condition fires on the worst one).
+ */
 function errorRatio(t: ResolvedThresholds, serviceName: string, codeClass: '4xx' | '5xx', percent: number) {
   return {
     filter: serviceFilter(
@@ -106,9 +154,9 @@ function errorRatio(t: ResolvedThresholds, serviceName: string, codeClass: '4xx'
       serviceName,
       `metric.labels.response_code_class = "${codeClass}"`,
     ),
-    aggregations: requestsPerPeriod(t),
+    aggregations: requestsPerRevision(t),
     denominatorFilter: serviceFilter(RUN_METRIC.requests, serviceName),
-    denominatorAggregations: requestsPerPeriod(t),
+    denominatorAggregations: requestsPerRevision(t),
     thresholdValue: percent / 100,
     duration: breachDuration(t),
   };
@@ -152,10 +200,10 @@ export function serviceAlerts(spec: ResolvedMonitoringStack, serviceName: string
       displayName: `${prefix}: server errors above ${t.serverErrorPercent}% of requests`,
       severity: 'CRITICAL',
       documentation:
-        `More than ${t.serverErrorPercent}% of ${serviceName}'s requests ended in a 5xx answer for ` +
+        `More than ${t.serverErrorPercent}% of the requests to one revision of ${serviceName} ended in a 5xx answer for ` +
         `${breachDuration(t)}. Look at the latest revision's logs; roll back if it started with a release.`,
       condition: thresholdCondition(
-        `5xx responses above ${t.serverErrorPercent}% of requests`,
+        `5xx responses above ${t.serverErrorPercent}% of a revision's requests`,
         errorRatio(t, serviceName, '5xx', t.serverErrorPercent),
       ),
     },
@@ -164,10 +212,10 @@ export function serviceAlerts(spec: ResolvedMonitoringStack, serviceName: string
       displayName: `${prefix}: client errors above ${t.clientErrorPercent}% of requests`,
       severity: 'WARNING',
       documentation:
-        `More than ${t.clientErrorPercent}% of ${serviceName}'s requests ended in a 4xx answer for ` +
+        `More than ${t.clientErrorPercent}% of the requests to one revision of ${serviceName} ended in a 4xx answer for ` +
         `${breachDuration(t)}: callers send requests the model refuses (a changed payload, a missing permission).`,
       condition: thresholdCondition(
-        `4xx responses above ${t.clientErrorPercent}% of requests`,
+        `4xx responses above ${t.clientErrorPercent}% of a revision's requests`,
         errorRatio(t, serviceName, '4xx', t.clientErrorPercent),
       ),
     },
@@ -211,12 +259,23 @@ export function driftLogFilter(jobName: string): string {
   );
 }
 
-/** Any drift found by a run: the log-based metric counts one per drifting check. */
-export function driftAlert(
-  spec: ResolvedMonitoringStack,
-  metricName: string,
-  jobName: string,
-): AlertDefinition {
+/**
+ * Not more than one notification per this period (`alertStrategy.notificationRateLimit`, which a log-match
+ * condition requires). Cloud Monitoring sends at most one notification every 5 minutes per log-based policy
+ * (https://cloud.google.com/monitoring/alerts/log-based-incidents), and a drift check runs at most hourly, so
+ * every drifting check is told.
+ */
+export const DRIFT_NOTIFICATION_PERIOD = '300s';
+
+/** A log-match incident has no series that stops: it closes after this long (`alertStrategy.autoClose`). */
+export const DRIFT_INCIDENT_AUTO_CLOSE = '1800s';
+
+/**
+ * Any drift found by a run: a log-match condition on the job's result line. It needs no metric descriptor, so the
+ * policy can be created with the job (a policy on a just-created log-based metric is refused for minutes with
+ * "Cannot find metric(s)": hashicorp/terraform-provider-google#11102).
+ */
+export function driftAlert(spec: ResolvedMonitoringStack, jobName: string): AlertDefinition {
   const drift = spec.drift!;
   return {
     key: 'drift',
@@ -228,18 +287,14 @@ export function driftAlert(
       (drift.retrain
         ? ' It starts the training workflow unless one is running; jsonPayload.retrain says what it did.'
         : ''),
-    condition: thresholdCondition(`drift found by ${jobName}`, {
-      filter: `metric.type = "${logMetricType(metricName)}" AND resource.type = "cloud_run_job"`,
-      aggregations: [
-        {
-          alignmentPeriod: seconds(spec.thresholds.periodSeconds),
-          perSeriesAligner: 'ALIGN_DELTA',
-          crossSeriesReducer: 'REDUCE_SUM',
-        },
-      ],
-      thresholdValue: 0,
-      duration: '0s',
-    }),
+    condition: {
+      displayName: `drift found by ${jobName}`,
+      conditionMatchedLog: { filter: driftLogFilter(jobName) },
+    },
+    alertStrategy: {
+      notificationRateLimit: { period: DRIFT_NOTIFICATION_PERIOD },
+      autoClose: DRIFT_INCIDENT_AUTO_CLOSE,
+    },
   };
 }
 

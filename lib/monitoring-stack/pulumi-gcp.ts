@@ -1,7 +1,8 @@
 /**
  * Renders a resolved MonitoringStack to Cloud Monitoring through Pulumi: notification channels, one alert policy per
  * condition on the Cloud Run service, a dashboard, and the drift check (captures → BigQuery subscription → a
- * scheduled Cloud Run job → a log-based metric and its alert policy; on drift the job starts the training workflow).
+ * scheduled Cloud Run job → a log-match alert policy on its result line, and a log-based metric for the dashboard; on
+ * drift the job starts the training workflow).
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as bigquery from '@pulumi/gcp/bigquery';
@@ -41,6 +42,8 @@ import {
   driftJobName,
   driftLogFilter,
   driftMetricName,
+  incidentDelayReason,
+  incidentDelaySeconds,
   logMetricType,
   retrainRoleId,
   serviceAccountIds,
@@ -62,6 +65,7 @@ export interface MonitoringGcpDrift {
   readonly account: serviceaccount.Account;
   /** The identity Cloud Scheduler starts the job as. */
   readonly schedulerAccount: serviceaccount.Account;
+  /** Counts drifting checks for the dashboard (the drift alert watches the log line itself). */
   readonly metric: logging.Metric;
   /** The key the construct created; undefined when the platform brought one. */
   readonly key?: kms.CryptoKey;
@@ -112,6 +116,7 @@ export function renderGcp(
         ]),
         notificationChannels: channelIds,
         documentation: { content: definition.apply((d) => d.documentation), mimeType: 'text/markdown' },
+        alertStrategy: template.alertStrategy as gcpInputs.monitoring.AlertPolicyAlertStrategy | undefined,
         userLabels: ctx.labels,
       },
       opts,
@@ -132,16 +137,22 @@ export function renderGcp(
   gateRolloutOnAlertPolicies(
     spec.endpoint.construct,
     gates.map((p) => p.name),
+    {
+      seconds: incidentDelaySeconds(spec.thresholds),
+      reason: incidentDelayReason(spec.thresholds),
+      watcher: `MonitoringStack "${name}"`,
+    },
   );
 
   const drift = spec.drift ? renderDrift(spec, ctx, serviceName) : undefined;
   if (drift) {
-    const jobName = driftJobName(spec);
+    // A log-match condition on the job's result line: it does not wait on the log-based metric (the dashboard's).
+    const definition = driftAlert(spec, driftJobName(spec));
     alertPolicies.push(
       policy(
         'alert-drift',
-        drift.metric.name.apply((metricName) => driftAlert(spec, metricName, jobName)),
-        driftAlert(spec, driftMetricName(spec), jobName),
+        pulumi.output('').apply(() => definition),
+        definition,
       ),
     );
   }

@@ -47,7 +47,7 @@ function recordGated(extra: Partial<ModelEndpointArgs> = {}, platform = GCP_STAG
 }
 
 describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
-  test('staging canary: one stage on the endpoint target, 10% then stable, each step analysed 5 minutes on the gating alert policies', async () => {
+  test('staging canary: one stage on the endpoint target, 10% then stable, each step analysed 10 minutes (the cloud-deploy default, above the staging default of 5) on the gating alert policies', async () => {
     const rec = await recordGated();
     const pipeline = rec.one(PIPELINE).inputs;
     expect(pipeline).toMatchObject({ name: 'churn-staging', location: 'europe-west4', project: PROJECT });
@@ -63,7 +63,7 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
                 percentages: [10],
                 verify: false,
                 analysis: {
-                  duration: '300s',
+                  duration: '600s',
                   googleCloud: { alertPolicyChecks: [{ id: 'alert-policies', alertPolicies: POLICIES }] },
                 },
               },
@@ -118,7 +118,7 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
       standard: {
         verify: false,
         analysis: {
-          duration: '300s',
+          duration: '600s',
           googleCloud: { alertPolicyChecks: [{ id: 'alert-policies', alertPolicies: POLICIES }] },
         },
       },
@@ -400,6 +400,27 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
     });
   });
 
+  test('a gate whose policies need longer than a step is analysed is refused, and nothing is created', async () => {
+    const error = await recordProgram(() => {
+      const endpoint = new ModelEndpoint('churn', cloudDeployArgs({ rollout: { bakeMinutes: 8 } }));
+      gateRolloutOnAlertPolicies(endpoint, POLICIES, {
+        seconds: 540,
+        reason: 'five 60 s periods',
+        watcher: 'MonitoringStack "watch"',
+      });
+    }).catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      'ModelEndpoint "churn" has 1 problem in its arguments:\n' +
+        '  - rollout.bakeMinutes: ModelEndpoint "churn": each Cloud Deploy step is analysed for 480 s, but the alert policies of MonitoringStack "watch" can open an incident only up to 540 s after a revision starts failing (five 60 s periods), so a failing step would pass. ' +
+        'Fix: bake at least 9 minutes per step (rollout.bakeMinutes), or lower MonitoringStack "watch"\'s thresholds.periodSeconds or thresholds.datapointsToAlarm.',
+    );
+    const rec = await recordProgram(() => {
+      const endpoint = new ModelEndpoint('churn', cloudDeployArgs({ rollout: { bakeMinutes: 9 } }));
+      gateRolloutOnAlertPolicies(endpoint, POLICIES, { seconds: 540, reason: '', watcher: '' });
+    });
+    expect(rec.ofType(PIPELINE)).toHaveLength(1);
+  });
+
   test('ungated in staging with autoRollback: the program fails with a ValidationError naming the fix', async () => {
     const error = await recordProgram(() => {
       new ModelEndpoint('churn', cloudDeployArgs());
@@ -487,7 +508,7 @@ describe('Cloud Deploy rollout validation', () => {
       "modelAccess: is required with `gcp.rollout: 'cloud-deploy'`: Cloud Deploy may roll back to an earlier release, whose model must stay readable, while the endpoint would grant only the model it is given now. Fix: give `modelAccess: { bucketName, prefix }` covering every release's model, such as an MlPipeline's artifact bucket and `runs/`",
     );
     expect(message).toContain(
-      'rollout.bakeMinutes: 2 minutes is too short to analyse a step: the alert policies need about 3 minutes of metrics to open an incident. Fix: bake at least 3 minutes per step, or set `rollout.autoRollback: false`',
+      "rollout.bakeMinutes: 2 minutes is too short to analyse a step: the MonitoringStack's latency and 5xx policies open an incident up to 420 s after a revision starts failing (a Cloud Run metric delay of up to 180 s after sampling + one 60 s alignment period + a condition duration of 3 × 60 s), so a shorter analysis passes a failing step. Fix: bake at least 7 minutes per step, or set `rollout.autoRollback: false`",
     );
     expect(message).toContain(
       'gcp.releasers[0]: allUsers would let anyone release to this endpoint. Fix: name the CI service account or group that releases',
@@ -509,6 +530,28 @@ describe('Cloud Deploy rollout validation', () => {
     expect(problems(cloudDeployArgs({ gcp: { rollout: 'argo' as 'pulumi' } }))).toContain('gcp.rollout');
   });
 
+  test('the analysed bake: at least 7 minutes (420 s until an incident can open); 10 by default in cloud-deploy mode', () => {
+    const bake = (
+      rollout: ModelEndpointArgs['rollout'],
+      platform = GCP_STAGING,
+      gcp?: ModelEndpointArgs['gcp'],
+    ) =>
+      resolveModelEndpoint('churn', cloudDeployArgs({ rollout, gcp }, platform), platform).rollout
+        .bakeMinutes;
+    expect(problems(cloudDeployArgs({ rollout: { bakeMinutes: 6 } }))).toContain(
+      'rollout.bakeMinutes: 6 minutes is too short to analyse a step',
+    );
+    expect(bake({ bakeMinutes: 7 })).toBe(7);
+    // Staging's stage default (5) is raised where Cloud Deploy analyses the steps, not elsewhere.
+    expect(bake(undefined)).toBe(10);
+    expect(bake({ autoRollback: false })).toBe(5);
+    expect(bake(undefined, GCP_STAGING, { rollout: 'pulumi' })).toBe(5);
+    expect(
+      resolveModelEndpoint('churn', endpointArgs(GCP_STAGING, { image: IMAGE }), GCP_STAGING).rollout
+        .bakeMinutes,
+    ).toBe(5);
+  });
+
   test('the default mode resolves to pulumi, with no Cloud Deploy spec; cloud-deploy resolves names and steps', () => {
     const plain = resolveModelEndpoint('churn', endpointArgs(GCP_STAGING, { image: IMAGE }), GCP_STAGING);
     expect(plain.gcp.rollout).toBe('pulumi');
@@ -525,7 +568,8 @@ describe('Cloud Deploy rollout validation', () => {
       automationName: 'churn-staging-release',
       releaseName: 'churn-staging-v3',
       percentages: [25],
-      analysisDuration: '300s',
+      analysisDuration: '600s',
+      analysisSeconds: 600,
       autoRollback: true,
       gateRequired: true,
       releaseBucketName: `churn-staging-releases-${PROJECT}`,

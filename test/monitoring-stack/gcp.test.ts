@@ -4,11 +4,13 @@
  * through a subscription whose agent may write that table only; a scheduled job whose account may start exactly the
  * training workflow's executions), every API enabled before its first use.
  */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { API_OF_RESOURCE, GCP_API } from '../../lib/blocks/gcp-apis';
 import type { Platform } from '../../lib/core/platform';
 import { registerRolloutGate } from '../../lib/model-endpoint/gcp-cloud-deploy-gate';
-import { CAPTURE_TABLE_SCHEMA, serviceAccountIds } from '../../lib/monitoring-stack/gcp-facts';
+import { CAPTURE_TABLE_SCHEMA, DRIFT_EVENT, serviceAccountIds } from '../../lib/monitoring-stack/gcp-facts';
 import { renderGcp, type MonitoringGcpChildren } from '../../lib/monitoring-stack/pulumi-gcp';
 import type { RenderedMonitoring } from '../../lib/monitoring-stack/rendered';
 import type { ResolvedMonitoringStack } from '../../lib/monitoring-stack/resolved';
@@ -122,6 +124,15 @@ const PER_MINUTE_DELTA = [
     groupByFields: ['resource.label.service_name'],
   },
 ];
+/** Per revision: a 10 % canary's errors are judged on its own requests, not diluted by the stable revision's. */
+const PER_MINUTE_DELTA_PER_REVISION = [
+  {
+    alignmentPeriod: '60s',
+    perSeriesAligner: 'ALIGN_DELTA',
+    crossSeriesReducer: 'REDUCE_SUM',
+    groupByFields: ['resource.label.service_name', 'resource.label.revision_name'],
+  },
+];
 const P99_WORST_REVISION = [
   {
     alignmentPeriod: '60s',
@@ -226,6 +237,34 @@ describe('MonitoringStack on gcp: what happens on its own', () => {
       /^projects\/churn-staging-4821\/alertPolicies\/\d+$/,
     );
   });
+
+  test('the gate refuses an analysis shorter than the time its policies need to open an incident', async () => {
+    // Default evaluation: 180 s metric delay + 60 s alignment + 3 × 60 s duration = 420 s; a 10-minute step is long enough.
+    const endpoint = {};
+    let gated: pulumi.Input<string>[] | undefined;
+    await record(spec({ endpoint: { ...spec().endpoint, construct: endpoint } }), () => {
+      registerRolloutGate(endpoint, 'churn', true, (policies) => (gated = policies), 600);
+    });
+    expect(gated).toHaveLength(2);
+
+    // Five breaching periods: 180 + 60 + 300 = 540 s, more than a 7-minute (420 s) step.
+    const short = {};
+    let created = false;
+    const thresholds = { ...spec().thresholds, datapointsToAlarm: 5, evaluationPeriods: 5 };
+    await expect(
+      record(spec({ thresholds, endpoint: { ...spec().endpoint, construct: short } }), () => {
+        registerRolloutGate(short, 'churn', true, () => (created = true), 420);
+      }),
+    ).rejects.toThrow(
+      'rollout.bakeMinutes: ModelEndpoint "churn": each Cloud Deploy step is analysed for 420 s, but the alert ' +
+        'policies of MonitoringStack "churn-monitoring" can open an incident only up to 540 s after a revision starts ' +
+        'failing (a Cloud Run metric delay of up to 180 s after sampling + one 60 s alignment period + a condition ' +
+        'duration of 5 × 60 s), so a failing step would pass. Fix: bake ' +
+        'at least 9 minutes per step (rollout.bakeMinutes), or lower MonitoringStack "churn-monitoring"\'s ' +
+        'thresholds.periodSeconds or thresholds.datapointsToAlarm',
+    );
+    expect(created).toBe(false);
+  });
 });
 
 describe('MonitoringStack on gcp: what is watched', () => {
@@ -253,23 +292,29 @@ describe('MonitoringStack on gcp: what is watched', () => {
   test.each([
     ['server-errors', '5xx', 0.02, 'CRITICAL'],
     ['client-errors', '4xx', 0.1, 'WARNING'],
-  ])('%s: the %s share of request_count over all requests', async (key, codeClass, ratio, severity) => {
-    const { rec } = await recordDefault();
-    expect(policies(rec)[key].severity).toBe(severity);
-    expect(conditionOf(rec, key).conditionThreshold).toEqual({
-      filter:
-        `metric.type = "run.googleapis.com/request_count" AND ${SERVICE_SERIES} AND ` +
-        `metric.labels.response_code_class = "${codeClass}"`,
-      aggregations: PER_MINUTE_DELTA,
-      denominatorFilter: `metric.type = "run.googleapis.com/request_count" AND ${SERVICE_SERIES}`,
-      denominatorAggregations: PER_MINUTE_DELTA,
-      comparison: 'COMPARISON_GT',
-      thresholdValue: ratio,
-      duration: '180s',
-      trigger: { count: 1 },
-      evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
-    });
-  });
+  ])(
+    "%s: the %s share of request_count over each revision's requests",
+    async (key, codeClass, ratio, severity) => {
+      const { rec } = await recordDefault();
+      expect(policies(rec)[key].severity).toBe(severity);
+      expect(conditionOf(rec, key).displayName).toBe(
+        `${codeClass} responses above ${ratio * 100}% of a revision's requests`,
+      );
+      expect(conditionOf(rec, key).conditionThreshold).toEqual({
+        filter:
+          `metric.type = "run.googleapis.com/request_count" AND ${SERVICE_SERIES} AND ` +
+          `metric.labels.response_code_class = "${codeClass}"`,
+        aggregations: PER_MINUTE_DELTA_PER_REVISION,
+        denominatorFilter: `metric.type = "run.googleapis.com/request_count" AND ${SERVICE_SERIES}`,
+        denominatorAggregations: PER_MINUTE_DELTA_PER_REVISION,
+        comparison: 'COMPARISON_GT',
+        thresholdValue: ratio,
+        duration: '180s',
+        trigger: { count: 1 },
+        evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
+      });
+    },
+  );
 
   test('no traffic: request_count absent for noTrafficMinutes', async () => {
     const { rec } = await recordDefault();
@@ -517,31 +562,47 @@ describe('MonitoringStack on gcp: drift', () => {
     expect(daily.one('gcp:cloudscheduler/job:Job').inputs.schedule).toBe('0 4 * * *');
   });
 
-  test('the result line becomes a log-based metric, and a policy fires on one drifting check', async () => {
+  const DRIFT_LINES =
+    'resource.type = "cloud_run_job" AND resource.labels.job_name = "churn-staging-drift" AND ' +
+    'jsonPayload.event = "mlops.drift_check" AND jsonPayload.drift_detected = true';
+
+  test("a log-match policy fires on each drifting check's result line, without waiting on a log-based metric", async () => {
+    const { rec } = await recordDefault();
+    const policy = rec.one(POLICY, 'churn-monitoring-alert-drift');
+    expect(policy.inputs.conditions).toEqual([
+      { displayName: 'drift found by churn-staging-drift', conditionMatchedLog: { filter: DRIFT_LINES } },
+    ]);
+    // Required with a log-match condition; 300 s is Cloud Monitoring's floor for log-based policies.
+    expect(policy.inputs.alertStrategy).toEqual({
+      notificationRateLimit: { period: '300s' },
+      autoClose: '1800s',
+    });
+    // A policy on a just-created log-based metric is refused for minutes (terraform-provider-google#11102).
+    expect(policy.dependencies).not.toContain(rec.one('gcp:logging/metric:Metric').urn);
+    // The metric-threshold policies have no alert strategy.
+    expect(policies(rec).latency.alertStrategy).toBeUndefined();
+  });
+
+  test('the log-based metric still counts drifting checks, for the dashboard', async () => {
     const { rec } = await recordDefault();
     expect(rec.one('gcp:logging/metric:Metric').inputs).toMatchObject({
       name: 'churn-staging-drift-detected',
-      filter:
-        'resource.type = "cloud_run_job" AND resource.labels.job_name = "churn-staging-drift" AND ' +
-        'jsonPayload.event = "mlops.drift_check" AND jsonPayload.drift_detected = true',
+      filter: DRIFT_LINES,
       metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', unit: '1' },
     });
-    expect(conditionOf(rec, 'drift').conditionThreshold).toEqual({
-      filter:
-        'metric.type = "logging.googleapis.com/user/churn-staging-drift-detected" AND resource.type = "cloud_run_job"',
-      aggregations: [
-        { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM' },
-      ],
-      comparison: 'COMPARISON_GT',
-      thresholdValue: 0,
-      duration: '0s',
-      trigger: { count: 1 },
-      evaluationMissingData: 'EVALUATION_MISSING_DATA_INACTIVE',
-    });
-    // The policy reads the metric: it is made after it.
-    expect(rec.one(POLICY, 'churn-monitoring-alert-drift').dependencies).toContain(
-      rec.one('gcp:logging/metric:Metric').urn,
-    );
+  });
+
+  test('the filter matches the line templates/drift writes: its event name, and drift_detected as a JSON boolean', () => {
+    const script = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(path.join(__dirname, '../../templates/drift'))})`,
+      'import report',
+      'print(report.log_line({"event": report.EVENT, "drift_detected": bool(["x"])}))',
+    ].join('\n');
+    const run = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('{"event":"mlops.drift_check","drift_detected":true}\n');
+    expect(JSON.parse(run.stdout).event).toBe(DRIFT_EVENT);
   });
 
   test('without a capture topic or an image the drift check cannot run: the error says how to fix it', async () => {
