@@ -147,8 +147,11 @@ export interface RolloutArgs {
   /**
    * Minutes to watch each step before shifting more traffic (aws; gcp with `gcp.rollout: 'cloud-deploy'`, where each
    * step is analysed this long against the watching MonitoringStack's alert policies), 0 to 60. On aws the whole
-   * rollout must bake within 45 minutes, and auto-rollback needs at least 3 per step (on both). Default: 5 in
-   * staging, 10 in prod, 0 in dev.
+   * rollout must bake within 45 minutes, and auto-rollback needs at least 3 per step. On gcp with cloud-deploy,
+   * auto-rollback needs at least 7 per step (an alert policy opens an incident up to 420 s after a revision starts
+   * failing: 180 s Cloud Run metric delay + 60 s alignment + 180 s duration; a MonitoringStack with longer periods
+   * refuses a shorter bake). Default: 5 in staging, 10 in prod, 0 in dev; on gcp with cloud-deploy and
+   * auto-rollback at least 10.
    */
   readonly bakeMinutes?: number;
   /**
