@@ -11,6 +11,15 @@
  * EventBridge's CloudWatch events reference (`aws.cloudwatch`, `CloudWatch Alarm State Change`) and its
  * cross-service confused-deputy page (`aws:SourceArn` of a rule target's role is the rule ARN); SNS's key
  * management page (a service publishing to an encrypted topic needs `kms:Decrypt` and `kms:GenerateDataKey*`).
+ *
+ * AWS's pages contradict each other on the drift metrics' namespace: the built-in container page
+ * (model-monitor-interpreting-cloudwatch.html) says `/aws/sagemaker/Endpoints/data-metric` with `EndpointName` and
+ * `ScheduleName` dimensions, the bring-your-own-container page (model-monitor-byoc-cloudwatch.html) says
+ * `/aws/sagemaker/Endpoint/data-metrics` with `Endpoint` and `MonitoringSchedule`, and the bias page and AWS's
+ * public samples use `aws/sagemaker/Endpoints/<kind>-metrics` with `Endpoint` and `MonitoringSchedule`. The alarms
+ * read the last (`DATA_QUALITY_NAMESPACE`, the one the samples alarm on); the monitoring role may publish into all
+ * of them (`DATA_METRICS_NAMESPACE_PATTERNS`), so a wrong guess shows as an alarm on an empty series (the missing
+ * metrics can be found under the other namespace) rather than as metrics refused by IAM. Unverified in a live account.
  */
 import {
   kmsGrantForAwsResourceStatement,
@@ -26,7 +35,6 @@ import { keyPolicy } from '../blocks/aws-storage';
 import {
   SAGEMAKER_METRIC_NAMESPACE,
   SAGEMAKER_SERVICE,
-  publishMetricsStatement,
   regionalArn,
   sagemakerTrustPolicy,
   vpcAttachStatement,
@@ -38,6 +46,15 @@ import type { ResolvedMonitoringStack } from './resolved';
 
 /** Where Model Monitor's data-quality container publishes its per-feature metrics for real-time endpoints. */
 export const DATA_QUALITY_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
+/**
+ * What the monitoring role may publish into (IAM `StringLike` on `cloudwatch:namespace`): the namespace the alarms
+ * read, and the two spellings of AWS's Model Monitor pages (`/aws/sagemaker/Endpoints/data-metric`,
+ * `/aws/sagemaker/Endpoint/data-metrics`); see the header.
+ */
+export const DATA_METRICS_NAMESPACE_PATTERNS = [
+  DATA_QUALITY_NAMESPACE,
+  '/aws/sagemaker/Endpoint*/data-metric*',
+];
 /** The per-feature drift metric: the distance of the captured distribution from the baseline's. */
 export function driftMetricName(feature: string): string {
   return `feature_baseline_drift_${feature}`;
@@ -312,7 +329,7 @@ export function topicKeyPolicy(env: AwsEnvironment): PolicyDocument {
   ]);
 }
 
-/** The topic's one policy statement: every request to it must use TLS (AwsSolutions-SNS3). */
+/** A statement of the topic's policy: every request to it must use TLS (AwsSolutions-SNS3). */
 export function topicTlsOnlyStatement(topicArn: string): PolicyStatement {
   return {
     Sid: 'TlsOnly',
@@ -324,9 +341,30 @@ export function topicTlsOnlyStatement(topicArn: string): PolicyStatement {
   };
 }
 
-/** The topic's policy document. */
-export function topicPolicy(topicArn: string): PolicyDocument {
-  return policyDocument([topicTlsOnlyStatement(topicArn)]);
+/**
+ * A statement of the topic's policy: CloudWatch may publish to it, for this account's alarms in this region only.
+ * A topic has one access policy and this one replaces SNS's default (which let the account's principals publish),
+ * so without it every alarm's notification fails with "not authorized to perform: SNS:Publish" in the alarm's
+ * history and nobody is told (AWS re:Post, "Why didn't I receive an SNS notification for my CloudWatch alarm
+ * trigger?": https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+ */
+export function topicCloudWatchPublishStatement(topicArn: string, env: AwsEnvironment): PolicyStatement {
+  return {
+    Sid: 'CloudWatchAlarmsPublish',
+    Effect: 'Allow',
+    Principal: { Service: CLOUDWATCH_SERVICE },
+    Action: 'sns:Publish',
+    Resource: topicArn,
+    Condition: {
+      StringEquals: { 'aws:SourceAccount': env.account },
+      ArnLike: { 'aws:SourceArn': regionalArn(env, 'cloudwatch', 'alarm:*') },
+    },
+  };
+}
+
+/** The topic's policy document: TLS only, and CloudWatch alarms of this account and region may publish. */
+export function topicPolicy(topicArn: string, env: AwsEnvironment): PolicyDocument {
+  return policyDocument([topicTlsOnlyStatement(topicArn), topicCloudWatchPublishStatement(topicArn, env)]);
 }
 
 /**
@@ -497,6 +535,9 @@ export function reportsS3Uri(refs: Pick<MonitorAwsRefs, 'captureS3Uri' | 'endpoi
   return `s3://${bucket}/monitoring/${refs.endpointName}/data-quality`;
 }
 
+/** The analyzer's environment variable that makes it publish CloudWatch metrics (value `Enabled`). */
+export const PUBLISH_METRICS_ENV = 'publish_cloudwatch_metrics';
+
 /** Processing resources of a monitoring run: one instance, an encrypted 20 GB volume, at most an hour. */
 export const MONITOR_RESOURCES = {
   instanceType: 'ml.m5.xlarge',
@@ -516,7 +557,12 @@ export function dataQualityJob(spec: ResolvedMonitoringStack, refs: MonitorAwsRe
   const subnets = refs.subnetIds ?? [];
   return {
     jobDefinitionName: `${spec.namePrefix}-data-quality`,
-    dataQualityAppSpecification: { imageUri: image },
+    dataQualityAppSpecification: {
+      imageUri: image,
+      // The container publishes its CloudWatch metrics (the drift alarms' data) only when asked:
+      // https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html
+      environment: { [PUBLISH_METRICS_ENV]: 'Enabled' },
+    },
     dataQualityBaselineConfig: {
       constraintsResource: { s3Uri: baseline.constraints },
       statisticsResource: { s3Uri: baseline.statistics },
@@ -556,6 +602,19 @@ export function dataQualityJob(spec: ResolvedMonitoringStack, refs: MonitorAwsRe
     },
     stoppingCondition: { maxRuntimeInSeconds: MONITOR_RESOURCES.maxRuntimeInSeconds },
   };
+}
+
+/**
+ * The window of captured traffic each run analyses, as offsets from the run's start (ISO 8601 durations; the window
+ * may not exceed 24 hours): the whole period since the previous run, so a daily check reads the day's traffic.
+ * CloudFormation's `ScheduleConfig` takes them (`DataAnalysisStartTime`/`DataAnalysisEndTime`); the Pulumi AWS
+ * provider's `scheduleConfig` has only `scheduleExpression`, so there each run reads Model Monitor's default window.
+ */
+export function analysisWindow(schedule: 'hourly' | 'daily'): {
+  dataAnalysisStartTime: string;
+  dataAnalysisEndTime: string;
+} {
+  return { dataAnalysisStartTime: schedule === 'hourly' ? '-PT1H' : '-PT24H', dataAnalysisEndTime: '-PT0H' };
 }
 
 /** The MonitoringSchedule's config: the job definition above, on the drift schedule. */
@@ -624,13 +683,21 @@ export function monitorRolePolicy(refs: MonitorAwsRefs): PolicyDocument {
   if (refs.baselineKeyArn && refs.baselineKeyArn !== refs.captureKeyArn) {
     statements.push(kmsUseStatement('DecryptBaseline', refs.baselineKeyArn, ['read', 'describe'], services));
   }
-  statements.push(
-    writeLogsStatement('WriteMonitorLogs', refs, ['/aws/sagemaker/ProcessingJobs']),
-    publishMetricsStatement('PublishMonitorMetrics', [
-      SAGEMAKER_METRIC_NAMESPACE.processingJobs,
-      DATA_QUALITY_NAMESPACE,
-    ]),
-  );
+  statements.push(writeLogsStatement('WriteMonitorLogs', refs, ['/aws/sagemaker/ProcessingJobs']), {
+    Sid: 'PublishMonitorMetrics',
+    Effect: 'Allow',
+    Action: 'cloudwatch:PutMetricData',
+    Resource: '*',
+    // StringLike: the drift namespace is documented in several spellings (see the header).
+    Condition: {
+      StringLike: {
+        'cloudwatch:namespace': [
+          SAGEMAKER_METRIC_NAMESPACE.processingJobs,
+          ...DATA_METRICS_NAMESPACE_PATTERNS,
+        ],
+      },
+    },
+  });
   if ((refs.subnetIds?.length ?? 0) > 0) statements.push(vpcAttachStatement());
   return policyDocument(statements);
 }

@@ -105,7 +105,7 @@ export class MonitoringStack extends Construct {
       });
       new sns.TopicPolicy(this, 'TopicPolicy', {
         topics: [this.topic],
-        policyDocument: iam.PolicyDocument.fromJson(blueprint.topicPolicy(this.topic.topicArn)),
+        policyDocument: iam.PolicyDocument.fromJson(blueprint.topicPolicy(this.topic.topicArn, env)),
       });
       for (const sub of blueprint.subscriptions(spec)) {
         this.subscriptions.push(
@@ -223,9 +223,17 @@ export class MonitoringStack extends Construct {
     });
     // SageMaker checks the role's access when the definition is created.
     jobDefinition.node.addDependency(policy);
+    const scheduleConfig = blueprint.monitoringScheduleConfig(spec, job.jobDefinitionName);
     const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
       monitoringScheduleName: blueprint.monitoringScheduleName(spec),
-      monitoringScheduleConfig: blueprint.monitoringScheduleConfig(spec, job.jobDefinitionName),
+      monitoringScheduleConfig: {
+        ...scheduleConfig,
+        // CloudFormation can set the window each run reads (the Pulumi provider cannot): the whole period.
+        scheduleConfig: {
+          ...scheduleConfig.scheduleConfig,
+          ...blueprint.analysisWindow(spec.drift!.schedule),
+        },
+      },
     });
     schedule.node.addDependency(jobDefinition);
     return { role, jobDefinition, schedule };

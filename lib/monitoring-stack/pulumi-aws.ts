@@ -92,7 +92,9 @@ export function renderAws(
       `${name}-topic-policy`,
       {
         arn: topic.arn,
-        policy: topic.arn.apply((arn) => JSON.stringify(blueprint.topicPolicy(arn))),
+        policy: pulumi
+          .all([topic.arn, account])
+          .apply(([arn, acct]) => JSON.stringify(blueprint.topicPolicy(arn, env(acct)))),
         region,
       },
       opts,

@@ -76,6 +76,18 @@ describe('MonitoringStack on aws, prod, watching an endpoint by name', () => {
         Resource: topicArn,
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
+      {
+        // The policy replaces SNS's default one: without this Allow no alarm can publish.
+        Sid: 'CloudWatchAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ACCOUNT },
+          ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*` },
+        },
+      },
     ]);
   });
 
@@ -224,6 +236,8 @@ describe('MonitoringStack on aws, prod, watching an endpoint by name', () => {
     expect(job.roleArn).toMatch(/^arn:aws:iam::123456789012:role\/churn-monitor-monitor-role/);
     expect(job.dataQualityAppSpecification).toEqual({
       imageUri: '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+      // Without it the analyzer need not publish the metrics the drift alarms read.
+      environment: { publish_cloudwatch_metrics: 'Enabled' },
     });
     expect(job.dataQualityBaselineConfig).toEqual({
       constraintsResource: { s3Uri: `${BASELINE}constraints.json` },
@@ -259,7 +273,7 @@ describe('MonitoringStack on aws, prod, watching an endpoint by name', () => {
     expect(rec.one(T.job).dependencies).toContain(rec.one(T.rolePolicy, 'churn-monitor-monitor-policy').urn);
   });
 
-  test('the schedule runs the job hourly as a DataQuality monitor', () => {
+  test('the schedule runs the job hourly as a DataQuality monitor (the provider cannot set the analysis window)', () => {
     const schedule = rec.one(T.schedule).inputs;
     expect(schedule.name).toBe('churn-prod-data-quality');
     expect(schedule.monitoringScheduleConfig).toEqual({
@@ -300,9 +314,20 @@ describe('MonitoringStack on aws, prod, watching an endpoint by name', () => {
         },
       },
     });
-    expect(bySid.PublishMonitorMetrics.Condition).toEqual({
-      StringEquals: {
-        'cloudwatch:namespace': ['/aws/sagemaker/ProcessingJobs', 'aws/sagemaker/Endpoints/data-metrics'],
+    // Every spelling of the drift namespace AWS documents, not only the one the alarms read.
+    expect(bySid.PublishMonitorMetrics).toEqual({
+      Sid: 'PublishMonitorMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: {
+        StringLike: {
+          'cloudwatch:namespace': [
+            '/aws/sagemaker/ProcessingJobs',
+            'aws/sagemaker/Endpoints/data-metrics',
+            '/aws/sagemaker/Endpoint*/data-metric*',
+          ],
+        },
       },
     });
   });

@@ -147,6 +147,45 @@ describe('CDK MonitoringStack watching a ModelEndpoint and its MlPipeline', () =
       ),
     );
     expect(cfnKey.Properties.KeyPolicy.Statement.map((s: any) => s.Sid)).toContain('CloudWatchAlarmsPublish');
+    // The topic's one policy replaces SNS's default: TLS only, and CloudWatch alarms of this account may publish.
+    const [topicPolicy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    expect(topicPolicy.Properties.Topics).toEqual([topicRef]);
+    expect(topicPolicy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sns:Publish',
+        Resource: topicRef,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Sid: 'CloudWatchAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicRef,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudwatch:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':alarm:*',
+                ],
+              ],
+            },
+          },
+        },
+      },
+    ]);
     expect(
       Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => [
         s.Properties.Protocol,
@@ -166,6 +205,7 @@ describe('CDK MonitoringStack watching a ModelEndpoint and its MlPipeline', () =
       RoleArn: role,
       DataQualityAppSpecification: {
         ImageUri: '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+        Environment: { publish_cloudwatch_metrics: 'Enabled' },
       },
       DataQualityJobInput: {
         EndpointInput: {
@@ -189,8 +229,25 @@ describe('CDK MonitoringStack watching a ModelEndpoint and its MlPipeline', () =
       MonitoringScheduleConfig: {
         MonitoringJobDefinitionName: 'churn-monitoring-prod-data-quality',
         MonitoringType: 'DataQuality',
-        ScheduleConfig: { ScheduleExpression: 'cron(0 * ? * * *)' },
+        // Each hourly run reads the hour before it.
+        ScheduleConfig: {
+          ScheduleExpression: 'cron(0 * ? * * *)',
+          DataAnalysisStartTime: '-PT1H',
+          DataAnalysisEndTime: '-PT0H',
+        },
       },
+    });
+    // Exactly (hasResourceProperties matches nested objects partially).
+    const [job] = Object.values(template.findResources('AWS::SageMaker::DataQualityJobDefinition'));
+    expect(job.Properties.DataQualityAppSpecification).toEqual({
+      ImageUri: '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer',
+      Environment: { publish_cloudwatch_metrics: 'Enabled' },
+    });
+    const [schedule] = Object.values(template.findResources('AWS::SageMaker::MonitoringSchedule'));
+    expect(schedule.Properties.MonitoringScheduleConfig.ScheduleConfig).toEqual({
+      ScheduleExpression: 'cron(0 * ? * * *)',
+      DataAnalysisStartTime: '-PT1H',
+      DataAnalysisEndTime: '-PT0H',
     });
     expect(byName['churn-monitoring-prod-drift-tenure'].Properties).toMatchObject({
       Namespace: 'aws/sagemaker/Endpoints/data-metrics',
@@ -199,6 +256,52 @@ describe('CDK MonitoringStack watching a ModelEndpoint and its MlPipeline', () =
       Period: 3600,
       Threshold: 0.1,
     });
+  });
+
+  test('a daily drift check reads the whole day of captured traffic, not only its last hour', () => {
+    const daily = newStack();
+    const dailyEndpoint = new ModelEndpoint(
+      daily.stack,
+      'churn',
+      endpointArgs(AWS_PROD) as ModelEndpointProps,
+    );
+    new MonitoringStack(daily.stack, 'churn-monitoring', {
+      platform: AWS_PROD,
+      endpoint: dailyEndpoint,
+      notifications: { emails: ['ml-oncall@example.com'] },
+      drift: { features: FEATURES, schedule: 'daily', baselineUri: 's3://churn-baselines/exec-1/' },
+    });
+    const [schedule] = Object.values(
+      Template.fromStack(daily.stack).findResources('AWS::SageMaker::MonitoringSchedule'),
+    );
+    expect(schedule.Properties.MonitoringScheduleConfig.ScheduleConfig).toEqual({
+      ScheduleExpression: 'cron(0 0 ? * * *)',
+      DataAnalysisStartTime: '-PT24H',
+      DataAnalysisEndTime: '-PT0H',
+    });
+  });
+
+  test('the monitoring role may publish into every documented spelling of the drift namespace', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
+    expect(policies.filter((s: any) => s.Sid === 'PublishMonitorMetrics')).toEqual([
+      {
+        Sid: 'PublishMonitorMetrics',
+        Effect: 'Allow',
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: {
+          StringLike: {
+            'cloudwatch:namespace': [
+              '/aws/sagemaker/ProcessingJobs',
+              'aws/sagemaker/Endpoints/data-metrics',
+              '/aws/sagemaker/Endpoint*/data-metric*',
+            ],
+          },
+        },
+      },
+    ]);
   });
 
   test('the drift rule starts the pipeline, as a role allowed exactly StartPipelineExecution on it', () => {
