@@ -16,6 +16,26 @@ export type { ModelEndpointGcpChildren } from './model-endpoint/pulumi-gcp';
 export type { ModelEndpointDockerChildren } from './model-endpoint/pulumi-docker';
 export type { ModelEndpointCloudDeployChildren } from './model-endpoint/gcp-cloud-deploy';
 export { gateRolloutOnAlertPolicies } from './model-endpoint/gcp-cloud-deploy-gate';
+/**
+ * Automation API inline programs (and tests with their own `pulumi.runtime.setMocks`): call both as the last
+ * statement of your program function, e.g. `program: async () => { buildStack();
+ * settleUnwatchedEndpoints({ release: true }); settleUngatedRollouts(); }`. `pulumi up` runs them itself on the
+ * process's `beforeExit`, which never fires in a long-lived Automation API process: without the calls an aws
+ * ModelEndpoint that no MonitoringStack watches keeps the update waiting forever, and a gcp Cloud Deploy rollout
+ * that no MonitoringStack gates is never created.
+ *
+ * - `settleUnwatchedEndpoints({ release: true })`: aws rollback alarms no MonitoringStack claimed get no action in
+ *   dev; in staging and prod it throws a ValidationError naming each endpoint, and the update fails. Released,
+ *   those alarms and their endpoint may still be created before the failure ends the update (a preview creates
+ *   nothing); without `release` the update waits forever for them.
+ * - `settleUngatedRollouts()`: gcp Cloud Deploy rollouts no MonitoringStack gated are created without analysis
+ *   where that is allowed (dev, or no automatic rollback); otherwise nothing is created and it throws a
+ *   ValidationError naming them.
+ *
+ * Both do nothing when every endpoint is watched.
+ */
+export { settleUnwatchedEndpoints } from './model-endpoint/alarm-actions';
+export { settleUngatedRollouts } from './model-endpoint/gcp-cloud-deploy-gate';
 export { MlPipeline, ML_PIPELINE_TYPE } from './ml-pipeline/pulumi';
 export type {
   MlPipelineArgs,

@@ -5,8 +5,9 @@
  * topic → alarms → endpoint has no cycle.
  *
  * An endpoint nobody watches is settled when the program has returned (`settleUnwatchedEndpoints`, also run by a
- * `process.once('beforeExit')` hook so a plain `pulumi up` never waits forever): no action in dev, and in
- * staging and prod a clear error, since a rollback alarm nobody hears about hides a failed release.
+ * `process.once('beforeExit')` hook so a plain `pulumi up` never waits forever; exported for Automation API
+ * programs, where that hook never fires): no action in dev, and in staging and prod a clear error, since a
+ * rollback alarm nobody hears about hides a failed release.
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { Stage } from '../core/stage';
@@ -86,6 +87,12 @@ export function attachAlarmActions(
  * returned: a `beforeExit` hook does for `pulumi up` (the refused alarms then never register, so the program fails
  * before they exist); the recorder and `mlops synth`, which deploy nothing, pass `release: true` so the refused
  * alarms resolve too and no registration is left waiting.
+ *
+ * An Automation API inline program must call it itself, with `release: true`, as its last statement: there the
+ * process never empties its event loop, so the hook never fires, and the update would wait forever for refused
+ * alarms that are never released (the alarms' registration, and the endpoint's, which depends on them). Released,
+ * the refused alarms resolve with no action, so the engine may still create them and the endpoint before the
+ * thrown error ends the update as failed; a preview creates nothing.
  */
 export function settleUnwatchedEndpoints(options: { readonly release?: boolean } = {}): void {
   const refused: PendingActions[] = [];

@@ -2,7 +2,7 @@
  * The public MonitoringStack on aws watching a ModelEndpoint and an MlPipeline: the two loops wired end to end
  * (the endpoint's rollback alarms act on the stack's topic; drift starts the pipeline through its role).
  */
-import { MlPipeline, ModelEndpoint, MonitoringStack } from '../../lib';
+import { MlPipeline, ModelEndpoint, MonitoringStack, settleUnwatchedEndpoints } from '../../lib';
 import { autoName, recordProgram, type Recording } from '../../lib/testing';
 import { mockResourceOutputs } from '../../lib/testing/mock-outputs';
 import { AWS_PROD, endpointArgs } from '../helpers';
@@ -92,4 +92,34 @@ test("the monitor reads the endpoint's own capture, decrypted with the endpoint'
   expect(job.dataQualityJobOutputConfig.kmsKeyId).toBe(
     mockResourceOutputs(endpointKey.type, endpointKey.name, endpointKey.inputs).state.arn,
   );
+});
+
+describe('an Automation API-style program (no beforeExit) that settles itself', () => {
+  test('an unwatched prod endpoint fails with the ValidationError, and nothing is left waiting', async () => {
+    const started = Date.now();
+    // The program settles like an inline program must; the recorder then waits for every registration, which
+    // would never end if the refused rollback alarms still waited for their actions (without `release`).
+    await expect(
+      recordProgram(() => {
+        new ModelEndpoint('churn', endpointArgs(AWS_PROD));
+        settleUnwatchedEndpoints({ release: true });
+      }),
+    ).rejects.toThrow(
+      'ModelEndpoint "churn": its rollback alarms would have no action in prod, so nobody would hear that a release was rolled back. Fix: watch it with a MonitoringStack',
+    );
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
+  test('a watched endpoint settles to nothing: the program completes', async () => {
+    const done = await recordProgram(() => {
+      const endpoint = new ModelEndpoint('churn', endpointArgs(AWS_PROD));
+      new MonitoringStack('churn-monitoring', {
+        platform: AWS_PROD,
+        endpoint,
+        notifications: { emails: ['oncall@example.com'] },
+      });
+      settleUnwatchedEndpoints({ release: true });
+    });
+    expect(done.ofType(T.alarm).filter((a) => String(a.inputs.name).includes('-rollback-'))).toHaveLength(2);
+  });
 });
