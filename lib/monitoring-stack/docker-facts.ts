@@ -97,6 +97,9 @@ function atLeast(percent: number): string {
   return percent === 0 ? '> 0' : `>= ${percent}`;
 }
 
+/** Half an hour: the slack the drift-check-stale alert leaves a first check (due at :05) and a slow one. */
+export const DRIFT_STALE_GRACE_SECONDS = 1800;
+
 /** Seconds between two drift checks. */
 export function driftIntervalSeconds(schedule: 'hourly' | 'daily'): number {
   return schedule === 'hourly' ? 3600 : 86400;
@@ -177,7 +180,8 @@ export function alertRules(spec: ResolvedMonitoringStack): Record<string, unknow
     },
   );
   if (spec.drift) {
-    const stale = 2 * driftIntervalSeconds(spec.drift.schedule);
+    const interval = driftIntervalSeconds(spec.drift.schedule);
+    const lastRun = `mlops_drift_last_run_timestamp_seconds{${driftSelector(spec)}}`;
     rules.push(
       {
         alert: rest[next++],
@@ -189,9 +193,18 @@ export function alertRules(spec: ResolvedMonitoringStack): Record<string, unknow
       },
       {
         alert: rest[next++],
-        expr: `time() - max(mlops_drift_last_run_timestamp_seconds{${driftSelector(spec)}}) > ${stale}`,
+        // Only a successful check pushes its time, so a job that always fails (no baseline, unreadable captures)
+        // leaves no series: `absent` covers that. `for` is one interval plus half an hour, because a new stack's
+        // first check is due up to an interval and 5 minutes after Prometheus starts. The age threshold is the
+        // interval minus that half hour, so the alert fires two intervals after the last successful check, while
+        // a check that keeps running on time (each push resets the age) never fires it. `absent(max(…))` has no
+        // labels; `absent(<selector>)` would add the series' `job` label to the alert.
+        expr: `(time() - max(${lastRun}) > ${interval - DRIFT_STALE_GRACE_SECONDS}) or absent(max(${lastRun}))`,
+        for: `${interval + DRIFT_STALE_GRACE_SECONDS}s`,
         labels: labels('warning'),
-        annotations: { summary: `no drift check has finished for ${stale / 3600} hours` },
+        annotations: {
+          summary: `no drift check has succeeded for ${(2 * interval) / 3600} hours (or none at all yet)`,
+        },
       },
     );
   }

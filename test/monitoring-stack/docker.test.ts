@@ -207,9 +207,10 @@ describe('MonitoringStack on docker: containers and their configs', () => {
     expect(byName['churn-dev-drift'].expr).toBe(
       'max(mlops_drift_detected{job="mlops_drift",endpoint="churn-dev"}) == 1',
     );
-    expect(byName['churn-dev-drift-check-stale'].expr).toBe(
-      'time() - max(mlops_drift_last_run_timestamp_seconds{job="mlops_drift",endpoint="churn-dev"}) > 172800',
-    );
+    expect([byName['churn-dev-drift-check-stale'].expr, byName['churn-dev-drift-check-stale'].for]).toEqual([
+      '(time() - max(mlops_drift_last_run_timestamp_seconds{job="mlops_drift",endpoint="churn-dev"}) > 84600) or absent(max(mlops_drift_last_run_timestamp_seconds{job="mlops_drift",endpoint="churn-dev"}))',
+      '88200s',
+    ]);
     expect(byName['churn-dev-latency-p99'].labels).toEqual({ severity: 'critical', endpoint: 'churn-dev' });
     expect(rules.map((r) => r.alert)).toEqual(alertNames(dockerSpec()));
   });
@@ -574,6 +575,55 @@ describe('the generated files pass Prometheus and Alertmanager validators', () =
       ],
     };
     const file = path.join(dir, 'rules-test.yml');
+    writeFileSync(file, toYaml(unitTests));
+    const tested = spawnSync(promtool, ['test', 'rules', file], { encoding: 'utf8' });
+    expect(tested.stdout + tested.stderr).toContain('SUCCESS');
+    expect(tested.status).toBe(0);
+  });
+
+  test('promtool test rules: drift-check-stale fires 48 h after the last successful daily check, and 24.5 h after Prometheus started when none ever succeeded', () => {
+    const promtool = requireTool('promtool', PROMETHEUS_HINT);
+    const rules = path.join(dir, 'stale-rules-under-test.yml');
+    writeFileSync(rules, toYaml(alertRules(dockerSpec())));
+    const lastRun = 'mlops_drift_last_run_timestamp_seconds{job="mlops_drift",endpoint="churn-dev"}';
+    const gateway = {
+      series: 'up{job="gateway",instance="churn-dev-gateway-exporter:9113"}',
+      values: '1x4400',
+    };
+    const stale = (at: string) => ({
+      eval_time: at,
+      alertname: 'churn-dev-drift-check-stale',
+      exp_alerts: [
+        {
+          exp_labels: { severity: 'warning', endpoint: 'churn-dev' },
+          exp_annotations: { summary: 'no drift check has succeeded for 48 hours (or none at all yet)' },
+        },
+      ],
+    });
+    const quiet = (at: string) => ({
+      eval_time: at,
+      alertname: 'churn-dev-drift-check-stale',
+      exp_alerts: [],
+    });
+    const unitTests = {
+      rule_files: [rules],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          // The job fails at every run (no baseline): it never pushes a time. Its first check was due by 24h05m.
+          interval: '1m',
+          input_series: [gateway],
+          alert_rule_test: [quiet('24h'), quiet('24h29m'), stale('24h31m')],
+        },
+        {
+          // Checks succeed at 0 and 24 h (the Pushgateway keeps the last time), then stop succeeding.
+          interval: '1m',
+          input_series: [gateway, { series: lastRun, values: '0x1439 86400x2900' }],
+          alert_rule_test: [quiet('23h45m'), quiet('24h30m'), quiet('47h'), quiet('71h59m'), stale('72h1m')],
+        },
+      ],
+    };
+    const file = path.join(dir, 'stale-rules-test.yml');
     writeFileSync(file, toYaml(unitTests));
     const tested = spawnSync(promtool, ['test', 'rules', file], { encoding: 'utf8' });
     expect(tested.stdout + tested.stderr).toContain('SUCCESS');
