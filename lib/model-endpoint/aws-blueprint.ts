@@ -26,11 +26,16 @@ import {
   writeLogsStatement,
 } from '../blocks/sagemaker-iam';
 import { hasLocalNvme } from '../core/sizes';
+import {
+  PRIMARY_VARIANT,
+  SAGEMAKER_INVOCATION_NAMESPACE,
+  awsEndpointMetrics,
+  modelLatencyUnits,
+  type CloudWatchMetricFacts,
+} from './metrics';
 import type { ResolvedModelEndpoint, ServedModel } from './resolve';
 
-export { SAGEMAKER_SERVICE };
-/** The variant name the primary model serves under; a blue/green update must keep variant names stable. */
-export const PRIMARY_VARIANT = 'primary';
+export { SAGEMAKER_SERVICE, PRIMARY_VARIANT };
 
 /** Where the endpoint's resources are: the deploy-time facts the blueprint needs. */
 export interface EndpointAwsRefs extends AwsEnvironment {
@@ -52,7 +57,7 @@ export interface RollbackAlarm {
   readonly id: '5xx' | 'latency-p99';
   readonly name: string;
   readonly description: string;
-  readonly namespace: 'AWS/SageMaker';
+  readonly namespace: typeof SAGEMAKER_INVOCATION_NAMESPACE;
   readonly metricName: string;
   /** Either a plain statistic or a percentile such as `p99`. */
   readonly statistic?: 'Sum' | 'Average' | 'Maximum';
@@ -65,12 +70,27 @@ export interface RollbackAlarm {
   readonly treatMissingData: 'notBreaching';
 }
 
-/** CloudWatch dimensions of a rollback alarm: the new fleet only, through the new configuration's name. */
+/**
+ * CloudWatch dimensions of a rollback alarm: the primary variant's (`metrics.ts`), narrowed to the new fleet through
+ * the new configuration's name.
+ */
 export function rollbackAlarmDimensions(
   endpointName: string,
   endpointConfigName: string,
 ): Record<string, string> {
-  return { EndpointName: endpointName, VariantName: PRIMARY_VARIANT, EndpointConfigName: endpointConfigName };
+  return {
+    ...awsEndpointMetrics(endpointName).serverErrors.dimensions,
+    EndpointConfigName: endpointConfigName,
+  };
+}
+
+/** A metric's statistic as an alarm takes it: a percentile such as `p99` is an extended statistic. */
+function alarmStatistic(
+  facts: CloudWatchMetricFacts,
+): Pick<RollbackAlarm, 'statistic' | 'extendedStatistic'> {
+  return /^p\d/.test(facts.statistic)
+    ? { extendedStatistic: facts.statistic }
+    : { statistic: facts.statistic as 'Sum' | 'Average' | 'Maximum' };
 }
 
 /**
@@ -79,8 +99,10 @@ export function rollbackAlarmDimensions(
  */
 export function rollbackAlarms(spec: ResolvedModelEndpoint): RollbackAlarm[] {
   if (!spec.rollout.autoRollback) return [];
+  // The metric facts (namespace, name, statistic) are the endpoint's own metric handles'.
+  const m = awsEndpointMetrics(spec.endpointName);
   const common = {
-    namespace: 'AWS/SageMaker' as const,
+    namespace: SAGEMAKER_INVOCATION_NAMESPACE as typeof SAGEMAKER_INVOCATION_NAMESPACE,
     periodSeconds: 60,
     evaluationPeriods: 2,
     datapointsToAlarm: 2,
@@ -93,8 +115,8 @@ export function rollbackAlarms(spec: ResolvedModelEndpoint): RollbackAlarm[] {
       id: '5xx',
       name: `${spec.endpointName}-rollback-5xx`,
       description: `Rolls back ${spec.endpointName} when the new fleet returns more than ${spec.rollout.max5xxPerMinute} 5xx errors a minute.`,
-      metricName: 'Invocation5XXErrors',
-      statistic: 'Sum',
+      metricName: m.serverErrors.metricName,
+      ...alarmStatistic(m.serverErrors),
       threshold: spec.rollout.max5xxPerMinute,
     },
     {
@@ -102,10 +124,9 @@ export function rollbackAlarms(spec: ResolvedModelEndpoint): RollbackAlarm[] {
       id: 'latency-p99',
       name: `${spec.endpointName}-rollback-latency-p99`,
       description: `Rolls back ${spec.endpointName} when the new fleet's p99 model latency exceeds ${spec.rollout.maxLatencyP99Ms} ms.`,
-      metricName: 'ModelLatency',
-      extendedStatistic: 'p99',
-      // ModelLatency is reported in microseconds.
-      threshold: spec.rollout.maxLatencyP99Ms * 1000,
+      metricName: m.latency.metricName,
+      ...alarmStatistic(m.latency),
+      threshold: modelLatencyUnits(spec.rollout.maxLatencyP99Ms),
     },
   ];
 }

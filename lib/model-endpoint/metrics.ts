@@ -21,6 +21,14 @@ export type EndpointMetricName =
   | 'memoryUtilization'
   | 'gpuUtilization';
 
+/** The variant name the primary model serves under; a blue/green update must keep variant names stable. */
+export const PRIMARY_VARIANT = 'primary';
+
+/** A latency in milliseconds in the unit SageMaker publishes `ModelLatency` in (microseconds). */
+export function modelLatencyUnits(ms: number): number {
+  return ms * 1000;
+}
+
 /** SageMaker's namespace of invocation metrics (reserved for AWS). */
 export const SAGEMAKER_INVOCATION_NAMESPACE = 'AWS/SageMaker';
 /** SageMaker's namespace of endpoint instance metrics (CPU, memory, GPU, disk). */
@@ -53,7 +61,7 @@ export function awsEndpointMetrics(
   endpointName: string,
   options: AwsMetricOptions = {},
 ): Readonly<Record<EndpointMetricName, CloudWatchMetricFacts>> {
-  const dimensions = { EndpointName: endpointName, VariantName: options.variantName ?? 'primary' };
+  const dimensions = { EndpointName: endpointName, VariantName: options.variantName ?? PRIMARY_VARIANT };
   const periodSeconds = options.periodSeconds ?? 60;
   const invocation = { namespace: SAGEMAKER_INVOCATION_NAMESPACE, dimensions, periodSeconds };
   const instance = { namespace: SAGEMAKER_INSTANCE_NAMESPACE, dimensions, periodSeconds };

@@ -41,7 +41,7 @@ import {
   writeLogsStatement,
 } from '../blocks/sagemaker-iam';
 import { modelMonitorAnalyzerImage } from '../blocks/sagemaker-model-monitor';
-import { awsEndpointMetrics, type CloudWatchMetricFacts } from '../model-endpoint/metrics';
+import { awsEndpointMetrics, modelLatencyUnits, type CloudWatchMetricFacts } from '../model-endpoint/metrics';
 import type { ResolvedMonitoringStack } from './resolved';
 
 /** Where Model Monitor's data-quality container publishes its per-feature metrics for real-time endpoints. */
@@ -180,8 +180,7 @@ export function healthAlarms(spec: ResolvedMonitoringStack, endpointName: string
       title: 'p99 model latency (microseconds)',
       description: `p99 model latency of ${spec.namePrefix} is above ${t.latencyP99Ms} ms ${window}.`,
       metric: asAlarmMetric('latency', m.latency, t.periodSeconds),
-      // ModelLatency is published in microseconds.
-      threshold: t.latencyP99Ms * 1000,
+      threshold: modelLatencyUnits(t.latencyP99Ms),
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
     },

@@ -5,7 +5,10 @@ import {
   dockerEndpointMetrics,
   endpointMetric,
   gcpEndpointMetrics,
+  modelLatencyUnits,
 } from '../../lib/model-endpoint/metrics';
+import { rollbackAlarmDimensions, rollbackAlarms } from '../../lib/model-endpoint/aws-blueprint';
+import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
 import { recordProgram } from '../../lib/testing';
 import { AWS_PROD, DOCKER_DEV, GCP_STAGING, endpointArgs } from '../helpers';
 import { watched } from '../support/watch';
@@ -59,6 +62,33 @@ describe('aws: CloudWatch metrics of a SageMaker endpoint variant', () => {
   test('a challenger variant and a 5-minute period', () => {
     const b = awsEndpointMetrics('churn-prod', { variantName: 'b', periodSeconds: 300 }).serverErrors;
     expect([b.dimensions, b.periodSeconds]).toEqual([{ EndpointName: 'churn-prod', VariantName: 'b' }, 300]);
+  });
+
+  test('a latency limit in ms becomes ModelLatency microseconds', () => {
+    expect([modelLatencyUnits(1), modelLatencyUnits(250), modelLatencyUnits(1000)]).toEqual([
+      1000, 250_000, 1_000_000,
+    ]);
+  });
+
+  test("the endpoint's rollback alarms read these facts, on the new configuration's fleet only", () => {
+    const args = endpointArgs(AWS_PROD);
+    const spec = resolveModelEndpoint('churn', args, args.platform);
+    const alarms = rollbackAlarms(spec);
+    expect(
+      alarms.map((a) => [a.id, a.namespace, a.metricName, a.statistic, a.extendedStatistic, a.threshold]),
+    ).toEqual([
+      ['5xx', 'AWS/SageMaker', 'Invocation5XXErrors', 'Sum', undefined, spec.rollout.max5xxPerMinute],
+      ['latency-p99', 'AWS/SageMaker', 'ModelLatency', undefined, 'p99', spec.rollout.maxLatencyP99Ms * 1000],
+    ]);
+    expect(alarms.map((a) => Object.keys(a).filter((k) => k.endsWith('tatistic')))).toEqual([
+      ['statistic'],
+      ['extendedStatistic'],
+    ]);
+    expect(rollbackAlarmDimensions('churn-prod', 'churn-prod-config-1')).toEqual({
+      EndpointName: 'churn-prod',
+      VariantName: 'primary',
+      EndpointConfigName: 'churn-prod-config-1',
+    });
   });
 });
 
