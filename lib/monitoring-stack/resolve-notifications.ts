@@ -101,12 +101,13 @@ function checkWebhook(problems: ProblemList, value: pulumi.Input<string> | undef
     return;
   }
   const chat = chatWebhookService(parsed);
-  if (cloud === 'gcp' && chat) {
-    // Even as a secret it would not work: Cloud Monitoring's webhook channel posts its incident JSON.
+  if (chat) {
+    // Even as a secret it would not work: each cloud posts its own JSON, which chat webhooks reject.
+    const { sender, fix } = CHAT_REFUSAL[cloud];
     problems.add(
       'notifications.webhookUrl',
-      `is a ${chat} incoming webhook, which does not accept the incident JSON Cloud Monitoring's webhook channel posts`,
-      `create a ${chat} notification channel in Cloud Monitoring (where it has one) and pass its id in notifications.channelIds`,
+      `is a ${chat} incoming webhook, which does not accept the ${sender}`,
+      fix(chat),
     );
     return;
   }
@@ -118,6 +119,26 @@ function checkWebhook(problems: ProblemList, value: pulumi.Input<string> | undef
       'pass it as a Pulumi secret, such as `config.requireSecret("alertWebhook")` after `pulumi config set --secret alertWebhook <url>`, or notify an existing topic or channel',
     );
 }
+
+/** Why a chat incoming webhook cannot be the webhook on each cloud, and where chat alerts go instead. */
+const CHAT_REFUSAL: Record<Cloud, { sender: string; fix: (chat: string) => string }> = {
+  aws: {
+    sender:
+      'messages an SNS https subscription sends (SNS first posts a SubscriptionConfirmation the endpoint must confirm, then its own notification JSON)',
+    fix: () =>
+      'deliver chat alerts through AWS Chatbot (Amazon Q Developer in chat applications) subscribed to an SNS topic, and pass that topic in notifications.topicArn',
+  },
+  gcp: {
+    sender: "incident JSON Cloud Monitoring's webhook channel posts",
+    fix: (chat) =>
+      `create a ${chat} notification channel in Cloud Monitoring (where it has one) and pass its id in notifications.channelIds`,
+  },
+  docker: {
+    sender: "alert JSON Alertmanager's webhook receiver posts",
+    fix: () =>
+      'point webhookUrl at a relay that turns Alertmanager alerts into chat messages, or notify by email',
+  },
+};
 
 export function resolveDockerSettings(
   { args, platform, problems }: Inputs,

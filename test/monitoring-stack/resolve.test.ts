@@ -375,22 +375,6 @@ describe('bad arguments: every problem at once, each with its fix', () => {
   });
 
   test.each([
-    [
-      'a Slack webhook token in the path',
-      'https://hooks.slack.com/services/T000/B000/XXXX',
-      'hooks.slack.com',
-    ],
-    [
-      'a Microsoft Teams webhook token in the path',
-      'https://acme.webhook.office.com/webhookb2/abc',
-      'acme.webhook.office.com',
-    ],
-    ['a Discord webhook token in the path', 'https://discord.com/api/webhooks/1/tok', 'discord.com'],
-    [
-      'a Google Chat webhook key in the path',
-      'https://chat.googleapis.com/v1/spaces/AAA/messages',
-      'chat.googleapis.com',
-    ],
     ['user info', 'https://user:pass@alerts.example.com/hook', 'alerts.example.com'],
     ['a query string', 'https://alerts.example.com/hook?token=abc', 'alerts.example.com'],
   ])('a plain-string webhook carrying %s is refused', (credential, url, host) => {
@@ -401,19 +385,39 @@ describe('bad arguments: every problem at once, each with its fix', () => {
     ]);
   });
 
-  test('gcp: a chat webhook is refused even as a secret would be: Cloud Monitoring posts incident JSON to it', () => {
-    expect(
-      problemsOf(
-        {
-          endpoint: { endpointName: 'x' },
-          notifications: { webhookUrl: 'https://chat.googleapis.com/v1/spaces/AAA/messages?key=k&token=t' },
-        },
-        GCP_STAGING,
-      ),
-    ).toEqual([
+  test.each([
+    [
+      'aws',
+      AWS_DEV,
+      'notifications.webhookUrl: is a Google Chat incoming webhook, which does not accept the messages an SNS https subscription sends (SNS first posts a SubscriptionConfirmation the endpoint must confirm, then its own notification JSON). Fix: deliver chat alerts through AWS Chatbot (Amazon Q Developer in chat applications) subscribed to an SNS topic, and pass that topic in notifications.topicArn',
+    ],
+    [
+      'gcp',
+      GCP_STAGING,
       "notifications.webhookUrl: is a Google Chat incoming webhook, which does not accept the incident JSON Cloud Monitoring's webhook channel posts. Fix: create a Google Chat notification channel in Cloud Monitoring (where it has one) and pass its id in notifications.channelIds",
-    ]);
-  });
+    ],
+    [
+      'docker',
+      DOCKER_DEV,
+      "notifications.webhookUrl: is a Google Chat incoming webhook, which does not accept the alert JSON Alertmanager's webhook receiver posts. Fix: point webhookUrl at a relay that turns Alertmanager alerts into chat messages, or notify by email",
+    ],
+  ])(
+    '%s: a chat webhook is refused, even as a secret would be: the cloud posts its own JSON to it',
+    (_cloud, platform, message) => {
+      expect(
+        problemsOf(
+          {
+            endpoint: {
+              endpointName: 'x',
+              dockerTargets: { network: 'n', servingAlias: 's', gatewayStatusUrl: 'http://g:8081/status' },
+            },
+            notifications: { webhookUrl: 'https://chat.googleapis.com/v1/spaces/AAA/messages?key=k&token=t' },
+          },
+          platform,
+        ),
+      ).toEqual([message]);
+    },
+  );
 
   test('a webhook without a credential may be a plain string; one that is a secret (an Output) is accepted', () => {
     expect(
