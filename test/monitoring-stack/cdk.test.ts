@@ -499,7 +499,7 @@ describe('CDK MonitoringStack webhook secrets', () => {
     ]);
   });
 
-  test('a chat webhook whose path is its token is refused as a plain string', () => {
+  test('a webhook carrying a token is refused as a plain string', () => {
     const { stack } = newStack();
     const endpoint = new ModelEndpoint(stack, 'churn', endpointArgs(AWS_PROD) as ModelEndpointProps);
     const error = thrown(
@@ -507,7 +507,7 @@ describe('CDK MonitoringStack webhook secrets', () => {
         new MonitoringStack(stack, 'churn-monitoring', {
           platform: AWS_PROD,
           endpoint,
-          notifications: { webhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXXXXXX' },
+          notifications: { webhookUrl: 'https://alerts.example.com/hook?token=abc' },
         }),
     );
     expect(error.message).toMatch(
