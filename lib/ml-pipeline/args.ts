@@ -35,8 +35,9 @@ export type QualityComparison = 'greater-than' | 'greater-than-or-equal' | 'less
  *   the registered `runs/<run id>/model/`; docker: copied with a registered model to `<group>/<run id>/baseline/`).
  *   On aws the pipeline computes Model Monitor's baseline (`statistics.json`, `constraints.json` in
  *   `baseline/<execution id>/`) in its own `DataQualityBaseline` step and records it as the model package's
- *   `DriftCheckBaselines`; the evaluation's baseline is not uploaded there.
- * - on aws, evaluation also writes `dataset.csv` to `MLOPS_MONITOR_DATASET_DIR` (uploaded to
+ *   `DriftCheckBaselines` (not with `aws.driftBaseline: false`); the evaluation's baseline is not uploaded there.
+ * - on aws (unless `aws.driftBaseline` is false, which leaves the variable unset), evaluation also writes
+ *   `dataset.csv` to `MLOPS_MONITOR_DATASET_DIR` (uploaded to
  *   `baseline/<execution id>/dataset/`): a header `prediction,<features in the model's order>` and, per training
  *   row, the model's output then the row's feature values, no label. That is how Model Monitor will see captured
  *   `text/csv` traffic (by position, the output first); the `DataQualityBaseline` step computes the baseline of it
@@ -226,6 +227,15 @@ export interface MlPipelineAwsArgs {
    * reads no data, calls the SageMaker API. Default `true`; set `false` for code that downloads at run time.
    */
   readonly networkIsolation?: boolean;
+  /**
+   * Compute a SageMaker Model Monitor baseline (QualityCheck step) on every run and register it with the
+   * version. Model Monitor is no longer open to new AWS customers: an account without access sets false (and
+   * turns the MonitoringStack drift check off). With `false` the pipeline has no `DataQualityBaseline` step,
+   * the evaluation gets no `MLOPS_MONITOR_DATASET_DIR` (writes no monitor dataset), a registered version
+   * records no `DriftCheckBaselines` and no `ModelMetrics.ModelDataQuality`, nothing is written under
+   * `baseline/`, and any region is accepted. Default true.
+   */
+  readonly driftBaseline?: boolean;
 }
 
 export interface MlPipelineGcpArgs {

@@ -106,8 +106,11 @@ export interface PipelineAwsRefs extends AwsEnvironment {
   readonly trainingImage: string;
   readonly evaluationImage: string;
   readonly servingImage: string;
-  /** SageMaker Model Monitor's analyzer in the pipeline's region (`analyzerImage`), which computes baselines. */
-  readonly analyzerImage: string;
+  /**
+   * SageMaker Model Monitor's analyzer in the pipeline's region (`analyzerImage`), which computes baselines.
+   * Undefined when `aws.driftBaseline` is false: no step runs it.
+   */
+  readonly analyzerImage?: string;
 }
 
 // ---- The pipeline definition's JSON shape (SageMaker pipeline definition schema, version 2020-12-01). ----
@@ -440,11 +443,16 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
             AppManaged: false,
             S3Output: s3Output(evaluationOutputUri(refs), CONTAINER_PATHS.processingEvaluation),
           },
-          {
-            OutputName: MONITOR_DATASET_OUTPUT,
-            AppManaged: false,
-            S3Output: s3Output(monitorDatasetUri(refs), CONTAINER_PATHS.processingMonitorDataset),
-          },
+          // The monitor dataset exists for the baselining step alone.
+          ...(spec.aws.driftBaseline
+            ? [
+                {
+                  OutputName: MONITOR_DATASET_OUTPUT,
+                  AppManaged: false,
+                  S3Output: s3Output(monitorDatasetUri(refs), CONTAINER_PATHS.processingMonitorDataset),
+                },
+              ]
+            : []),
         ],
         KmsKeyId: refs.keyArn,
       },
@@ -454,7 +462,9 @@ function evaluationStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeli
         MLOPS_MODEL_DIR: CONTAINER_PATHS.processingModel,
         MLOPS_DATA_DIR: CONTAINER_PATHS.processingInput,
         MLOPS_EVALUATION_DIR: CONTAINER_PATHS.processingEvaluation,
-        MLOPS_MONITOR_DATASET_DIR: CONTAINER_PATHS.processingMonitorDataset,
+        ...(spec.aws.driftBaseline
+          ? { MLOPS_MONITOR_DATASET_DIR: CONTAINER_PATHS.processingMonitorDataset }
+          : {}),
         MLOPS_METRICS_FILE: spec.evaluation.metricsFile,
         MLOPS_QUALITY_METRIC: spec.qualityGate.metric,
         MLOPS_MODEL_GROUP: spec.registry.modelGroupName,
@@ -513,10 +523,12 @@ export function gateConditions(spec: ResolvedMlPipeline): PipelineCondition[] {
 }
 
 /**
- * SageMaker Model Monitor's analyzer in the pipeline's region. A region the analyzer is not listed in is
- * refused: every run computes its drift baseline with it.
+ * SageMaker Model Monitor's analyzer in the pipeline's region; undefined when `aws.driftBaseline` is false
+ * (no step runs it, so any region is accepted). A region the analyzer is not listed in is refused: every run
+ * computes its drift baseline with it.
  */
-export function analyzerImage(spec: ResolvedMlPipeline): string {
+export function analyzerImage(spec: ResolvedMlPipeline): string | undefined {
+  if (!spec.aws.driftBaseline) return undefined;
   const region = spec.platform.region;
   const image = modelMonitorAnalyzerImage(region);
   if (image) return image;
@@ -524,7 +536,7 @@ export function analyzerImage(spec: ResolvedMlPipeline): string {
   problems.add(
     'platform.region',
     `is ${region}, where SageMaker Model Monitor's analyzer image (sagemaker-model-monitor-analyzer) is not listed; every run computes its drift baseline with it`,
-    `deploy the pipeline to a region the analyzer is in: ${modelMonitorRegions().join(', ')}`,
+    `deploy the pipeline to a region the analyzer is in: ${modelMonitorRegions().join(', ')}, or set \`aws.driftBaseline: false\` (no drift baseline is registered)`,
   );
   problems.throwIfAny();
   return image!;
@@ -556,6 +568,8 @@ function analyzerEnvironment(): Record<string, string> {
  */
 function baselineStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
   const vpc = vpcConfig(spec);
+  if (refs.analyzerImage === undefined)
+    throw new Error(`MlPipeline ${spec.constructName}: the baselining step needs the analyzer image in refs`);
   return {
     Name: STEP.baseline,
     Type: 'QualityCheck',
@@ -602,6 +616,8 @@ function baselineSource(property: string) {
 }
 
 function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep {
+  // Without the baselining step (`aws.driftBaseline: false`) a version records no data-quality baseline.
+  const baseline = spec.aws.driftBaseline;
   return {
     Name: STEP.register,
     Type: 'RegisterModel',
@@ -627,19 +643,27 @@ function registerStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): Pipeline
           },
         },
         // The baseline this run computed of its data.
-        ModelDataQuality: {
-          Statistics: baselineSource('CalculatedBaselineStatistics'),
-          Constraints: baselineSource('CalculatedBaselineConstraints'),
-        },
+        ...(baseline
+          ? {
+              ModelDataQuality: {
+                Statistics: baselineSource('CalculatedBaselineStatistics'),
+                Constraints: baselineSource('CalculatedBaselineConstraints'),
+              },
+            }
+          : {}),
       },
       // The baseline Model Monitor compares this version's traffic with. With RegisterNewBaseline it is the
       // one this run computed; reading the step's drift-check properties keeps that SageMaker's decision.
-      DriftCheckBaselines: {
-        ModelDataQuality: {
-          Statistics: baselineSource('BaselineUsedForDriftCheckStatistics'),
-          Constraints: baselineSource('BaselineUsedForDriftCheckConstraints'),
-        },
-      },
+      ...(baseline
+        ? {
+            DriftCheckBaselines: {
+              ModelDataQuality: {
+                Statistics: baselineSource('BaselineUsedForDriftCheckStatistics'),
+                Constraints: baselineSource('BaselineUsedForDriftCheckConstraints'),
+              },
+            },
+          }
+        : {}),
       CustomerMetadataProperties: { pipeline: spec.pipelineName, qualityMetric: spec.qualityGate.metric },
     },
   };
@@ -665,7 +689,8 @@ function failStep(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineStep
 /**
  * The whole SageMaker pipeline: baseline and train, evaluate, gate, then register or fail; with
  * `mustBeatApproved`, the champion lookup first. The baselining step and the lookup run beside training:
- * nothing orders them but what reads their results (the registration, the evaluation).
+ * nothing orders them but what reads their results (the registration, the evaluation). With
+ * `aws.driftBaseline: false` there is no baselining step and the gate waits only for the evaluation it reads.
  */
 export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRefs): PipelineDefinition {
   const parameters: PipelineParameter[] = [
@@ -688,7 +713,7 @@ export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRe
     // experiments and trials on every run; execution history already records each run.
     Steps: [
       ...(spec.qualityGate.mustBeatApproved ? [findChampionStep(spec, refs)] : []),
-      baselineStep(spec, refs),
+      ...(spec.aws.driftBaseline ? [baselineStep(spec, refs)] : []),
       trainingStep(spec, refs),
       evaluationStep(spec, refs),
       {
@@ -696,7 +721,7 @@ export function pipelineDefinition(spec: ResolvedMlPipeline, refs: PipelineAwsRe
         Type: 'Condition',
         Description: 'Registers the model only when it passes the quality gate.',
         // The registration records the baseline: the gate waits for it, so no version is registered without one.
-        DependsOn: [STEP.baseline],
+        ...(spec.aws.driftBaseline ? { DependsOn: [STEP.baseline] } : {}),
         Arguments: {
           Conditions: gateConditions(spec),
           IfSteps: [registerStep(spec, refs)],

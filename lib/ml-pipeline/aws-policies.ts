@@ -136,14 +136,15 @@ export function pipelineRolePolicy(spec: ResolvedMlPipeline, refs: PipelineAwsRe
 }
 
 /** Where in the artifact bucket the training role's jobs write: their own prefixes, nothing else. */
-export function trainingWritePrefixes(): string[] {
+export function trainingWritePrefixes(spec: ResolvedMlPipeline): string[] {
   return [
     // The Train step's model, under `models/<job name>/`: never a prefix another writer uses.
     `${ARTIFACT_PREFIX.models}/${PIPELINE_JOB_PREFIX}*`,
     `${ARTIFACT_PREFIX.checkpoints}/*`,
     `${ARTIFACT_PREFIX.evaluations}/*`,
-    // The baselining step's Model Monitor files (`baseline/<execution id>/`): no other role writes them.
-    `${ARTIFACT_PREFIX.baseline}/*`,
+    // The baselining step's Model Monitor files and the evaluation's monitor dataset
+    // (`baseline/<execution id>/`): no other role writes them. Without `aws.driftBaseline` nothing is there.
+    ...(spec.aws.driftBaseline ? [`${ARTIFACT_PREFIX.baseline}/*`] : []),
   ];
 }
 
@@ -157,8 +158,8 @@ export function trainingReadPrefixes(spec: ResolvedMlPipeline): string[] {
     `${ARTIFACT_PREFIX.models}/*`,
     `${ARTIFACT_PREFIX.checkpoints}/*`,
     // The monitor dataset the evaluation writes under `baseline/<execution id>/dataset/`, which the baselining
-    // step reads.
-    `${ARTIFACT_PREFIX.baseline}/*`,
+    // step reads (only with `aws.driftBaseline`).
+    ...(spec.aws.driftBaseline ? [`${ARTIFACT_PREFIX.baseline}/*`] : []),
     ...(spec.qualityGate.mustBeatApproved ? [`${ARTIFACT_PREFIX.champions}/*`] : []),
   ];
 }
@@ -224,7 +225,7 @@ export function trainingRolePolicy(
       Sid: 'WriteOwnArtifacts',
       Effect: 'Allow',
       Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      Resource: objects(trainingWritePrefixes()),
+      Resource: objects(trainingWritePrefixes(spec)),
     },
     kmsUseStatement(
       'UsePipelineKey',

@@ -75,7 +75,8 @@ export class MlPipeline extends Construct {
     const platformArgs = cdkPlatformArgs(this, 'MlPipeline', id, props?.platform);
     const spec = resolveMlPipeline(id, props, platformArgs);
     this.spec = spec;
-    // A region without Model Monitor's analyzer is refused before any child resource exists.
+    // A region without Model Monitor's analyzer is refused before any child resource exists (unless
+    // `aws.driftBaseline` is false: then nothing runs the analyzer and this is undefined).
     const analyzerImage = cdkAnalyzerImage(this, spec);
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
     const retain = removalPolicy(spec.platform);
@@ -275,9 +276,11 @@ export class MlPipeline extends Construct {
 
 /**
  * Model Monitor's analyzer image: the blueprint's, for a region known at synth time; for a stack whose region
- * is known only at deploy time, CloudFormation finds the account in a mapping of the same table.
+ * is known only at deploy time, CloudFormation finds the account in a mapping of the same table. Undefined
+ * (and no mapping) when `aws.driftBaseline` is false.
  */
-function cdkAnalyzerImage(scope: Construct, spec: ResolvedMlPipeline): string {
+function cdkAnalyzerImage(scope: Construct, spec: ResolvedMlPipeline): string | undefined {
+  if (!spec.aws.driftBaseline) return undefined;
   // The resolved region is empty when it is the stack's and the stack names none (`Aws.REGION`).
   if (spec.platform.region && isKnown(spec.platform.region)) return blueprint.analyzerImage(spec);
   const accounts = new CfnMapping(scope, 'AnalyzerAccounts', {

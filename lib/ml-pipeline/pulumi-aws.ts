@@ -39,7 +39,8 @@ export function renderAws(
 ): RenderedPipeline<MlPipelineAwsChildren> {
   const name = spec.constructName;
   const region = spec.platform.region;
-  // A region without Model Monitor's analyzer is refused before any child resource exists.
+  // A region without Model Monitor's analyzer is refused before any child resource exists (unless
+  // `aws.driftBaseline` is false: then nothing runs the analyzer and this is undefined).
   const analyzerImage = blueprint.analyzerImage(spec);
   const ctx: AwsChildContext = { parent, platform: spec.platform, tags: { ...spec.tags } };
   const opts = { parent };

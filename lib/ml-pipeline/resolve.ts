@@ -94,6 +94,8 @@ export interface ResolvedMlPipeline {
     readonly evaluationInstanceType: string;
     readonly volumeSizeGb: number;
     readonly networkIsolation: boolean;
+    /** Whether every run computes and registers a Model Monitor data-quality baseline (QualityCheck step). */
+    readonly driftBaseline: boolean;
     /** EventBridge Scheduler expression; undefined without a schedule. */
     readonly scheduleExpression?: string;
   };
@@ -574,6 +576,7 @@ function resolveAwsSettings(
     evaluationInstanceType: aws.evaluationInstanceType ?? evaluationFacts.aws.trainingInstance,
     volumeSizeGb: aws.volumeSizeGb ?? PIPELINE_DEFAULTS.volumeSizeGb,
     networkIsolation: aws.networkIsolation ?? true,
+    driftBaseline: aws.driftBaseline ?? true,
     scheduleExpression,
   };
 }

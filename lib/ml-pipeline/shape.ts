@@ -82,6 +82,7 @@ export const PIPELINE_AWS_SHAPE = object<MlPipelineAwsArgs>({
   evaluationInstanceType: str('`ml.m5.large`'),
   volumeSizeGb: num(),
   networkIsolation: bool(),
+  driftBaseline: bool(),
 });
 
 export const PIPELINE_GCP_SHAPE = object<MlPipelineGcpArgs>({

@@ -215,6 +215,7 @@ test.each([
       evaluationInstanceType: true,
       volumeSizeGb: true,
       networkIsolation: true,
+      driftBaseline: true,
     }),
   ],
   ['MlPipelineGcpArgs', pipeline.PIPELINE_GCP_SHAPE, keys<MlPipelineGcpArgs>({ cpu: true, memory: true })],

@@ -142,6 +142,90 @@ describe('MlPipeline on aws: stage defaults and options', () => {
     );
   });
 
+  it('aws.driftBaseline: false drops the Model Monitor baseline step, its dataset, its registry record and its grants, in any region', async () => {
+    // ca-west-1 has no Model Monitor analyzer: refused with the baseline (aws-baseline.test.ts), accepted without.
+    const rec = await recordProgram(
+      () =>
+        new MlPipeline(
+          'churn',
+          pipelineArgs({ ...AWS, region: 'ca-west-1' }, { aws: { driftBaseline: false } }),
+        ),
+    );
+    const def = definition(rec);
+    // The artifact bucket's name, suffixed by the engine: read from where the evaluation writes.
+    const evaluationUri = step(def, 'Evaluate').Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri;
+    const bucket = /^s3:\/\/(churn-artifacts-[a-z0-9]+)\/evaluations$/.exec(
+      evaluationUri['Std:Join'].Values[0],
+    )![1];
+    expect(def.Steps.map((s: Json) => s.Name)).toEqual(['Train', 'Evaluate', 'QualityGate']);
+    expect(steps(def).map((s: Json) => s.Type)).not.toContain('QualityCheck');
+    // The gate reads the evaluation's report: that is its only dependency.
+    expect(step(def, 'QualityGate').DependsOn).toBeUndefined();
+    const evaluate = step(def, 'Evaluate').Arguments;
+    expect(evaluate.ProcessingOutputConfig.Outputs.map((o: Json) => o.OutputName)).toEqual(['evaluation']);
+    expect(evaluate.Environment.MLOPS_MONITOR_DATASET_DIR).toBeUndefined();
+    const register = step(def, 'RegisterModel').Arguments;
+    expect(register.DriftCheckBaselines).toBeUndefined();
+    expect(register.ModelMetrics).toEqual({
+      ModelQuality: {
+        Statistics: {
+          ContentType: 'application/json',
+          S3Uri: {
+            'Std:Join': {
+              On: '/',
+              Values: [
+                {
+                  'Std:Join': {
+                    On: '/',
+                    Values: [`s3://${bucket}/evaluations`, { Get: 'Execution.PipelineExecutionId' }],
+                  },
+                },
+                'evaluation.json',
+              ],
+            },
+          },
+        },
+      },
+    });
+    expect(JSON.stringify(def)).not.toContain('DataQualityBaseline');
+    expect(JSON.stringify(def)).not.toContain('sagemaker-model-monitor-analyzer');
+    const training = JSON.parse(
+      rec.one('aws:iam/rolePolicy:RolePolicy', 'churn-training-policy').inputs.policy as string,
+    );
+    const sid = (id: string) => training.Statement.find((s: Json) => s.Sid === id);
+    expect(sid('WriteOwnArtifacts').Resource).toEqual([
+      `arn:aws:s3:::${bucket}/models/pipelines-*`,
+      `arn:aws:s3:::${bucket}/checkpoints/*`,
+      `arn:aws:s3:::${bucket}/evaluations/*`,
+    ]);
+    expect(sid('ReadArtifacts').Resource).toEqual([
+      `arn:aws:s3:::${bucket}/models/*`,
+      `arn:aws:s3:::${bucket}/checkpoints/*`,
+    ]);
+    expect(sid('ListArtifacts').Condition).toEqual({
+      StringLike: { 's3:prefix': ['models/*', 'checkpoints/*'] },
+    });
+  });
+
+  it('aws.driftBaseline defaults to true: the baseline step runs and the gate waits for it', async () => {
+    const rec = await recordProgram(() => new MlPipeline('churn', pipelineArgs(AWS)));
+    const def = definition(rec);
+    expect(def.Steps.map((s: Json) => s.Name)).toEqual([
+      'DataQualityBaseline',
+      'Train',
+      'Evaluate',
+      'QualityGate',
+    ]);
+    expect(step(def, 'QualityGate').DependsOn).toEqual(['DataQualityBaseline']);
+    expect(Object.keys(step(def, 'RegisterModel').Arguments.DriftCheckBaselines)).toEqual([
+      'ModelDataQuality',
+    ]);
+    expect(Object.keys(step(def, 'RegisterModel').Arguments.ModelMetrics)).toEqual([
+      'ModelQuality',
+      'ModelDataQuality',
+    ]);
+  });
+
   it('retainOnDelete: false lets a throwaway stack delete buckets, repository and model group', async () => {
     const rec = await recordProgram(
       () => new MlPipeline('churn', pipelineArgs({ ...AWS, retainOnDelete: false })),
