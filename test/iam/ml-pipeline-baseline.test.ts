@@ -2,7 +2,8 @@
  * The data-quality baseline step (a SageMaker `QualityCheck` running Model Monitor's analyzer) under IAM
  * simulation, on both engines: every call its job makes in a run is allowed (read from the deployed
  * definition, in a VPC so its network calls are included), the analyzer is pulled by SageMaker and not by
- * the job's role, and only the job writes the baseline the registry records.
+ * the job's role, and only the job writes the baseline the registry records. With `aws.driftBaseline: false`
+ * a run makes no baseline call and no role may touch `baseline/`.
  */
 import { AWS, pipelineArgs } from '../ml-pipeline/fixtures';
 import { allSteps, pipelineRunRequests, type PipelineRun } from './support/pipeline-calls';
@@ -166,4 +167,54 @@ test('both engines render the same baseline step, up to the names each engine gi
   // The role is one of the stack's own, in this account.
   for (const stack of stacks)
     expect(baseline(stack).Arguments.RoleArn).toMatch(new RegExp(`^arn:aws:iam::${ACCOUNT}:role/`));
+});
+
+describe.each(ENGINES)('%s: without a drift baseline (aws.driftBaseline: false)', (engine) => {
+  const NO_BASELINE = pipelineArgs(AWS, { aws: { driftBaseline: false } });
+  let stack: PipelineStack;
+  beforeAll(async () => {
+    stack = engine === 'pulumi' ? await pulumiPipeline(NO_BASELINE) : cdkPipeline(NO_BASELINE);
+  });
+  const noBaselineRun = (): PipelineRun => ({
+    executionId: 'n0b4s3l1n3r1',
+    definition: stack.definition,
+    pipelineName: stack.pipelineName,
+    properties: {},
+  });
+
+  test('every call of a run is allowed, and none is the baseline step', async () => {
+    expect(allSteps(stack.definition).map((s) => s.Name)).toEqual([
+      'Train',
+      'Evaluate',
+      'QualityGate',
+      'RegisterModel',
+      'QualityGateFailed',
+    ]);
+    const results = await verdicts(
+      stack.world,
+      pipelineRunRequests(stack.world, noBaselineRun(), { pipeline: 'pipeline' }),
+    );
+    expect(results.filter(([, decision]) => decision !== 'Allowed')).toEqual([]);
+    expect(results.filter(([why]) => /baseline|monitor dataset/i.test(why))).toEqual([]);
+    expect(results.map(([why]) => why)).toEqual(
+      expect.arrayContaining(['pipeline: CreateProcessingJob Evaluate', 'pipeline: CreateTrainingJob Train']),
+    );
+  });
+
+  test('no role may write or read under baseline/: no job puts anything there', async () => {
+    const evaluation = allSteps(stack.definition).find((s) => s.Name === 'Evaluate').Arguments;
+    const uri = evaluation.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri['Std:Join'].Values[0];
+    const bucket = /^s3:\/\/([^/]+)\/evaluations$/.exec(uri)![1];
+    const file = `arn:aws:s3:::${bucket}/baseline/n0b4s3l1n3r1/dataset/dataset.csv`;
+    const calls: Call[] = ['s3:PutObject', 's3:GetObject'].map((action) => ({
+      why: `training ${action}`,
+      role: 'training',
+      action,
+      resource: file,
+    }));
+    expect(await verdicts(stack.world, calls)).toEqual([
+      ['training s3:PutObject', 'ImplicitlyDenied'],
+      ['training s3:GetObject', 'ImplicitlyDenied'],
+    ]);
+  });
 });
