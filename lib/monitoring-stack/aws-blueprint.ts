@@ -305,6 +305,14 @@ export type AlarmDefinition = AlarmPlan;
 
 // ---------------------------------------------------------------------------------------------- topic and key
 
+/** CloudWatch acting for this account's alarms in this region only (confused-deputy guard). */
+function cloudWatchAlarmsCondition(env: AwsEnvironment): PolicyStatement['Condition'] {
+  return {
+    StringEquals: { 'aws:SourceAccount': env.account },
+    ArnLike: { 'aws:SourceArn': regionalArn(env, 'cloudwatch', 'alarm:*') },
+  };
+}
+
 /**
  * The policy of the topic's own key: the account administers it through IAM, grants only for AWS resources, and
  * CloudWatch may use it to publish alarm notifications, for this account's alarms in this region only. (Without
@@ -320,10 +328,7 @@ export function topicKeyPolicy(env: AwsEnvironment): PolicyDocument {
       Principal: { Service: CLOUDWATCH_SERVICE },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': env.account },
-        ArnLike: { 'aws:SourceArn': regionalArn(env, 'cloudwatch', 'alarm:*') },
-      },
+      Condition: cloudWatchAlarmsCondition(env),
     },
   ]);
 }
@@ -354,10 +359,7 @@ export function topicCloudWatchPublishStatement(topicArn: string, env: AwsEnviro
     Principal: { Service: CLOUDWATCH_SERVICE },
     Action: 'sns:Publish',
     Resource: topicArn,
-    Condition: {
-      StringEquals: { 'aws:SourceAccount': env.account },
-      ArnLike: { 'aws:SourceArn': regionalArn(env, 'cloudwatch', 'alarm:*') },
-    },
+    Condition: cloudWatchAlarmsCondition(env),
   };
 }
 
