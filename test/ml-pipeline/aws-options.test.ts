@@ -1,4 +1,8 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { trainingRolePolicy } from '../../lib/ml-pipeline/aws-policies';
+import { MlPipeline as CdkMlPipeline, type MlPipelineProps } from '../../lib/ml-pipeline/cdk';
+import { CDK_TEST_CONTEXT } from '../helpers';
 import { MlPipeline } from '../../lib/ml-pipeline/pulumi';
 import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
 import { recordProgram, type Recording } from '../../lib/testing';
@@ -263,6 +267,37 @@ describe('MlPipeline on aws: stage defaults and options', () => {
     expect(doc.Statement.find((s: Json) => s.Sid === 'PullImages').Resource).toEqual([
       'arn:aws:ecr:eu-west-1:123456789012:repository/churn-eval',
     ]);
+  });
+});
+
+describe('CDK MlPipeline with aws.driftBaseline: false', () => {
+  const template = (region?: string): Json => {
+    const app = new App({ context: CDK_TEST_CONTEXT });
+    const stack = new Stack(app, 'churn', region ? { env: { account: '123456789012', region } } : {});
+    const platform = region ? { ...AWS, region } : { cloud: 'aws' as const, stage: 'dev' as const };
+    new CdkMlPipeline(
+      stack,
+      'churn',
+      pipelineArgs(platform, { aws: { driftBaseline: false } }) as MlPipelineProps,
+    );
+    return Template.fromStack(stack).toJSON();
+  };
+  /** The definition body as the template writes it (literal text and CloudFormation functions). */
+  const definitionText = (t: Json): string => {
+    const [pipeline] = Object.values(t.Resources).filter(
+      (r: Json) => r.Type === 'AWS::SageMaker::Pipeline',
+    ) as Json[];
+    return JSON.stringify(pipeline.Properties.PipelineDefinition.PipelineDefinitionBody);
+  };
+
+  it("accepts a region without the analyzer and has no analyzer mapping when the region is the stack's", () => {
+    const inCaWest = template('ca-west-1');
+    expect(definitionText(inCaWest)).not.toContain('DataQualityBaseline');
+    expect(definitionText(inCaWest)).toContain('QualityGate');
+    const agnostic = template();
+    expect(agnostic.Mappings).toBeUndefined();
+    expect(definitionText(agnostic)).not.toContain('sagemaker-model-monitor-analyzer');
+    expect(definitionText(agnostic)).not.toContain('DriftCheckBaselines');
   });
 });
 
