@@ -284,9 +284,9 @@ describe('CDK MlPipeline with aws.driftBaseline: false', () => {
   };
   /** The definition body as the template writes it (literal text and CloudFormation functions). */
   const definitionText = (t: Json): string => {
-    const [pipeline] = Object.values(t.Resources).filter(
-      (r: Json) => r.Type === 'AWS::SageMaker::Pipeline',
-    ) as Json[];
+    const [pipeline] = (Object.values(t.Resources) as Json[]).filter(
+      (r) => r.Type === 'AWS::SageMaker::Pipeline',
+    );
     return JSON.stringify(pipeline.Properties.PipelineDefinition.PipelineDefinitionBody);
   };
 
