@@ -75,6 +75,7 @@ export class MlPipeline extends pulumi.ComponentResource {
    * Monitor's `statistics.json`, `constraints.json`, computed by the `DataQualityBaseline` step and recorded with
    * the registered version as its `DriftCheckBaselines`); gcp and docker `runs/<run id>/baseline/drift_baseline.json`,
    * beside the run's model. Monitor against the served version's folder (`MonitoringStack`'s `drift.baselineUri`).
+   * On aws nothing is written there with `aws.driftBaseline: false`.
    */
   declare readonly baselineUri: pulumi.Output<string>;
   /** The resolved arguments, with every default applied. */
