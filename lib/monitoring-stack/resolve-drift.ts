@@ -61,6 +61,12 @@ export function resolveDrift(
         : 'set `endpoint.capturePercent` and where the capture lands (`endpoint.capture`), or turn the drift check off',
     );
   else checkCaptureLocation(problems, endpoint, cloud);
+  if (cloud === 'aws' && pipeline?.modelMonitorBaseline === false)
+    problems.add(
+      'pipeline',
+      'computes no Model Monitor baseline (its `aws.driftBaseline` is false), but the drift check is on: no run writes the baseline the monitor would compare with',
+      "set the MlPipeline's `aws.driftBaseline` true (Model Monitor must be open to your account), or set drift.enabled false",
+    );
   if (d.baselineUri === undefined) missingBaseline(problems, cloud, pipeline !== undefined);
   else checkBaselineScheme(problems, 'drift.baselineUri', d.baselineUri, cloud);
   if (cloud === 'aws' && platform.region && MODEL_MONITOR_ANALYZER_ACCOUNTS[platform.region] === undefined)

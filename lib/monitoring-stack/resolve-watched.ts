@@ -255,6 +255,9 @@ export function resolveWatchedPipeline({ raw, platform, problems }: Inputs): Pip
       retrainTrigger: given.retrainTrigger,
       baselineUri: given.baselineUri,
       kmsKeyArn: platform.cloud === 'aws' ? key : undefined,
+      ...(platform.cloud === 'aws' && spec.aws?.driftBaseline === false
+        ? { modelMonitorBaseline: false }
+        : {}),
     };
   }
   const described = readShape(problems, 'pipeline', given, WATCHED_PIPELINE_SHAPE);

@@ -21,6 +21,8 @@ export interface ResolvedMonitoringStack {
     readonly baselineUri: pulumi.Input<string>;
     /** aws: the key encrypting the pipeline's bucket (the monitor decrypts the baseline with it). */
     readonly kmsKeyArn?: pulumi.Input<string>;
+    /** aws: false when the MlPipeline computes no Model Monitor baseline (`aws.driftBaseline: false`); else undefined. */
+    readonly modelMonitorBaseline?: false;
   };
   readonly thresholds: ResolvedThresholds;
   /** Undefined when the drift check is off. */

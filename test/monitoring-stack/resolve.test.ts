@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import type { PlatformArgs } from '../../lib/core/platform';
 import { HostPortClaims } from '../../lib/core/deployment';
 import { ValidationError } from '../../lib/core/validation';
+import { resolveMlPipeline } from '../../lib/ml-pipeline/resolve';
 import { resolveModelEndpoint } from '../../lib/model-endpoint/resolve';
+import { pipelineArgs } from '../ml-pipeline/fixtures';
 import type { MonitoringStackArgs } from '../../lib/monitoring-stack/args';
 import { MonitoringStack, MONITORING_STACK_TYPE } from '../../lib/monitoring-stack/pulumi';
 import { resolveMonitoringStack } from '../../lib/monitoring-stack/resolve';
@@ -90,6 +92,25 @@ describe('stage defaults', () => {
     expect(resolve({ endpoint: { endpointName: 'x' } }, AWS_DEV, 'alice-dev').namePrefix).toBe(
       'churn-watch-alice-dev',
     );
+  });
+
+  test('aws: a drift check on a pipeline that computes no Model Monitor baseline is refused', () => {
+    const pipelineSpec = (driftBaseline: boolean) => ({
+      spec: resolveMlPipeline('churn-training', pipelineArgs(AWS_PROD, { aws: { driftBaseline } }), AWS_PROD),
+      retrainTrigger: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn-training-prod',
+      baselineUri: 's3://art/baseline/',
+    });
+    const args = (driftBaseline: boolean) => ({
+      endpoint: cdkEndpoint(AWS_PROD),
+      pipeline: pipelineSpec(driftBaseline),
+      notifications: EMAILS,
+      drift: { baselineUri: 's3://art/baseline/exec-1/', features: ['tenure'] },
+    });
+    expect(problemsOf(args(false), AWS_PROD)).toEqual([
+      "pipeline: computes no Model Monitor baseline (its `aws.driftBaseline` is false), but the drift check is on: no run writes the baseline the monitor would compare with. Fix: set the MlPipeline's `aws.driftBaseline` true (Model Monitor must be open to your account), or set drift.enabled false",
+    ]);
+    expect(resolve(args(true), AWS_PROD).drift?.statistic).toBe('model-monitor');
+    expect(resolve({ ...args(false), drift: { enabled: false } }, AWS_PROD).drift).toBeUndefined();
   });
 
   test('fewer evaluation periods than the default datapoints: every period must breach', () => {
