@@ -59,13 +59,14 @@ describe('MlPipeline training.build', () => {
     const definition = JSON.parse(
       rec.one('aws:sagemaker/pipeline:Pipeline').inputs.pipelineDefinition as string,
     );
-    const digest = definition.Steps[0].Arguments.AlgorithmSpecification.TrainingImage;
+    const step = (name: string) => definition.Steps.find((s: { Name: string }) => s.Name === name);
+    const digest = step('Train').Arguments.AlgorithmSpecification.TrainingImage;
     expect(digest).toMatch(
       /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/churn-dev@sha256:[0-9a-f]{64}$/,
     );
-    expect(definition.Steps[1].Arguments.AppSpecification.ImageUri).toBe(digest);
+    expect(step('Evaluate').Arguments.AppSpecification.ImageUri).toBe(digest);
     expect(
-      definition.Steps[2].Arguments.IfSteps[0].Arguments.InferenceSpecification.Containers[0].Image,
+      step('QualityGate').Arguments.IfSteps[0].Arguments.InferenceSpecification.Containers[0].Image,
     ).toBe(digest);
     expect(rec.ofType('docker:index/remoteImage:RemoteImage')).toEqual([]);
   });

@@ -163,7 +163,10 @@ describe('ModelEndpoint options on gcp and docker', () => {
     ).toBe('CMD');
     // Serving containers are auto-named (a new release is created before the old one goes) and found by alias.
     const xgb = rec.one('docker:index/container:Container', 'churn-xgb').inputs;
-    expect([xgb.name, (xgb.networksAdvanced as any)[0].aliases]).toEqual([undefined, ['churn-dev-xgb-v3']]);
+    expect([xgb.name, (xgb.networksAdvanced as any)[0].aliases]).toEqual([
+      undefined,
+      ['churn-dev-xgb-v3', 'churn-dev-serving'],
+    ]);
     const upload = (rec.one('docker:index/container:Container', 'churn-gateway').inputs.uploads as any)[0]
       .content as string;
     expect(upload).toContain(
