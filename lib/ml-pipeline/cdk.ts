@@ -4,7 +4,7 @@
  * schedule settings and retention. `node.defaultChild` is the SageMaker pipeline.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, CfnMapping, Duration, Resource, Stack, TimeZone } from 'aws-cdk-lib';
+import { Aws, Duration, Resource, Stack, TimeZone } from 'aws-cdk-lib';
 import * as path from 'node:path';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -15,11 +15,11 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import type { AwsEnvironment, PolicyDocument } from '../blocks/aws-iam';
+import type { AwsEnvironment } from '../blocks/aws-iam';
 import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket, removalPolicy } from '../blocks/cdk-aws';
 import { acknowledgeInlinePolicy } from '../blocks/cdk-compliance';
-import { acknowledgeWildcards } from '../blocks/cdk-nag';
-import { MODEL_MONITOR_ANALYZER_ACCOUNTS, analyzerImageUri } from '../blocks/sagemaker-model-monitor';
+import { attachBlueprintPolicy, blueprintRole } from '../blocks/cdk-iam';
+import { cdkAnalyzerImage } from '../blocks/cdk-model-monitor';
 import { cdkPlatformArgs } from '../core/platform-context';
 import { isKnown } from '../core/validation';
 import type { MlPipelineArgs } from './args';
@@ -77,7 +77,7 @@ export class MlPipeline extends Construct {
     this.spec = spec;
     // A region without Model Monitor's analyzer is refused before any child resource exists (unless
     // `aws.driftBaseline` is false: then nothing runs the analyzer and this is undefined).
-    const analyzerImage = cdkAnalyzerImage(this, spec);
+    const analyzerImage = pipelineAnalyzerImage(this, spec);
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
     const retain = removalPolicy(spec.platform);
 
@@ -173,13 +173,13 @@ export class MlPipeline extends Construct {
       servingImage: images.serving as string,
       analyzerImage,
     };
-    const trainingPolicy = attachPolicy(
+    const trainingPolicy = attachBlueprintPolicy(
       this,
       'TrainingPolicy',
       this.trainingRole,
       policies.trainingRolePolicy(spec, deployed, builtRepository),
     );
-    const pipelinePolicy = attachPolicy(
+    const pipelinePolicy = attachBlueprintPolicy(
       this,
       'PipelinePolicy',
       this.pipelineRole,
@@ -188,7 +188,7 @@ export class MlPipeline extends Construct {
 
     const championPolicy =
       this.championRole &&
-      attachPolicy(
+      attachBlueprintPolicy(
         this,
         'ChampionPolicy',
         this.championRole,
@@ -275,44 +275,14 @@ export class MlPipeline extends Construct {
 }
 
 /**
- * Model Monitor's analyzer image: the blueprint's, for a region known at synth time; for a stack whose region
- * is known only at deploy time, CloudFormation finds the account in a mapping of the same table. Undefined
- * (and no mapping) when `aws.driftBaseline` is false.
+ * Model Monitor's analyzer image: the blueprint's (which refuses a region without one) for a region known at synth
+ * time, else the stack's shared mapping. Undefined (and no mapping) when `aws.driftBaseline` is false.
  */
-function cdkAnalyzerImage(scope: Construct, spec: ResolvedMlPipeline): string | undefined {
+function pipelineAnalyzerImage(scope: Construct, spec: ResolvedMlPipeline): string | undefined {
   if (!spec.aws.driftBaseline) return undefined;
   // The resolved region is empty when it is the stack's and the stack names none (`Aws.REGION`).
   if (spec.platform.region && isKnown(spec.platform.region)) return blueprint.analyzerImage(spec);
-  const accounts = new CfnMapping(scope, 'AnalyzerAccounts', {
-    mapping: Object.fromEntries(
-      Object.entries(MODEL_MONITOR_ANALYZER_ACCOUNTS).map(([region, account]) => [region, { account }]),
-    ),
-  });
-  return analyzerImageUri(accounts.findInMap(Aws.REGION, 'account'), Aws.REGION, Aws.URL_SUFFIX);
-}
-
-/** A service role whose trust policy is the blueprint's document, conditions included. */
-function blueprintRole(
-  scope: Construct,
-  id: string,
-  description: string,
-  service: string,
-  trust: PolicyDocument,
-): iam.Role {
-  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal(service), description });
-  (role.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = trust;
-  return role;
-}
-
-/** Attaches a blueprint policy and acknowledges exactly the wildcards it keeps. */
-function attachPolicy(scope: Construct, id: string, role: iam.Role, document: PolicyDocument): iam.Policy {
-  const policy = new iam.Policy(scope, id, {
-    roles: [role],
-    document: iam.PolicyDocument.fromJson(document),
-  });
-  acknowledgeWildcards(policy, document);
-  acknowledgeInlinePolicy(policy);
-  return policy;
+  return cdkAnalyzerImage(scope, undefined);
 }
 
 /**
