@@ -23,3 +23,6 @@ export function runOperationsReaderRoleId(pipelineName: string): string {
   const suffix = '_runOperationsReader';
   return `${pipelineName.replace(/[^a-zA-Z0-9_.]/g, '_').slice(0, 64 - suffix.length)}${suffix}`;
 }
+
+/** Lets a service account (or service agent) encrypt and decrypt with one Cloud KMS key: the CMEK grant. */
+export const KMS_ENCRYPTER_DECRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';

@@ -17,7 +17,7 @@ import { mlPipelineApis } from '../blocks/gcp-apis';
 import { IamSettle } from '../blocks/gcp-iam-settle';
 import { kmsLocationOfBucket } from '../blocks/gcp-kms-locations';
 import { gcsLocation } from '../blocks/gcp-locations';
-import { RUN_OPERATIONS_GET, runOperationsReaderRoleId } from '../blocks/gcp-roles';
+import { KMS_ENCRYPTER_DECRYPTER, RUN_OPERATIONS_GET, runOperationsReaderRoleId } from '../blocks/gcp-roles';
 import {
   childOptions,
   enableGcpApis,
@@ -64,7 +64,7 @@ export interface MlPipelineGcpChildren {
   readonly apis: projects.Service[];
 }
 
-const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
+const ENCRYPTER = KMS_ENCRYPTER_DECRYPTER;
 
 export function renderGcp(
   spec: ResolvedMlPipeline,

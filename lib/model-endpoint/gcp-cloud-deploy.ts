@@ -15,6 +15,7 @@
  * - releasers: `roles/clouddeploy.releaser` on this pipeline and target, use of the execution account (a release
  *   renders and deploys as it), and objects of the release bucket (the release's source is staged there).
  */
+import { KMS_ENCRYPTER_DECRYPTER } from '../blocks/gcp-roles';
 import * as pulumi from '@pulumi/pulumi';
 import * as clouddeploy from '@pulumi/gcp/clouddeploy';
 import * as cloudrunv2 from '@pulumi/gcp/cloudrunv2';
@@ -86,7 +87,7 @@ export function renderCloudDeploy(
     `${name}-releases-storage-key`,
     {
       cryptoKeyId: parts.keyId,
-      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+      role: KMS_ENCRYPTER_DECRYPTER,
       member: serviceAgentMember(name, 'storage', ctx),
     },
     opts,

@@ -1,4 +1,5 @@
 /** Renders a resolved ModelEndpoint to Cloud Run v2 through Pulumi. */
+import { KMS_ENCRYPTER_DECRYPTER } from '../blocks/gcp-roles';
 import * as pulumi from '@pulumi/pulumi';
 import * as cloudrunv2 from '@pulumi/gcp/cloudrunv2';
 import * as kms from '@pulumi/gcp/kms';
@@ -43,7 +44,7 @@ export interface ModelEndpointGcpChildren {
   readonly cloudDeploy?: ModelEndpointCloudDeployChildren;
 }
 
-const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
+const ENCRYPTER = KMS_ENCRYPTER_DECRYPTER;
 
 /**
  * The service fields Pulumi leaves alone once Cloud Deploy rolls releases out (`gcp.rollout: 'cloud-deploy'`): the

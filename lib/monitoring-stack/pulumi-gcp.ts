@@ -4,6 +4,7 @@
  * scheduled Cloud Run job → a log-match alert policy on its result line, and a log-based metric for the dashboard; on
  * drift the job starts the training workflow).
  */
+import { KMS_ENCRYPTER_DECRYPTER } from '../blocks/gcp-roles';
 import * as pulumi from '@pulumi/pulumi';
 import * as bigquery from '@pulumi/gcp/bigquery';
 import { getDefaultServiceAccountOutput } from '@pulumi/gcp/bigquery/getDefaultServiceAccount';
@@ -80,7 +81,7 @@ export interface MonitoringGcpChildren {
   readonly apis: projects.Service[];
 }
 
-const ENCRYPTER = 'roles/cloudkms.cryptoKeyEncrypterDecrypter';
+const ENCRYPTER = KMS_ENCRYPTER_DECRYPTER;
 
 export function renderGcp(
   spec: ResolvedMonitoringStack,
