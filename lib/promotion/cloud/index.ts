@@ -1,0 +1,101 @@
+/**
+ * The cloud readers of the promotion gates, per cloud: the open alarms of a stage (`noOpenAlarms`) and the approval
+ * of an aws registry version (`registry-approval`). gcp open alerts are read from an evidence file only (see
+ * `GCP_ALERTS_EVIDENCE_HINT`).
+ */
+import type { ReleaseCloud } from '../release-types';
+import type { OpenAlarmsEvidence, RegistryApprovalEvidence } from '../evidence';
+import { checkAwsRegistryApproval, readAwsOpenAlarms } from './aws';
+import { DEFAULT_ALERTMANAGER_URL, readAlertmanagerOpenAlarms } from './docker';
+
+export { checkAwsRegistryApproval, readAwsOpenAlarms, UNCHECKED_APPROVAL_AT_DEPLOY } from './aws';
+export { DEFAULT_ALERTMANAGER_URL, readAlertmanagerOpenAlarms } from './docker';
+
+/** How to produce the gcp evidence file (quoted when a gcp stage's alarms are asked for without one). */
+export const GCP_ALERTS_EVIDENCE_HINT =
+  'save the stage project\'s alerts with `curl -sf -H "Authorization: Bearer $(gcloud auth print-access-token)" ' +
+  '"https://monitoring.googleapis.com/v3/projects/<project>/alerts?pageSize=1000" > alerts.json` and pass ' +
+  '`--alarms-evidence alerts.json`';
+
+/** Options of `readOpenAlarms`. */
+export interface ReadOpenAlarmsOptions {
+  /** Only alarms whose name starts with it count. Default: every alarm counts. */
+  readonly alarmNamePrefix?: string;
+  /** aws: the stage's region. Required on aws. */
+  readonly region?: string;
+  /** aws: the CloudWatch endpoint. Default: the SDK's (honours `AWS_ENDPOINT_URL`). */
+  readonly endpoint?: string;
+  /** docker: Alertmanager's base URL. Default: `http://127.0.0.1:9093`. */
+  readonly alertmanagerUrl?: string;
+}
+
+/** Evidence, or why there is none (the gate then fails with this reason). */
+export type OpenAlarmsReading = OpenAlarmsEvidence | { error: string };
+
+/** The open alarms of a stage, read through the cloud's API. Never throws: a failure is `{ error }`. */
+export async function readOpenAlarms(cloud: ReleaseCloud, options: ReadOpenAlarmsOptions): Promise<OpenAlarmsReading> {
+  switch (cloud) {
+    case 'aws': {
+      if (!options.region) return { error: 'the aws stage has no region to read its CloudWatch alarms in' };
+      try {
+        const evidence = await readAwsOpenAlarms({
+          region: options.region,
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          ...(options.alarmNamePrefix ? { alarmNamePrefix: options.alarmNamePrefix } : {}),
+        });
+        return (
+          evidence ?? {
+            error:
+              'no AWS credentials (the SDK\'s default chain found none) to read the CloudWatch alarms; sign in, or ' +
+              'save them with `aws cloudwatch describe-alarms --state-value ALARM > alarms.json` and pass ' +
+              '`--alarms-evidence alarms.json`',
+          }
+        );
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    }
+    case 'docker':
+      return readAlertmanagerOpenAlarms({
+        url: options.alertmanagerUrl ?? DEFAULT_ALERTMANAGER_URL,
+        ...(options.alarmNamePrefix ? { alarmNamePrefix: options.alarmNamePrefix } : {}),
+      });
+    case 'gcp':
+      return { error: `gcp open alerts are read from an evidence file only: ${GCP_ALERTS_EVIDENCE_HINT}` };
+  }
+}
+
+/** The aws registry version a release names, with where to look. */
+export interface RegistryApprovalOptions {
+  readonly group: string;
+  readonly version: number;
+  /** aws: the region of the registry. Required on aws. */
+  readonly region?: string;
+  /** The version's ARN when known. Default: looked up in the group. */
+  readonly modelPackageArn?: string;
+  /** aws: the SageMaker endpoint. Default: the SDK's (honours `AWS_ENDPOINT_URL`). */
+  readonly endpoint?: string;
+}
+
+/**
+ * Whether the registry version is approved. Only aws has a registry: elsewhere `{ checked: false }` saying so.
+ * Errors of the API (access denied, network) are thrown: the gate turns them into a failing verdict.
+ */
+export async function checkRegistryApproval(
+  cloud: ReleaseCloud,
+  options: RegistryApprovalOptions,
+): Promise<RegistryApprovalEvidence> {
+  if (cloud !== 'aws') {
+    return { checked: false, reason: `not applicable: ${cloud} has no model registry (releases name an artifact)` };
+  }
+  if (!options.region) {
+    return { checked: false, reason: 'not checked: the aws stage has no region to look the registry version up in' };
+  }
+  return checkAwsRegistryApproval({
+    region: options.region,
+    group: options.group,
+    version: options.version,
+    ...(options.modelPackageArn ? { modelPackageArn: options.modelPackageArn } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
+}
