@@ -29,7 +29,10 @@ export interface DigestCommandResult {
  * in the tree, an archive tar cannot read, an `expect` not of the form `sha256:<64 lowercase hex>`) throws a
  * `CliError` with a one-line reason.
  */
-export async function runDigestCommand(args: { path: string; expect?: string }): Promise<DigestCommandResult> {
+export async function runDigestCommand(args: {
+  path: string;
+  expect?: string;
+}): Promise<DigestCommandResult> {
   if (!args.path) throw new CliError(`no path given. usage: ${DIGEST_USAGE}`);
   if (args.expect !== undefined && !TREE_DIGEST_PATTERN.test(args.expect))
     throw new CliError(

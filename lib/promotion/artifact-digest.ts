@@ -92,7 +92,14 @@ export async function digestOf(target: string): Promise<string> {
   try {
     try {
       // --no-same-owner/--no-same-permissions: extract as the caller, whatever the archive recorded.
-      await run('tar', ['-xzf', path.resolve(target), '-C', temp, '--no-same-owner', '--no-same-permissions']);
+      await run('tar', [
+        '-xzf',
+        path.resolve(target),
+        '-C',
+        temp,
+        '--no-same-owner',
+        '--no-same-permissions',
+      ]);
     } catch (err) {
       const detail = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n')[0];
       throw new DigestError(`cannot extract ${target} with tar: ${detail}`);
