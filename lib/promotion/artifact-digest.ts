@@ -104,7 +104,13 @@ export async function digestOf(target: string): Promise<string> {
       const detail = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n')[0];
       throw new DigestError(`cannot extract ${target} with tar: ${detail}`);
     }
-    return await treeDigest(temp);
+    try {
+      return await treeDigest(temp);
+    } catch (err) {
+      // Name the archive, not the temporary folder that is gone when the caller reads the message.
+      if (err instanceof DigestError) throw new DigestError(err.message.split(temp).join(target));
+      throw err;
+    }
   } finally {
     await fs.rm(temp, { recursive: true, force: true });
   }
