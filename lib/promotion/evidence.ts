@@ -25,7 +25,6 @@ export interface RegistryApprovalEvidence {
   reason: string;
 }
 
-
 /** The formats an alarms evidence file may be in, for error messages and docs. */
 export const ALARM_EVIDENCE_FORMATS: readonly string[] = [
   'mlops: { "openAlarms": [{ "name": "...", "state": "ALARM" }] } (every entry counts as open)',

@@ -22,9 +22,9 @@ export interface AwsReaderOptions {
 
 /** What happens at deploy when the approval could not be checked (quoted by the gate's verdict). */
 export const UNCHECKED_APPROVAL_AT_DEPLOY =
-  'SageMaker documents that a versioned model package must have ModelApprovalStatus Approved to be deployed, so ' +
-  'deploying an unapproved version fails at `pulumi up`/`cdk deploy` instead of here; approve it first with ' +
-  '`aws sagemaker update-model-package --model-package-arn <arn> --model-approval-status Approved`';
+  "SageMaker's API reference says a versioned model package must have ModelApprovalStatus Approved to be " +
+  'deployed, so expect `pulumi up`/`cdk deploy` of an unapproved version to fail there instead of here; approve ' +
+  'it first with `aws sagemaker update-model-package --model-package-arn <arn> --model-approval-status Approved`';
 
 type CloudWatchModule = typeof CloudWatch;
 type SageMakerModule = typeof SageMaker;
@@ -90,7 +90,9 @@ export async function readAwsOpenAlarms(
     } while (nextToken);
     return { source: `cloudwatch ${options.region}`, checkedAt, openAlarms };
   } catch (e) {
-    throw new Error(`reading the CloudWatch alarms in ${options.region}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`reading the CloudWatch alarms in ${options.region}: ${(e as Error).message}`, {
+      cause: e,
+    });
   } finally {
     client.destroy();
   }
@@ -115,7 +117,9 @@ export interface AwsRegistryVersion extends AwsReaderOptions {
  * with ListModelPackages in the group). `checked: false` when the SDK finds no AWS credentials. A version that does
  * not exist is `checked: true` without a status.
  */
-export async function checkAwsRegistryApproval(options: AwsRegistryVersion): Promise<RegistryApprovalEvidence> {
+export async function checkAwsRegistryApproval(
+  options: AwsRegistryVersion,
+): Promise<RegistryApprovalEvidence> {
   const sdk = sageMaker();
   const client = new sdk.SageMakerClient({
     region: options.region,
@@ -129,7 +133,8 @@ export async function checkAwsRegistryApproval(options: AwsRegistryVersion): Pro
         reason: `not checked: no AWS credentials (the SDK's default chain found none) to read ${label}; ${UNCHECKED_APPROVAL_AT_DEPLOY}`,
       };
     }
-    const arn = options.modelPackageArn ?? (await findVersionArn(sdk, client, options.group, options.version));
+    const arn =
+      options.modelPackageArn ?? (await findVersionArn(sdk, client, options.group, options.version));
     if (!arn) {
       return { checked: true, reason: `${label} does not exist in ${options.region}` };
     }
@@ -146,7 +151,9 @@ export async function checkAwsRegistryApproval(options: AwsRegistryVersion): Pro
             `\`aws sagemaker update-model-package --model-package-arn ${arn} --model-approval-status Approved\``,
     };
   } catch (e) {
-    throw new Error(`checking the approval of ${label} in ${options.region}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`checking the approval of ${label} in ${options.region}: ${(e as Error).message}`, {
+      cause: e,
+    });
   } finally {
     client.destroy();
   }

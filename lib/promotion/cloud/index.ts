@@ -33,7 +33,10 @@ export interface ReadOpenAlarmsOptions {
 export type OpenAlarmsReading = OpenAlarmsEvidence | { error: string };
 
 /** The open alarms of a stage, read through the cloud's API. Never throws: a failure is `{ error }`. */
-export async function readOpenAlarms(cloud: ReleaseCloud, options: ReadOpenAlarmsOptions): Promise<OpenAlarmsReading> {
+export async function readOpenAlarms(
+  cloud: ReleaseCloud,
+  options: ReadOpenAlarmsOptions,
+): Promise<OpenAlarmsReading> {
   switch (cloud) {
     case 'aws': {
       if (!options.region) return { error: 'the aws stage has no region to read its CloudWatch alarms in' };
@@ -46,7 +49,7 @@ export async function readOpenAlarms(cloud: ReleaseCloud, options: ReadOpenAlarm
         return (
           evidence ?? {
             error:
-              'no AWS credentials (the SDK\'s default chain found none) to read the CloudWatch alarms; sign in, or ' +
+              "no AWS credentials (the SDK's default chain found none) to read the CloudWatch alarms; sign in, or " +
               'save them with `aws cloudwatch describe-alarms --state-value ALARM > alarms.json` and pass ' +
               '`--alarms-evidence alarms.json`',
           }
@@ -79,17 +82,21 @@ export interface RegistryApprovalOptions {
 
 /**
  * Whether the registry version is approved. Only aws has a registry: elsewhere `{ checked: false }` saying so.
- * Errors of the API (access denied, network) are thrown: the gate turns them into a failing verdict.
+ * A missing region and errors of the API (access denied, network) are thrown: the gate turns them into a failing
+ * verdict.
  */
 export async function checkRegistryApproval(
   cloud: ReleaseCloud,
   options: RegistryApprovalOptions,
 ): Promise<RegistryApprovalEvidence> {
   if (cloud !== 'aws') {
-    return { checked: false, reason: `not applicable: ${cloud} has no model registry (releases name an artifact)` };
+    return {
+      checked: false,
+      reason: `not applicable: ${cloud} has no model registry (releases name an artifact)`,
+    };
   }
   if (!options.region) {
-    return { checked: false, reason: 'not checked: the aws stage has no region to look the registry version up in' };
+    throw new Error('the aws stage has no region (aws:region) to look the registry version up in');
   }
   return checkAwsRegistryApproval({
     region: options.region,
