@@ -5,6 +5,12 @@
  * key order, that goes under `mlops:release`. `sameRelease` compares two releases the way promotion decides it
  * has nothing to do.
  */
+import {
+  GCS_BUCKET_NAME_RULE,
+  S3_BUCKET_NAME_RULE,
+  gcsBucketNameProblem,
+  s3BucketNameProblem,
+} from '../blocks/bucket-names';
 import { NAME_RULES, nameProblem } from '../core/naming';
 import {
   anything,
@@ -270,11 +276,35 @@ function checkModel(
 
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
 const IMAGE_BY_DIGEST = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?@sha256:[0-9a-f]{64}$/;
-const S3_TAR_GZ = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S*[^/\s]\.tar\.gz$/;
-const S3_DIR = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S*\/)?$/;
-const GS_DIR = /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]\/(\S*\/)?$/;
-const DOCKER_VOLUME_DIR = /^docker-volume:\/\/[a-zA-Z0-9][a-zA-Z0-9_.-]*\/(\S*\/)?$/;
 const HAS_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+const STORE_URI = /^(s3|gs|docker-volume):\/\/([^/]*)(?:\/(.*))?$/s;
+
+/** A store URI's parts, once its scheme is one a release may name and its bucket or volume name is valid. */
+function storeUri(
+  problems: ProblemList,
+  path: string,
+  uri: string,
+): { scheme: 's3' | 'gs' | 'docker-volume'; key: string } | 'not a store' | 'reported' {
+  const m = STORE_URI.exec(uri);
+  if (!m || m[3] === undefined) return 'not a store';
+  const scheme = m[1] as 's3' | 'gs' | 'docker-volume';
+  const bucket = m[2];
+  const [problem, rule] =
+    scheme === 's3'
+      ? [s3BucketNameProblem(bucket), S3_BUCKET_NAME_RULE]
+      : scheme === 'gs'
+        ? [gcsBucketNameProblem(bucket), GCS_BUCKET_NAME_RULE]
+        : [
+            bucket === '' ? 'is empty' : nameProblem(bucket, NAME_RULES.docker),
+            NAME_RULES.docker.description,
+          ];
+  if (problem) {
+    const what = scheme === 'docker-volume' ? 'the volume name' : 'the bucket name';
+    problems.add(path, `${JSON.stringify(uri)}: ${what} ${problem}`, rule);
+    return 'reported';
+  }
+  return { scheme, key: m[3] };
+}
 
 function checkImage(problems: ProblemList, path: string, image: string, schema: 0 | 1): void {
   if (image.trim() === '') {
@@ -306,61 +336,83 @@ function checkImage(problems: ProblemList, path: string, image: string, schema: 
   );
 }
 
+const ARTIFACT_FORMS =
+  '`s3://<bucket>/<key>.tar.gz` (aws: the packed model), `gs://<bucket>/<dir>/` (gcp: the model directory) or `docker-volume://<volume>/<dir>/` (docker)';
+const DIRECTORY_FORMS = '`s3://<bucket>/<dir>/`, `gs://<bucket>/<dir>/` or `docker-volume://<volume>/<dir>/`';
+
 function checkArtifactUri(problems: ProblemList, path: string, uri: string, schema: 0 | 1): boolean {
-  if (S3_TAR_GZ.test(uri) || GS_DIR.test(uri) || DOCKER_VOLUME_DIR.test(uri)) return true;
-  const forms =
-    '`s3://<bucket>/<key>.tar.gz` (aws: the packed model), `gs://<bucket>/<dir>/` (gcp: the model directory) or `docker-volume://<volume>/<dir>/` (docker)';
   if (uri.trim() === '') {
-    problems.add(path, 'is empty', `give ${forms}`);
+    problems.add(path, 'is empty', `give ${ARTIFACT_FORMS}`);
     return false;
   }
-  if (!HAS_SCHEME.test(uri)) {
-    if (schema === 0 && !/\s/.test(uri)) return true;
+  if (!HAS_SCHEME.test(uri)) return checkRelative(problems, path, uri, schema, 'model', ARTIFACT_FORMS);
+  const store = storeUri(problems, path, uri);
+  if (store === 'reported') return false;
+  if (store === 'not a store') {
+    problems.add(path, `${JSON.stringify(uri)} is not a model artifact URI`, `give ${ARTIFACT_FORMS}`);
+    return false;
+  }
+  if (store.scheme === 's3') {
+    if (store.key.endsWith('.tar.gz') && !store.key.endsWith('/.tar.gz') && store.key !== '.tar.gz')
+      return true;
     problems.add(
       path,
-      schema === 0
-        ? `${JSON.stringify(uri)} has white space`
-        : `${JSON.stringify(uri)} is a relative path: only schema 0 releases may give one`,
-      schema === 0
-        ? "give the model directory in the pipeline's artifact store, such as `runs/<run id>/model/`"
-        : `give the absolute URI, ${forms}`,
+      `${JSON.stringify(uri)} is not a model artifact URI`,
+      'give the SageMaker `model.tar.gz` object, `s3://<bucket>/<key>.tar.gz`',
     );
     return false;
   }
-  const fix = uri.startsWith('s3://')
-    ? 'give the SageMaker `model.tar.gz` object, `s3://<bucket>/<key>.tar.gz`'
-    : uri.startsWith('gs://') || uri.startsWith('docker-volume://')
-      ? 'give the model directory, ending in `/`, such as `gs://<bucket>/models/v3/`'
-      : `give ${forms}`;
-  problems.add(path, `${JSON.stringify(uri)} is not a model artifact URI`, fix);
+  if (store.key === '' || store.key.endsWith('/')) return true;
+  problems.add(
+    path,
+    `${JSON.stringify(uri)} is not a model artifact URI`,
+    `give the model directory, ending in \`/\`, such as \`${store.scheme}://<${store.scheme === 'gs' ? 'bucket' : 'volume'}>/models/v3/\``,
+  );
+  return false;
+}
+
+function checkRelative(
+  problems: ProblemList,
+  path: string,
+  value: string,
+  schema: 0 | 1,
+  what: 'model' | 'baseline',
+  forms: string,
+): boolean {
+  if (schema === 0 && !/\s/.test(value)) return true;
+  problems.add(
+    path,
+    schema === 0
+      ? `${JSON.stringify(value)} has white space`
+      : `${JSON.stringify(value)} is a relative path: only schema 0 releases may give one`,
+    schema === 0
+      ? `give the ${what} directory in the pipeline's artifact store, such as \`${what === 'model' ? 'runs/<run id>/model/' : 'baseline/<run id>/'}\``
+      : `give the absolute URI, ${forms}`,
+  );
   return false;
 }
 
 function checkDirectoryUri(problems: ProblemList, path: string, uri: string, schema: 0 | 1): void {
-  if (S3_DIR.test(uri) || GS_DIR.test(uri) || DOCKER_VOLUME_DIR.test(uri)) return;
-  const forms = '`s3://<bucket>/<dir>/`, `gs://<bucket>/<dir>/` or `docker-volume://<volume>/<dir>/`';
   if (uri.trim() === '') {
     problems.add(
       path,
       'is empty',
-      `give the baseline directory, ${forms}, or leave it out for no drift check`,
+      `give the baseline directory, ${DIRECTORY_FORMS}, or leave it out for no drift check`,
     );
     return;
   }
   if (!HAS_SCHEME.test(uri)) {
-    if (schema === 0 && !/\s/.test(uri)) return;
-    problems.add(
-      path,
-      schema === 0
-        ? `${JSON.stringify(uri)} has white space`
-        : `${JSON.stringify(uri)} is a relative path: only schema 0 releases may give one`,
-      schema === 0
-        ? "give the baseline directory in the pipeline's artifact store, such as `baseline/<run id>/`"
-        : `give the absolute directory URI, ${forms}`,
-    );
+    checkRelative(problems, path, uri, schema, 'baseline', DIRECTORY_FORMS);
     return;
   }
-  problems.add(path, `${JSON.stringify(uri)} is not a directory URI`, `give ${forms} (ending in \`/\`)`);
+  const store = storeUri(problems, path, uri);
+  if (store === 'reported') return;
+  if (store !== 'not a store' && (store.key === '' || store.key.endsWith('/'))) return;
+  problems.add(
+    path,
+    `${JSON.stringify(uri)} is not a directory URI`,
+    `give ${DIRECTORY_FORMS} (ending in \`/\`)`,
+  );
 }
 
 const UTC_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
@@ -409,9 +461,17 @@ function modelValue(model: ReleaseModel): Record<string, unknown> {
 /**
  * The release as a plain object for stack config: keys in the order `schemaVersion, version, model, image,
  * metrics, baseline, approval, promotedFrom, releasedAt` (nested objects in their documented order), fields
- * that are undefined left out.
+ * that are undefined left out. What it returns always reads back with `parseRelease`: a release it could not
+ * write as schema 1 (one upgraded from schema 0 that still has a relative path, no `sha256` or an image by tag)
+ * is refused with a `ValidationError` naming what to resolve first.
  */
 export function releaseToConfigValue(release: Release): Record<string, unknown> {
+  const value = configValue(release);
+  parseRelease(value, `release ${release.version} to be written as schema ${RELEASE_SCHEMA_VERSION}`);
+  return value;
+}
+
+function configValue(release: Release): Record<string, unknown> {
   const out: Record<string, unknown> = {
     schemaVersion: RELEASE_SCHEMA_VERSION,
     version: release.version,
@@ -439,7 +499,7 @@ export function sameRelease(a: Release, b: Release): boolean {
 }
 
 function timeless(release: Release): Record<string, unknown> {
-  const value = releaseToConfigValue(release);
+  const value = configValue(release);
   delete value.releasedAt;
   if (value.promotedFrom) delete (value.promotedFrom as Record<string, unknown>).at;
   if (value.approval) delete (value.approval as Record<string, unknown>).at;
