@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -22,9 +22,12 @@ import {
 } from '../../lib/promotion/cloud/aws';
 import { checkRegistryApproval, readOpenAlarms } from '../../lib/promotion/cloud';
 import { loadOptionalPackage } from '../../lib/promotion/cloud/optional-package';
+import { readAlarmEvidenceFile } from '../../lib/promotion/evidence';
+import { requireTool } from '../support/tools';
 
 const MOTO_HINT =
   'moto 5 with its server extras is needed: `python3.11 -m pip install "moto[server]>=5"` (it brings flask).';
+const AWS_CLI_HINT = 'Install the AWS CLI: `python3.11 -m pip install awscli` (or AWS CLI v2).';
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012'; // moto's default account
 
@@ -102,7 +105,7 @@ describe('aws readers against moto', () => {
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         }),
       );
-    const setState = (name: string, state: 'ALARM' | 'OK') =>
+    const setState = (name: string, state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA') =>
       cloudwatch.send(
         new SetAlarmStateCommand({
           AlarmName: name,
@@ -117,7 +120,7 @@ describe('aws readers against moto', () => {
     await setState('churn-staging-server-errors', 'ALARM');
     await setState('churn-staging-latency-p99', 'OK');
     await setState('churn-prod-server-errors', 'ALARM');
-    // churn-staging-no-invocations stays INSUFFICIENT_DATA (a new alarm's state).
+    await setState('churn-staging-no-invocations', 'INSUFFICIENT_DATA');
     // moto 5.2 has no PutCompositeAlarm (and drops AlarmRule from PutMetricAlarm), so composite alarms are tested
     // through the describe-alarms evidence file only (test/promotion/evidence.test.ts).
     cloudwatch.destroy();
@@ -271,6 +274,29 @@ describe('aws readers against moto', () => {
     const reading = await readOpenAlarms('aws', { region: REGION, endpoint: closed });
     expect((reading as { error: string }).error).toMatch(/^reading the CloudWatch alarms in eu-west-1: /);
   }, 60_000);
+
+  test('what `aws cloudwatch describe-alarms` prints, saved to a file, is evidence of the same open alarms', () => {
+    const aws = requireTool('aws', AWS_CLI_HINT);
+    const printed = spawnSync(
+      aws,
+      ['cloudwatch', 'describe-alarms', '--region', REGION, '--endpoint-url', endpoint, '--output', 'json'],
+      { encoding: 'utf8', env: process.env },
+    );
+    expect(printed.stderr).toBe('');
+    expect(printed.status).toBe(0);
+    const file = path.join(home, 'alarms.json');
+    writeFileSync(file, printed.stdout);
+    const evidence = readAlarmEvidenceFile(file);
+    expect(evidence.source).toBe(file);
+    expect(evidence.checkedAt).toEqual(statSync(file).mtime);
+    expect(evidence.openAlarms).toEqual([
+      { name: 'churn-staging-server-errors', state: 'ALARM' },
+      { name: 'churn-prod-server-errors', state: 'ALARM' },
+    ]);
+    expect(readAlarmEvidenceFile(file, { alarmNamePrefix: 'churn-prod-' }).openAlarms).toEqual([
+      { name: 'churn-prod-server-errors', state: 'ALARM' },
+    ]);
+  });
 
   describe('without credentials', () => {
     beforeAll(() => isolatedAwsEnv(home, false));
