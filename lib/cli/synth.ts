@@ -1,6 +1,12 @@
 /** `mlops synth`: runs a stack's program under Pulumi mocks, offline, and describes its resources and outputs. */
 import * as path from 'node:path';
-import { recordProgram, type CallHook, type RecordedResource, type ResourceHook } from '../testing/recorder';
+import {
+  recordProgram,
+  type CallHook,
+  type RecordedResource,
+  type Recording,
+  type ResourceHook,
+} from '../testing/recorder';
 import { CliError } from './errors';
 import { programEntry } from './entrypoint';
 import { readProject, readStackConfig } from './stack-config';
@@ -18,7 +24,15 @@ export interface SynthResult {
     dependencies: string[];
     inputs: Record<string, unknown>;
   }[];
+  /**
+   * What the stack does not do yet and why, one sentence each: every ModelEndpoint waiting for a release
+   * (`<type> <name>: awaiting release: ...`). Empty when there is nothing to say.
+   */
+  readonly notices: string[];
 }
+
+/** A component output or stack output saying the component serves nothing until a release is set. */
+const AWAITING = 'awaiting release';
 
 export interface SynthOptions {
   /** A module exporting `calls` and/or `resources` hooks, as `recordProgram` takes them. Default: none. */
@@ -63,7 +77,27 @@ export async function synthStack(
       dependencies: r.dependencies,
       inputs: r.inputs,
     })),
+    notices: notices(recording),
   };
+}
+
+/**
+ * The endpoints waiting for a release: components whose registered `releaseStatus` output says so, then stack
+ * outputs named `releaseStatus` (or `...ReleaseStatus`) that say so and name no component already listed.
+ */
+function notices(recording: Recording): string[] {
+  const found: string[] = [];
+  for (const r of recording.resources) {
+    const status = recording.registeredOutputs.get(r.urn)?.releaseStatus;
+    if (typeof status === 'string' && status.startsWith(AWAITING))
+      found.push(`${r.type.split(':').pop()} ${r.name}: ${status}`);
+  }
+  for (const [name, value] of Object.entries(recording.outputs).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!/(^r|R)eleaseStatus$/.test(name) || typeof value !== 'string' || !value.startsWith(AWAITING))
+      continue;
+    if (!found.some((line) => line.endsWith(`: ${value}`))) found.push(`output ${name}: ${value}`);
+  }
+  return found;
 }
 
 function loadMocks(file: string): { calls?: Record<string, CallHook>; resources?: ResourceHook } {
@@ -111,5 +145,6 @@ export function formatTree(result: SynthResult): string {
     const value = result.outputs[name];
     lines.push(`  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
+  for (const notice of result.notices) lines.push(`notice: ${notice}`);
   return lines.join('\n');
 }

@@ -55,6 +55,8 @@ export class Recording {
     readonly outputs: Readonly<Record<string, unknown>> = {},
     /** Names of the exports whose value is a secret (`pulumi.secret`, `additionalSecretOutputs`). */
     readonly secretOutputs: readonly string[] = [],
+    /** What each component registered with `registerOutputs`, by URN (`mlops synth` reads `releaseStatus`). */
+    readonly registeredOutputs: ReadonlyMap<string, Readonly<Record<string, unknown>>> = new Map(),
   ) {}
 
   /** Every resource of a type token. */
@@ -162,7 +164,7 @@ async function recordAlone(program: () => unknown, options: RecordOptions): Prom
     if (monitor.failures.length > 0 || thrown) await new Promise((resolve) => setTimeout(resolve, 10));
     if (!thrown && monitor.failures.length === 0) {
       const { values, secretNames } = await resolveExports(exported);
-      return new Recording(monitor.records, values, secretNames);
+      return new Recording(monitor.records, values, secretNames, monitor.registeredOutputs);
     }
   } finally {
     process.off('unhandledRejection', absorb);

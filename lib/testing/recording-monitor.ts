@@ -63,6 +63,8 @@ type Callback = (err: unknown, response: unknown) => void;
 
 export class RecordingMonitor extends MockMonitor {
   readonly records: RecordedResource[] = [];
+  /** What components registered with `registerOutputs`, by URN, deserialized. */
+  readonly registeredOutputs = new Map<string, Record<string, unknown>>();
   /** Provider calls and registrations the mocks refused: the program failed. */
   readonly failures: unknown[] = [];
   private pending = 0;
@@ -117,6 +119,19 @@ export class RecordingMonitor extends MockMonitor {
   registerStackInvokeTransform(req: callbackProto.Callback, callback: Callback): void {
     this.transforms.addInvokeTransform(req);
     callback(null, {});
+  }
+
+  override registerResourceOutputs(
+    req: resourceProto.RegisterResourceOutputsRequest,
+    callback: Callback,
+  ): void {
+    const outputs = req.getOutputs();
+    if (outputs)
+      this.registeredOutputs.set(
+        req.getUrn(),
+        pulumi.runtime.deserializeProperties(outputs) as Record<string, unknown>,
+      );
+    super.registerResourceOutputs(req, callback);
   }
 
   override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {

@@ -1,0 +1,178 @@
+/**
+ * `mlops release show|set|finish`: read a stack's release, set its first one by hand (after the first training
+ * run, before anything can be promoted), and end a gcp/docker canary by removing `mlops:stableRelease`.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { ValidationError } from '../core/validation';
+import { acquireLock } from '../promotion/lock';
+import { parseRelease, releaseToConfigValue, sameRelease } from '../promotion/release-schema';
+import { RELEASE_CONFIG_KEY, STABLE_RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
+import { StackFile } from '../promotion/stack-file';
+import { CliError } from './errors';
+import { isRecord } from './project';
+import { readProject } from './stack-config';
+
+export const RELEASE_USAGE =
+  'mlops release show --stack STACK [--json] [--cwd DIR] | mlops release set --stack STACK --file release.(json|yaml) [--approved-by WHO] [--cwd DIR] | mlops release finish --stack STACK [--cwd DIR]';
+
+export interface ReleaseShowResult {
+  readonly stack: string;
+  /** The release, upgraded to schema 1; undefined when the stack awaits one. */
+  readonly release?: Release;
+  /** `mlops:stableRelease`, upgraded; undefined when not set. */
+  readonly stableRelease?: Release;
+  readonly status: string;
+}
+
+/** `mlops release show`: the stack's release as the constructs read it (a schema 0 release upgraded). */
+export function showRelease(projectDir: string, stack: string): ReleaseShowResult {
+  const file = StackFile.load(readProject(projectDir), stack);
+  const raw = file.release();
+  if (raw === undefined)
+    return {
+      stack,
+      status: `awaiting release: no ${RELEASE_CONFIG_KEY} in stack ${stack}; promote one with \`npx mlops promote --from <stack> --to ${stack}\` or set the first with \`npx mlops release set --stack ${stack} --file release.yaml\``,
+    };
+  const release = parseRelease(raw, `${RELEASE_CONFIG_KEY} of stack ${stack}`);
+  const stableRaw = file.stableRelease();
+  const stableRelease =
+    stableRaw === undefined
+      ? undefined
+      : parseRelease(stableRaw, `${STABLE_RELEASE_CONFIG_KEY} of stack ${stack}`);
+  const from = release.promotedFrom ? ` promoted from ${release.promotedFrom.stack}` : '';
+  const canary = stableRelease ? ` (canary beside stable release ${stableRelease.version})` : '';
+  return { stack, release, stableRelease, status: `serving ${release.version}${from}${canary}` };
+}
+
+export function formatShow(result: ReleaseShowResult): string {
+  if (!result.release) return `stack ${result.stack}: ${result.status}`;
+  const lines = [
+    `stack ${result.stack}: ${result.status}`,
+    stringify(releaseToConfigValue(result.release), { lineWidth: 0 }).trimEnd(),
+  ];
+  if (result.stableRelease)
+    lines.push(
+      `${STABLE_RELEASE_CONFIG_KEY}:`,
+      stringify(releaseToConfigValue(result.stableRelease), { lineWidth: 0 }).trimEnd(),
+    );
+  return lines.join('\n');
+}
+
+export interface ReleaseSetResult {
+  readonly stack: string;
+  readonly release: Release;
+  /** False when the stack already served this release (nothing written). */
+  readonly written: boolean;
+  readonly file: string;
+}
+
+/**
+ * `mlops release set`: writes a release file's release (schema 1, artifacts with their sha256) into the stack,
+ * with `releasedAt` now and, with `approvedBy`, the approval. Setting the release the stack already serves
+ * writes nothing.
+ */
+export function setRelease(
+  projectDir: string,
+  stack: string,
+  releaseFile: string,
+  options: { approvedBy?: string; now?: Date; warn?: (m: string) => void } = {},
+): ReleaseSetResult {
+  const raw = readReleaseFile(releaseFile);
+  const where = `release file ${releaseFile}`;
+  if (!isRecord(raw) || raw.schemaVersion !== 1)
+    throw new ValidationError('Release', where, [
+      {
+        path: 'schemaVersion',
+        message: `release set writes schema 1 releases only; found ${isRecord(raw) ? JSON.stringify(raw.schemaVersion ?? null) : 'no mapping'}`,
+        fix: 'start the file with `schemaVersion: 1` and give the release in the schema 1 shape (model.registry or model.artifact with sha256, image by digest)',
+      },
+    ]);
+  const parsed = parseRelease(raw, where);
+  if (parsed.model.artifact && parsed.model.artifact.sha256 === undefined)
+    throw new ValidationError('Release', where, [
+      {
+        path: 'model.artifact.sha256',
+        message: 'is missing: a release names its model files by their tree digest',
+        fix: `run \`mlops digest <model dir or model.tar.gz>\` and give its output as model.artifact.sha256`,
+      },
+    ]);
+  const project = readProject(projectDir);
+  const now = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const release: Release = {
+    ...parsed,
+    ...(options.approvedBy ? { approval: { by: options.approvedBy, at: now } } : {}),
+    releasedAt: now,
+  };
+  const probe = StackFile.load(project, stack);
+  const unlock = acquireLock(probe.file, {
+    command: `mlops release set --stack ${stack}`,
+    warn: options.warn,
+  });
+  try {
+    const target = StackFile.load(project, stack);
+    const currentRaw = target.release();
+    const current =
+      currentRaw === undefined
+        ? undefined
+        : parseRelease(currentRaw, `${RELEASE_CONFIG_KEY} of stack ${stack}`);
+    if (current && sameRelease(current, release))
+      return { stack, release: current, written: false, file: target.file };
+    target.set(RELEASE_CONFIG_KEY, releaseToConfigValue(release));
+    target.write();
+    return { stack, release, written: true, file: target.file };
+  } finally {
+    unlock();
+  }
+}
+
+export interface ReleaseFinishResult {
+  readonly stack: string;
+  readonly file: string;
+  /** The stable release removed; undefined when none was set (nothing written). */
+  readonly removed?: unknown;
+}
+
+/** `mlops release finish`: the canary is done; the stack serves only `mlops:release` from the next deploy. */
+export function finishRelease(
+  projectDir: string,
+  stack: string,
+  options: { warn?: (m: string) => void } = {},
+): ReleaseFinishResult {
+  const project = readProject(projectDir);
+  const probe = StackFile.load(project, stack);
+  const unlock = acquireLock(probe.file, {
+    command: `mlops release finish --stack ${stack}`,
+    warn: options.warn,
+  });
+  try {
+    const target = StackFile.load(project, stack);
+    const removed = target.has(STABLE_RELEASE_CONFIG_KEY) ? target.stableRelease() : undefined;
+    if (removed === undefined) return { stack, file: target.file };
+    target.delete(STABLE_RELEASE_CONFIG_KEY);
+    target.write();
+    return { stack, file: target.file, removed };
+  } finally {
+    unlock();
+  }
+}
+
+function readReleaseFile(file: string): unknown {
+  const ext = path.extname(file).toLowerCase();
+  if (!['.json', '.yaml', '.yml'].includes(ext))
+    throw new CliError(`--file ${file}: give a .json, .yaml or .yml release file`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--file ${file}: cannot read it: ${(err as Error).message.split('\n')[0]}`);
+  }
+  try {
+    return ext === '.json' ? JSON.parse(text) : parse(text);
+  } catch (err) {
+    throw new CliError(
+      `--file ${file}: not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+}
