@@ -15,6 +15,9 @@ import { RELEASE_CONFIG_KEY, STABLE_RELEASE_CONFIG_KEY } from '../promotion/rele
 /** CDK context key naming a file that holds the release (or a Pulumi stack file with `mlops:release`). */
 export const RELEASE_FILE_CONTEXT_KEY = 'mlops:releaseFile';
 
+/** A Pulumi stack file's name: `Pulumi.<stack>.yaml` (or `.yml`, `.json`). */
+const PULUMI_STACK_FILE = /^Pulumi\.(.+)\.(?:yaml|yml|json)$/;
+
 /** A raw release value and where it came from (the `ValidationError`'s resource name when it is wrong). */
 export interface ReleaseSource {
   /** The value as written: an object to validate, or undefined when the source holds none. */
@@ -31,6 +34,8 @@ export interface ContextReleases {
   readonly stableRelease?: ReleaseSource;
   /** Where the program looked, for the awaiting-release message: `CDK context mlops:release` or the file. */
   readonly lookedIn: string;
+  /** The Pulumi stack a stack file `Pulumi.<stack>.yaml` belongs to: the awaiting message's promotion target. */
+  readonly stack?: string;
 }
 
 /**
@@ -59,10 +64,13 @@ export function releaseFromContext(scope: Construct, construct: string, id: stri
     typeof fileName === 'string' && fileName !== ''
       ? `CDK context ${RELEASE_CONFIG_KEY} or ${path.basename(fileName)}`
       : `CDK context ${RELEASE_CONFIG_KEY}`;
+  const stack =
+    typeof fileName === 'string' ? PULUMI_STACK_FILE.exec(path.basename(fileName))?.[1] : undefined;
   return {
     release: release ?? file.release,
     stableRelease: stable ?? file.stableRelease,
     lookedIn,
+    ...(stack === undefined ? {} : { stack }),
   };
 }
 

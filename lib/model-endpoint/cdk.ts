@@ -1,9 +1,11 @@
 /**
  * The CDK ModelEndpoint: the same arguments as the Pulumi construct (with plain values instead of Pulumi
  * inputs), built from the same AWS blueprint as the Pulumi AWS renderer. `node.defaultChild` is the endpoint.
+ * Without `version` it serves a release: `release`, else CDK context `mlops:release` or the file
+ * `mlops:releaseFile` names (cdk-release.ts); with none it awaits one and creates no serving resource.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { Aws, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,10 +19,12 @@ import { cdkAccessLogBucket, cdkCustomerKey, cdkSecureBucket } from '../blocks/c
 import { acknowledgeInlinePolicy } from '../blocks/cdk-compliance';
 import { cdkPlatformArgs } from '../core/platform-context';
 import { knownString } from '../core/validation';
+import { RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
 import type { ModelEndpointArgs } from './args';
 import * as blueprint from './aws-blueprint';
+import { RELEASE_FILE_CONTEXT_KEY, releaseFromContext } from './cdk-release';
 import { awsEndpointMetrics, type EndpointMetricName } from './metrics';
-import { resolveModelEndpoint, type ResolvedModelEndpoint } from './resolve';
+import { resolveModelEndpoint, type ModelEndpointSpec, type ResolvedModelEndpoint } from './resolve';
 
 /** ModelEndpoint arguments for CDK: the Pulumi arguments with every input a plain value (tokens allowed). */
 export type ModelEndpointProps = pulumi.Unwrap<ModelEndpointArgs>;
@@ -35,19 +39,34 @@ export interface EndpointMetricOptions extends cloudwatch.MetricOptions {
 }
 
 export class ModelEndpoint extends Construct {
-  /** Physical name of the SageMaker endpoint. */
+  /** Physical name of the SageMaker endpoint (also while it awaits a release: the name it will have). */
   readonly endpointName: string;
-  /** ARN of the endpoint. */
-  readonly endpointId: string;
-  /** URL requests are POSTed to. */
-  readonly url: string;
-  readonly spec: ResolvedModelEndpoint;
-  readonly endpoint: sagemaker.CfnEndpoint;
-  readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  /** ARN of the endpoint; undefined while it awaits a release. */
+  readonly endpointId?: string;
+  /** URL requests are POSTed to; undefined while it awaits a release. */
+  readonly url?: string;
+  /** Whether it serves: false while no `version` and no release is given (it then creates no serving resource). */
+  readonly serving: boolean;
+  /**
+   * `serving <version>` (with ` promoted from <stack>` for a promoted release), or `awaiting release: ...` with how
+   * to give one. Also the stack output `ReleaseStatus` in release mode.
+   */
+  readonly releaseStatus: string;
+  /** The release served (upgraded to schema 1); undefined with `version` or while awaiting one. */
+  readonly release?: Release;
+  /** The absolute URI of the served release's drift baseline, when it names one (a MonitoringStack's default). */
+  readonly releaseBaselineUri?: string;
+  /** The resolved arguments: `spec.serving` false while it awaits a release (no version, models or access). */
+  readonly spec: ModelEndpointSpec;
+  /** The SageMaker endpoint; undefined while it awaits a release (as every serving resource below). */
+  readonly endpoint?: sagemaker.CfnEndpoint;
+  readonly endpointConfig?: sagemaker.CfnEndpointConfig;
+  /** One per served model; empty while it awaits a release. */
   readonly models: sagemaker.CfnModel[];
-  readonly executionRole: iam.Role;
+  readonly executionRole?: iam.Role;
+  /** Empty while it awaits a release. */
   readonly rollbackAlarms: cloudwatch.Alarm[];
-  readonly key: kms.IKey;
+  readonly key?: kms.IKey;
   readonly captureBucket?: s3.Bucket;
   /** Autoscaling of the primary variant; undefined for serverless endpoints. */
   readonly scalingTarget?: autoscaling.CfnScalableTarget;
@@ -57,185 +76,54 @@ export class ModelEndpoint extends Construct {
     super(scope, id);
     // Other clouds, a region the stack does not deploy to and a replica region are refused first.
     const platformArgs = cdkPlatformArgs(this, 'ModelEndpoint', id, props?.platform);
-    const spec = resolveModelEndpoint(id, props, platformArgs);
+    // Without `version` or `release` the release comes from the context (or the file it names).
+    const fromContext =
+      props?.version === undefined && props?.release === undefined
+        ? releaseFromContext(this, 'ModelEndpoint', id)
+        : {};
+    const spec = resolveModelEndpoint(id, props, platformArgs, {}, fromContext);
     this.spec = spec;
+    this.serving = spec.serving;
+    this.releaseStatus = spec.releaseStatus;
     const env: AwsEnvironment = { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID };
 
-    this.key = cdkCustomerKey(
-      this,
-      'Key',
-      `Encrypts the ${spec.endpointName} endpoint's volumes and request capture.`,
-      spec.platform,
-    );
-    if (spec.capturePercent > 0) {
-      const accessLogs = cdkAccessLogBucket(this, 'AccessLogs', spec.platform);
-      this.captureBucket = cdkSecureBucket(this, 'Capture', { key: this.key, accessLogs }, spec.platform);
+    if (!spec.serving) {
+      this.awaitRelease(spec);
+      this.models = [];
+      this.rollbackAlarms = [];
+      // The physical name the endpoint will have: callers and alarms can name it before it serves.
+      this.endpointName = spec.endpointName;
+      return;
     }
-
-    this.executionRole = new iam.Role(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal(blueprint.SAGEMAKER_SERVICE),
-      description: `SageMaker execution role of the ${spec.endpointName} endpoint.`,
-    });
-    // The blueprint's trust policy, with its confused-deputy conditions.
-    (this.executionRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument =
-      blueprint.executionTrustPolicy(env);
-    const access = spec.modelAccess;
-    const document = blueprint.executionRolePolicy(spec, {
-      ...env,
-      keyArn: this.key.keyArn,
-      captureBucketName: this.captureBucket?.bucketName,
-      // One entry per served model: undefined for a registry version or an image known only at deploy time.
-      images: spec.models.map((m) => knownString(m.image)),
-      primaryImageRepositoryArn: spec.aws.imageRepositoryArn as string | undefined,
-      modelDataUrls: spec.models
-        .map((m) => knownString(m.modelDataUrl))
-        .filter((u): u is string => u !== undefined),
-      modelAccess: access && {
-        bucketName: access.bucketName as string,
-        prefix: access.prefix,
-        keyArn: access.kmsKeyId as string | undefined,
-      },
-    });
-    const policy = new iam.Policy(this, 'ExecutionPolicy', {
-      roles: [this.executionRole],
-      document: iam.PolicyDocument.fromJson(document),
-    });
-    acknowledgeWildcards(policy, document);
-    acknowledgeInlinePolicy(policy);
-
-    const subnets = spec.platform.network.subnetIds ?? [];
-    this.models = spec.models.map((model) => {
-      const cfnModel = new sagemaker.CfnModel(this, `Model-${model.variant}`, {
-        executionRoleArn: this.executionRole.roleArn,
-        // Plain values in CDK: the props are the unwrapped Pulumi arguments.
-        primaryContainer: blueprint.modelContainer(
-          spec,
-          model,
-        ) as sagemaker.CfnModel.ContainerDefinitionProperty,
-        enableNetworkIsolation: spec.aws.networkIsolation,
-        vpcConfig:
-          subnets.length > 0
-            ? { subnets, securityGroupIds: spec.platform.network.securityGroupIds ?? [] }
-            : undefined,
-      });
-      // The role must have its permissions before SageMaker validates the model with it.
-      cfnModel.node.addDependency(policy);
-      if (subnets.length === 0) {
-        Validations.of(cfnModel).acknowledge({
-          id: 'AwsSolutions-SM1',
-          reason: spec.aws.networkIsolation
-            ? 'Network isolation is on: the container has no network access at all, which is stricter than a VPC.'
-            : 'No VPC was configured for this platform; set platform.network.subnetIds to run the model in one.',
-        });
-      }
-      return cfnModel;
-    });
-
-    const capture = this.captureBucket
-      ? blueprint.dataCapture(spec, this.captureBucket.bucketName, this.key.keyArn)
-      : undefined;
-    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
-      productionVariants: blueprint.productionVariants(spec).map((variant) => ({
-        variantName: variant.variantName,
-        modelName: this.models[variant.modelIndex].attrModelName,
-        initialVariantWeight: variant.initialVariantWeight,
-        instanceType: variant.instanceType,
-        initialInstanceCount: variant.initialInstanceCount,
-        serverlessConfig: variant.serverlessConfig,
-      })),
-      kmsKeyId: blueprint.volumeKeyAllowed(spec) ? this.key.keyArn : undefined,
-      dataCaptureConfig: capture,
-    });
-    // A rolled-back update leaves the endpoint on the old configuration: never delete one.
-    this.endpointConfig.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    if (this.captureBucket) this.endpointConfig.node.addDependency(this.captureBucket);
-    if (!blueprint.volumeKeyAllowed(spec)) {
-      Validations.of(this.endpointConfig).acknowledge({
-        id: 'AwsSolutions-SM2',
-        reason: spec.serverless
-          ? 'Serverless endpoints take no storage volume key; SageMaker encrypts their storage itself.'
-          : 'This instance type has local NVMe storage, which the hardware encrypts; SageMaker refuses a KMS key for it.',
-      });
-    }
-
-    this.rollbackAlarms = blueprint.rollbackAlarms(spec).map(
-      (alarm) =>
-        new cloudwatch.Alarm(this, `RollbackAlarm-${alarm.id}`, {
-          alarmName: alarm.name,
-          alarmDescription: alarm.description,
-          metric: new cloudwatch.Metric({
-            namespace: alarm.namespace,
-            metricName: alarm.metricName,
-            statistic: alarm.extendedStatistic ?? alarm.statistic,
-            period: Duration.seconds(alarm.periodSeconds),
-            dimensionsMap: blueprint.rollbackAlarmDimensions(
-              spec.endpointName,
-              this.endpointConfig.attrEndpointConfigName,
-            ),
-          }),
-          threshold: alarm.threshold,
-          evaluationPeriods: alarm.evaluationPeriods,
-          datapointsToAlarm: alarm.datapointsToAlarm,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-    );
+    this.release = spec.release;
+    this.releaseBaselineUri = spec.releaseBaselineUri as string | undefined;
+    for (const warning of spec.releaseWarnings) Annotations.of(this).addWarningV2('mlops:release', warning);
+    const served = serve(this, spec, env);
+    this.key = served.key;
+    this.captureBucket = served.captureBucket;
+    this.executionRole = served.executionRole;
+    this.models = served.models;
+    this.endpointConfig = served.endpointConfig;
+    this.rollbackAlarms = served.rollbackAlarms;
+    this.endpoint = served.endpoint;
+    this.scalingTarget = served.scalingTarget;
+    this.scalingPolicy = served.scalingPolicy;
     // A MonitoringStack watching this endpoint gives the rollback alarms its actions; in staging and prod an
     // alarm without one fails synth (cdk-nag and Control Tower would refuse it too).
     this.node.addValidation({ validate: () => this.silentRollbackAlarmProblems() });
+    if (spec.release) new CfnOutput(this, 'ReleaseStatus', releaseStatusOutput(spec));
 
-    const scaling = blueprint.autoscaling(spec);
-    this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
-      endpointName: spec.endpointName,
-      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
-      deploymentConfig: blueprint.deploymentConfig(
-        spec,
-        this.rollbackAlarms.map((a) => a.alarmName),
-      ),
-      // Autoscaling owns the instance count: keep it across updates; weights still follow the config.
-      retainAllVariantProperties: scaling !== undefined,
-      excludeRetainedVariantProperties: scaling ? [{ variantPropertyType: 'DesiredWeight' }] : undefined,
-    });
-    this.rollbackAlarms.forEach((alarm) => this.endpoint.node.addDependency(alarm));
-
-    if (scaling) {
-      // L1 resources with no RoleARN: Application Auto Scaling then uses its service-linked role for
-      // SageMaker, as the Pulumi renderer does. (The L2 ScalableTarget would create a role with no policy that
-      // nothing uses.) The construct paths are the L2's, so logical ids stay the same.
-      const targetScope = new Construct(this, 'ScalingTarget');
-      this.scalingTarget = new autoscaling.CfnScalableTarget(targetScope, 'Resource', {
-        serviceNamespace: scaling.serviceNamespace,
-        resourceId: scaling.resourceId,
-        scalableDimension: scaling.scalableDimension,
-        minCapacity: scaling.minCapacity,
-        maxCapacity: scaling.maxCapacity,
-      });
-      this.scalingTarget.node.addDependency(this.endpoint);
-      const policyScope = new Construct(targetScope, 'InvocationsPerInstance');
-      this.scalingPolicy = new autoscaling.CfnScalingPolicy(policyScope, 'Resource', {
-        policyName: Names.uniqueId(policyScope),
-        policyType: 'TargetTrackingScaling',
-        scalingTargetId: this.scalingTarget.ref,
-        targetTrackingScalingPolicyConfiguration: {
-          predefinedMetricSpecification: { predefinedMetricType: scaling.predefinedMetricType },
-          targetValue: scaling.targetValue,
-          scaleInCooldown: scaling.scaleInCooldownSeconds,
-          scaleOutCooldown: scaling.scaleOutCooldownSeconds,
-        },
-      });
-    }
-
-    spec.invokers.forEach((roleName) => {
-      const invoke = new iam.Policy(this, `Invoke-${roleName}`, {
-        roles: [iam.Role.fromRoleName(this, `Invoker-${roleName}`, roleName)],
-        document: iam.PolicyDocument.fromJson(blueprint.invokePolicy(spec, env)),
-      });
-      acknowledgeInlinePolicy(invoke);
-    });
-
-    this.endpointName = this.endpoint.attrEndpointName;
+    this.endpointName = served.endpoint.attrEndpointName;
     this.endpointId = blueprint.endpointArn(env, spec.endpointName);
     this.url = blueprint.invokeUrl(Aws.REGION, spec.endpointName);
+  }
+
+  /** No release to serve: nothing but the status, as an output and a synth message. */
+  private awaitRelease(spec: ModelEndpointSpec): void {
+    new CfnOutput(this, 'ReleaseStatus', releaseStatusOutput(spec));
+    Annotations.of(this).addInfo(
+      `ModelEndpoint "${spec.constructName}" creates no serving resources: ${spec.releaseStatus}. Pass a release to serve with -c ${RELEASE_CONFIG_KEY}='<release JSON>' or -c ${RELEASE_FILE_CONTEXT_KEY}=<Pulumi stack file or release file>.`,
+    );
   }
 
   /**
@@ -316,4 +204,212 @@ function hasAlarmActions(alarm: cloudwatch.Alarm): boolean {
     (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmActions,
   );
   return Array.isArray(actions) && actions.length > 0;
+}
+
+/** What an endpoint that serves creates. */
+interface ServingResources {
+  readonly key: kms.IKey;
+  readonly captureBucket?: s3.Bucket;
+  readonly executionRole: iam.Role;
+  readonly models: sagemaker.CfnModel[];
+  readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  readonly rollbackAlarms: cloudwatch.Alarm[];
+  readonly endpoint: sagemaker.CfnEndpoint;
+  readonly scalingTarget?: autoscaling.CfnScalableTarget;
+  readonly scalingPolicy?: autoscaling.CfnScalingPolicy;
+}
+
+/** The `ReleaseStatus` stack output: what the endpoint serves, or that it waits for a release. */
+function releaseStatusOutput(spec: ModelEndpointSpec): { value: string; description: string } {
+  return {
+    value: spec.releaseStatus,
+    description: `What the ${spec.endpointName} endpoint serves (${RELEASE_CONFIG_KEY}).`,
+  };
+}
+
+/** The serving resources of an endpoint serving `spec` (a version or a release), children of `scope`. */
+function serve(scope: ModelEndpoint, spec: ResolvedModelEndpoint, env: AwsEnvironment): ServingResources {
+  const key = cdkCustomerKey(
+    scope,
+    'Key',
+    `Encrypts the ${spec.endpointName} endpoint's volumes and request capture.`,
+    spec.platform,
+  );
+  let captureBucket: s3.Bucket | undefined;
+  if (spec.capturePercent > 0) {
+    const accessLogs = cdkAccessLogBucket(scope, 'AccessLogs', spec.platform);
+    captureBucket = cdkSecureBucket(scope, 'Capture', { key: key, accessLogs }, spec.platform);
+  }
+
+  const executionRole = new iam.Role(scope, 'ExecutionRole', {
+    assumedBy: new iam.ServicePrincipal(blueprint.SAGEMAKER_SERVICE),
+    description: `SageMaker execution role of the ${spec.endpointName} endpoint.`,
+  });
+  // The blueprint's trust policy, with its confused-deputy conditions.
+  (executionRole.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument =
+    blueprint.executionTrustPolicy(env);
+  const access = spec.modelAccess;
+  const document = blueprint.executionRolePolicy(spec, {
+    ...env,
+    keyArn: key.keyArn,
+    captureBucketName: captureBucket?.bucketName,
+    // One entry per served model: undefined for a registry version or an image known only at deploy time.
+    images: spec.models.map((m) => knownString(m.image)),
+    primaryImageRepositoryArn: spec.aws.imageRepositoryArn as string | undefined,
+    modelDataUrls: spec.models
+      .map((m) => knownString(m.modelDataUrl))
+      .filter((u): u is string => u !== undefined),
+    modelAccess: access && {
+      bucketName: access.bucketName as string,
+      prefix: access.prefix,
+      keyArn: access.kmsKeyId as string | undefined,
+    },
+  });
+  const policy = new iam.Policy(scope, 'ExecutionPolicy', {
+    roles: [executionRole],
+    document: iam.PolicyDocument.fromJson(document),
+  });
+  acknowledgeWildcards(policy, document);
+  acknowledgeInlinePolicy(policy);
+
+  const subnets = spec.platform.network.subnetIds ?? [];
+  const models = spec.models.map((model) => {
+    const cfnModel = new sagemaker.CfnModel(scope, `Model-${model.variant}`, {
+      executionRoleArn: executionRole.roleArn,
+      // Plain values in CDK: the props are the unwrapped Pulumi arguments.
+      primaryContainer: blueprint.modelContainer(
+        spec,
+        model,
+      ) as sagemaker.CfnModel.ContainerDefinitionProperty,
+      enableNetworkIsolation: spec.aws.networkIsolation,
+      vpcConfig:
+        subnets.length > 0
+          ? { subnets, securityGroupIds: spec.platform.network.securityGroupIds ?? [] }
+          : undefined,
+    });
+    // The role must have its permissions before SageMaker validates the model with it.
+    cfnModel.node.addDependency(policy);
+    if (subnets.length === 0) {
+      Validations.of(cfnModel).acknowledge({
+        id: 'AwsSolutions-SM1',
+        reason: spec.aws.networkIsolation
+          ? 'Network isolation is on: the container has no network access at all, which is stricter than a VPC.'
+          : 'No VPC was configured for this platform; set platform.network.subnetIds to run the model in one.',
+      });
+    }
+    return cfnModel;
+  });
+
+  const capture = captureBucket
+    ? blueprint.dataCapture(spec, captureBucket.bucketName, key.keyArn)
+    : undefined;
+  const endpointConfig = new sagemaker.CfnEndpointConfig(scope, 'Config', {
+    productionVariants: blueprint.productionVariants(spec).map((variant) => ({
+      variantName: variant.variantName,
+      modelName: models[variant.modelIndex].attrModelName,
+      initialVariantWeight: variant.initialVariantWeight,
+      instanceType: variant.instanceType,
+      initialInstanceCount: variant.initialInstanceCount,
+      serverlessConfig: variant.serverlessConfig,
+    })),
+    kmsKeyId: blueprint.volumeKeyAllowed(spec) ? key.keyArn : undefined,
+    dataCaptureConfig: capture,
+  });
+  // A rolled-back update leaves the endpoint on the old configuration: never delete one.
+  endpointConfig.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  if (captureBucket) endpointConfig.node.addDependency(captureBucket);
+  if (!blueprint.volumeKeyAllowed(spec)) {
+    Validations.of(endpointConfig).acknowledge({
+      id: 'AwsSolutions-SM2',
+      reason: spec.serverless
+        ? 'Serverless endpoints take no storage volume key; SageMaker encrypts their storage itself.'
+        : 'This instance type has local NVMe storage, which the hardware encrypts; SageMaker refuses a KMS key for it.',
+    });
+  }
+
+  const rollbackAlarms = blueprint.rollbackAlarms(spec).map(
+    (alarm) =>
+      new cloudwatch.Alarm(scope, `RollbackAlarm-${alarm.id}`, {
+        alarmName: alarm.name,
+        alarmDescription: alarm.description,
+        metric: new cloudwatch.Metric({
+          namespace: alarm.namespace,
+          metricName: alarm.metricName,
+          statistic: alarm.extendedStatistic ?? alarm.statistic,
+          period: Duration.seconds(alarm.periodSeconds),
+          dimensionsMap: blueprint.rollbackAlarmDimensions(
+            spec.endpointName,
+            endpointConfig.attrEndpointConfigName,
+          ),
+        }),
+        threshold: alarm.threshold,
+        evaluationPeriods: alarm.evaluationPeriods,
+        datapointsToAlarm: alarm.datapointsToAlarm,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+  );
+
+  const scaling = blueprint.autoscaling(spec);
+  const endpoint = new sagemaker.CfnEndpoint(scope, 'Resource', {
+    endpointName: spec.endpointName,
+    endpointConfigName: endpointConfig.attrEndpointConfigName,
+    deploymentConfig: blueprint.deploymentConfig(
+      spec,
+      rollbackAlarms.map((a) => a.alarmName),
+    ),
+    // Autoscaling owns the instance count: keep it across updates; weights still follow the config.
+    retainAllVariantProperties: scaling !== undefined,
+    excludeRetainedVariantProperties: scaling ? [{ variantPropertyType: 'DesiredWeight' }] : undefined,
+  });
+  rollbackAlarms.forEach((alarm) => endpoint.node.addDependency(alarm));
+
+  let scalingTarget: autoscaling.CfnScalableTarget | undefined;
+  let scalingPolicy: autoscaling.CfnScalingPolicy | undefined;
+  if (scaling) {
+    // L1 resources with no RoleARN: Application Auto Scaling then uses its service-linked role for
+    // SageMaker, as the Pulumi renderer does. (The L2 ScalableTarget would create a role with no policy that
+    // nothing uses.) The construct paths are the L2's, so logical ids stay the same.
+    const targetScope = new Construct(scope, 'ScalingTarget');
+    scalingTarget = new autoscaling.CfnScalableTarget(targetScope, 'Resource', {
+      serviceNamespace: scaling.serviceNamespace,
+      resourceId: scaling.resourceId,
+      scalableDimension: scaling.scalableDimension,
+      minCapacity: scaling.minCapacity,
+      maxCapacity: scaling.maxCapacity,
+    });
+    scalingTarget.node.addDependency(endpoint);
+    const policyScope = new Construct(targetScope, 'InvocationsPerInstance');
+    scalingPolicy = new autoscaling.CfnScalingPolicy(policyScope, 'Resource', {
+      policyName: Names.uniqueId(policyScope),
+      policyType: 'TargetTrackingScaling',
+      scalingTargetId: scalingTarget.ref,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: scaling.predefinedMetricType },
+        targetValue: scaling.targetValue,
+        scaleInCooldown: scaling.scaleInCooldownSeconds,
+        scaleOutCooldown: scaling.scaleOutCooldownSeconds,
+      },
+    });
+  }
+
+  spec.invokers.forEach((roleName) => {
+    const invoke = new iam.Policy(scope, `Invoke-${roleName}`, {
+      roles: [iam.Role.fromRoleName(scope, `Invoker-${roleName}`, roleName)],
+      document: iam.PolicyDocument.fromJson(blueprint.invokePolicy(spec, env)),
+    });
+    acknowledgeInlinePolicy(invoke);
+  });
+
+  return {
+    key,
+    captureBucket,
+    executionRole,
+    models,
+    endpointConfig,
+    rollbackAlarms,
+    endpoint,
+    scalingTarget,
+    scalingPolicy,
+  };
 }

@@ -113,6 +113,7 @@ test('a Pulumi stack file: its mlops:release and mlops:stableRelease, other keys
     release: { value: RELEASE, source: 'mlops:release in Pulumi.prod.yaml' },
     stableRelease: { value: { version: 'v3' }, source: 'mlops:stableRelease in Pulumi.prod.yaml' },
     lookedIn: 'CDK context mlops:release or Pulumi.prod.yaml',
+    stack: 'prod',
   });
 });
 

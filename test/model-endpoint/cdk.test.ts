@@ -159,7 +159,7 @@ describe('CDK ModelEndpoint', () => {
 
   test('the CloudFormation validator is really on in these tests: an unknown property fails synth', () => {
     const checked = build();
-    checked.endpoint.endpoint.addPropertyOverride('NotAProperty', 1);
+    checked.endpoint.endpoint!.addPropertyOverride('NotAProperty', 1);
     expect(() => checked.app.synth()).toThrow(
       "NotAProperty: Additional properties are not allowed ('NotAProperty' was unexpected) (CloudFormation Validate)",
     );

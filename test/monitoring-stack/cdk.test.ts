@@ -105,7 +105,7 @@ describe('CDK MonitoringStack watching a ModelEndpoint and its MlPipeline', () =
   });
 
   test('latency is alarmed in microseconds and error rates as metric math over the endpoint', () => {
-    const endpointName = { 'Fn::GetAtt': [stack.getLogicalId(endpoint.endpoint), 'EndpointName'] };
+    const endpointName = { 'Fn::GetAtt': [stack.getLogicalId(endpoint.endpoint!), 'EndpointName'] };
     expect(byName['churn-monitoring-prod-latency-p99'].Properties).toMatchObject({
       Namespace: 'AWS/SageMaker',
       MetricName: 'ModelLatency',
@@ -209,7 +209,7 @@ describe('CDK MonitoringStack watching a ModelEndpoint and its MlPipeline', () =
       },
       DataQualityJobInput: {
         EndpointInput: {
-          EndpointName: { 'Fn::GetAtt': [stack.getLogicalId(endpoint.endpoint), 'EndpointName'] },
+          EndpointName: { 'Fn::GetAtt': [stack.getLogicalId(endpoint.endpoint!), 'EndpointName'] },
           LocalPath: '/opt/ml/processing/input/endpoint',
           S3InputMode: 'File',
           S3DataDistributionType: 'FullyReplicated',
@@ -375,7 +375,7 @@ describe('CDK MonitoringStack watching a ModelEndpoint and its MlPipeline', () =
     expect(dashboard.Properties.DashboardName).toBe('churn-monitoring-prod');
     // The body is a join of JSON text around the endpoint name (a GetAtt): put the deployed name in.
     const [separator, parts] = dashboard.Properties.DashboardBody['Fn::Join'];
-    const endpointName = { 'Fn::GetAtt': [stack.getLogicalId(endpoint.endpoint), 'EndpointName'] };
+    const endpointName = { 'Fn::GetAtt': [stack.getLogicalId(endpoint.endpoint!), 'EndpointName'] };
     const body = JSON.parse(
       (parts as unknown[])
         .map((part) => {
