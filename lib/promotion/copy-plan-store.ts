@@ -36,12 +36,18 @@ export function cloudOfImages(images: string): ReleaseCloud | undefined {
   if (ECR_REPOSITORY.test(images)) return 'aws';
   if (ARTIFACT_REGISTRY_REPOSITORY.test(images)) return 'gcp';
   if (
+    isRegistryHost(registryHost(images)) &&
     LOCAL_REGISTRY_PREFIX.test(images) &&
     !images.includes('.amazonaws.com') &&
     !images.includes('.pkg.dev/')
   )
     return 'docker';
   return undefined;
+}
+
+/** As docker reads a name: its first part is a registry host only with a `.` or a `:port`, or as `localhost`. */
+function isRegistryHost(host: string): boolean {
+  return host === 'localhost' || host.includes('.') || host.includes(':');
 }
 
 /** The cloud a model/artifact prefix or URI is on, by its scheme. */

@@ -296,7 +296,13 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const tarball = `${work}/model.tar.gz`;
 
   step('workdir-clean', 'rm', `Empty the scratch folder ${work}`, ['-rf', work]);
-  step('workdir', 'mkdir', `Create the scratch folders`, ['-p', staged.replace(/\/$/, ''), `${work}/check`]);
+  // Every local folder a step writes into exists first (`docker cp <src>/. <dir>` and `tar -C` need it).
+  const folders = [
+    ...(from.cloud !== 'aws' || to.cloud !== 'aws' ? [modelDir] : [work]),
+    ...(release.baseline !== undefined ? [baselineDir] : []),
+    to.cloud === 'aws' ? `${work}/check` : `${work}/check/model`,
+  ];
+  step('workdir', 'mkdir', 'Create the scratch folders', ['-p', ...folders]);
 
   // 1. The image.
   step(
@@ -414,7 +420,6 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       sha,
     ]);
   } else if (to.cloud !== 'aws' && from.cloud === 'aws') {
-    step('model-unpack-dir', 'mkdir', 'Create the model folder', ['-p', modelDir]);
     step('model-repack', 'tar', `Unpack model.tar.gz into a folder, as ${to.cloud} serves it`, [
       '-xzf',
       tarball,
