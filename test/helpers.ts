@@ -24,7 +24,7 @@ export const S3_MODEL = 's3://churn-artifacts/models/churn/v3/model.tar.gz';
 export function endpointArgs(
   platform: PlatformArgs,
   extra: Partial<ModelEndpointArgs> = {},
-): ModelEndpointArgs {
+): ModelEndpointArgs & { readonly version: string } {
   return { platform, version: 'v3', image: ECR_IMAGE, modelDataUrl: S3_MODEL, ...extra };
 }
 

@@ -22,6 +22,7 @@ import { attachBlueprintPolicy, blueprintRole } from '../blocks/cdk-iam';
 import { cdkAnalyzerImage } from '../blocks/cdk-model-monitor';
 import { cdkPlatformArgs } from '../core/platform-context';
 import { isKnown } from '../core/validation';
+import type { ReleaseStore } from '../promotion/release-store';
 import type { MlPipelineArgs } from './args';
 import * as blueprint from './aws-blueprint';
 import * as policies from './aws-policies';
@@ -261,6 +262,22 @@ export class MlPipeline extends Construct {
     this.retrainTrigger = this.pipelineId;
     this.baselineUri = blueprint.baselineUri(this.artifactBucket.bucketName);
     this.env = env;
+  }
+
+  /**
+   * Where this pipeline's releases live, for a `ModelEndpoint` serving a release (its `pipeline` prop): the model
+   * package group, its version ARNs, the ECR repository, the artifact bucket (`s3://<bucket>/`) and its key.
+   */
+  releaseStore(): ReleaseStore {
+    return {
+      cloud: 'aws',
+      modelPackageGroupName: this.spec.registry.modelGroupName,
+      modelPackageArn: (version) => this.registeredModelArn(version),
+      imageRepositoryArn: this.repository.repositoryArn,
+      artifactBucketName: this.artifactBucket.bucketName,
+      artifactBaseUri: this.artifactBucketUri,
+      artifactKeyArn: this.key.keyArn,
+    };
   }
 
   /** The ARN of a registered model version, to serve with `ModelEndpoint`'s `aws.modelPackageArn`. */

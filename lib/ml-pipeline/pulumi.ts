@@ -8,6 +8,7 @@ import type { MlPipelineAwsChildren } from './pulumi-aws';
 import type { MlPipelineDockerChildren } from './pulumi-docker';
 import type { MlPipelineGcpChildren } from './pulumi-gcp';
 import type { RenderedPipeline } from './rendered';
+import type { ReleaseStore } from '../promotion/release-store';
 import { modelPackageVersionArn } from './aws-blueprint';
 import { resolveMlPipeline, type ResolvedMlPipeline } from './resolve';
 
@@ -101,6 +102,42 @@ export class MlPipeline extends pulumi.ComponentResource {
     /* eslint-enable @typescript-eslint/no-require-imports */
     ({ aws: this.aws, gcp: this.gcp, docker: this.docker } = childrenByCloud(result));
     this.registerOutputs(assignOutputs(this, ML_PIPELINE_OUTPUTS, result.rendered));
+  }
+
+  /**
+   * Where this pipeline's releases live, for a `ModelEndpoint` serving a release (its `pipeline` arg): on aws the
+   * model package group, its version ARNs, the ECR repository, the artifact bucket (`s3://<bucket>/`) and its key;
+   * on gcp the artifact bucket (`gs://<bucket>/`); on docker the models volume (`docker-volume://<volume>/`), where
+   * registered runs are copied (`<group>/<run id>/`).
+   */
+  releaseStore(): ReleaseStore {
+    if (this.aws) {
+      const children = this.aws;
+      return {
+        cloud: 'aws',
+        modelPackageGroupName: this.spec.registry.modelGroupName,
+        modelPackageArn: (version) => this.registeredModelArn(version),
+        imageRepositoryArn: children.repository.arn,
+        artifactBucketName: this.artifactBucketName,
+        artifactBaseUri: this.artifactBucketUri,
+        artifactKeyArn: children.key?.arn ?? this.spec.platform.kmsKeyId,
+      };
+    }
+    if (this.gcp) {
+      return {
+        cloud: 'gcp',
+        artifactBucketName: this.artifactBucketName,
+        // Known at synth time (the bucket's name is the resolved one), so a served model's URL names its bucket and
+        // the endpoint grants each model directory once, the stable release's during a canary included.
+        artifactBaseUri: `gs://${this.spec.gcp.artifactBucketName}/`,
+      };
+    }
+    const models = this.docker!.modelVolume.name;
+    return {
+      cloud: 'docker',
+      artifactBucketName: models,
+      artifactBaseUri: models.apply((volume) => `docker-volume://${volume}/`),
+    };
   }
 
   /**

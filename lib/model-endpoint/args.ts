@@ -1,6 +1,8 @@
 import type * as pulumi from '@pulumi/pulumi';
 import type { PlatformArgs } from '../core/platform';
 import type { ComputeSize } from '../core/sizes';
+import type { ReleaseStore } from '../promotion/release-store';
+import type { Release } from '../promotion/release-types';
 
 /** How a new release replaces the serving one. */
 export type RolloutStrategy = 'canary' | 'linear' | 'all-at-once';
@@ -25,13 +27,38 @@ export interface ModelEndpointArgs {
    * Cloud Run revision and the docker containers, so a new version is a new revision: at most 13 lowercase
    * letters, digits and hyphens (such as `v7` or `2024-06-01`). On gcp change it
    * with every change to the container, its environment, size or scaling: Cloud Run refuses to reuse a
-   * revision name for a different template. Required.
+   * revision name for a different template. Give it (with `image`, `modelDataUrl`...) to say what to serve in
+   * code; leave it out to serve a release (`release`, or the stack's `mlops:release`). Default: none (release
+   * mode).
    */
-  readonly version: string;
+  readonly version?: string;
 
   /**
-   * Serving image, by digest (`repo@sha256:...`, preferred: immutable) or tag. Required, except on aws
-   * when `aws.modelPackageArn` is given (the registry version carries its image).
+   * The release to serve when `version` is not given: what `mlops promote` / `mlops release set` write under the
+   * stack's `mlops:release` (schema 1, or a schema 0 `churn:release`-style value, upgraded when read). Its model,
+   * image and baseline become the endpoint's `image`, `modelDataUrl`, `modelAccess` (and `aws.modelPackageArn`,
+   * `aws.imageRepositoryArn`), so those args must then be left out, except `image` on docker (the image served
+   * when the release names none). Pulumi also reads `mlops:stableRelease` (gcp and docker: the release serving
+   * beside it during a canary). Default: the stack's `mlops:release` (Pulumi: stack config; CDK: context
+   * `mlops:release` or the file `mlops:releaseFile` names); with neither, the endpoint awaits a release: it
+   * creates nothing and says so in its `releaseStatus` output.
+   */
+  readonly release?: Release;
+
+  /**
+   * The pipeline whose stores a release lives in (an `MlPipeline`, or anything with `releaseStore()`): it resolves
+   * a registry version (aws) to its model package ARN and image repository, resolves the relative paths of a
+   * schema 0 release against its artifact store, and the endpoint may read the release's artifacts there (and on
+   * aws decrypt them with the pipeline's key). Used in release mode only. Default: none (a release must then
+   * name absolute artifact URIs and no registry version).
+   */
+  readonly pipeline?: ReleaseStoreSource;
+
+  /**
+   * Serving image, by digest (`repo@sha256:...`, preferred: immutable) or tag. Required with `version`, except
+   * on aws when `aws.modelPackageArn` is given (the registry version carries its image). In release mode (no
+   * `version`) only on docker, where it is the image served when the release names none; aws and gcp serve the
+   * release's image. Default: none.
    */
   readonly image?: pulumi.Input<string>;
 
@@ -124,6 +151,11 @@ export interface ModelEndpointArgs {
   readonly gcp?: ModelEndpointGcpArgs;
   /** docker-only settings. Default: none (each field's own default applies). */
   readonly docker?: ModelEndpointDockerArgs;
+}
+
+/** What serves releases their stores: an `MlPipeline` (Pulumi or CDK). */
+export interface ReleaseStoreSource {
+  releaseStore(): ReleaseStore;
 }
 
 /** Read access to model artifacts kept elsewhere (such as an MlPipeline's artifact bucket). */

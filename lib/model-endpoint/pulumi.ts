@@ -8,8 +8,10 @@ import { endpointMetric, type EndpointMetric, type EndpointMetricName, type Metr
 import type { ModelEndpointAwsChildren } from './pulumi-aws';
 import type { ModelEndpointDockerChildren } from './pulumi-docker';
 import type { ModelEndpointGcpChildren } from './pulumi-gcp';
-import type { RenderedEndpoint } from './rendered';
-import { resolveModelEndpoint, type ResolvedModelEndpoint } from './resolve';
+import { RELEASE_CONFIG_KEY, STABLE_RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
+import type { ModelEndpointOutputs, RenderedEndpoint } from './rendered';
+import type { RawRelease, StackReleases } from './release-serving';
+import { resolveModelEndpoint, type ModelEndpointSpec, type ResolvedModelEndpoint } from './resolve';
 
 /** What each cloud's renderer returns. */
 interface RenderedByCloud {
@@ -19,10 +21,11 @@ interface RenderedByCloud {
 }
 
 /** The component's outputs, declared once: they set its fields and are registered. */
-export const MODEL_ENDPOINT_OUTPUTS = declareOutputs<RenderedEndpoint<unknown>>({
+export const MODEL_ENDPOINT_OUTPUTS = declareOutputs<ModelEndpointOutputs>({
   endpointName: true,
   endpointId: true,
   url: true,
+  releaseStatus: true,
 });
 
 /** Pulumi type token. Public API: changing it replaces every user's endpoint unless an alias comes with it. */
@@ -32,16 +35,34 @@ export const MODEL_ENDPOINT_TYPE = 'mlops:index:ModelEndpoint';
  * A container model endpoint that rolls out safely: SageMaker on aws (blue/green canary or linear with
  * automatic rollback on alarms), Cloud Run on gcp (revision traffic split), and a weighted gateway over
  * containers on docker. Arguments are validated, all problems at once, before any child is created.
+ *
+ * Without `version` it serves a release: `release`, else the stack config's `mlops:release` (and, during a gcp or
+ * docker canary, `mlops:stableRelease` beside it), from the stores of its `pipeline`. With no release anywhere it
+ * awaits one: it creates no child, `serving` is false and `releaseStatus` says how to release.
  */
 export class ModelEndpoint extends pulumi.ComponentResource {
-  /** Physical name of the endpoint (SageMaker endpoint, Cloud Run service, gateway container). */
+  /** Physical name of the endpoint (SageMaker endpoint, Cloud Run service, gateway container), awaiting or not. */
   declare readonly endpointName: pulumi.Output<string>;
-  /** Cloud id: the endpoint ARN on aws, the service id on gcp, the gateway container id on docker. */
-  declare readonly endpointId: pulumi.Output<string>;
-  /** URL requests are POSTed to. */
-  declare readonly url: pulumi.Output<string>;
-  /** The resolved arguments, with every default applied. */
-  readonly spec: ResolvedModelEndpoint;
+  /**
+   * Cloud id: the endpoint ARN on aws, the service id on gcp, the gateway container id on docker; undefined while
+   * the endpoint awaits a release.
+   */
+  declare readonly endpointId: pulumi.Output<string | undefined>;
+  /** URL requests are POSTed to; undefined while the endpoint awaits a release. */
+  declare readonly url: pulumi.Output<string | undefined>;
+  /**
+   * What the endpoint serves: `serving v3`, `serving v3 promoted from staging`, or `awaiting release: no
+   * mlops:release in stack prod; promote one with ...`.
+   */
+  declare readonly releaseStatus: pulumi.Output<string>;
+  /** False while the endpoint awaits a release (no child exists). */
+  readonly serving: boolean;
+  /** The release served (schema 1; a schema 0 one upgraded); undefined with `version` or while awaiting. */
+  readonly release?: Release;
+  /** The served release's drift baseline, absolute (`MonitoringStack`'s default `drift.baselineUri`). */
+  readonly releaseBaselineUri?: pulumi.Input<string>;
+  /** The resolved arguments, with every default applied (`serving` tells a serving spec from an awaiting one). */
+  readonly spec: ModelEndpointSpec;
   /** Primary children when the target is aws. */
   readonly aws?: ModelEndpointAwsChildren;
   /** Primary children when the target is gcp. */
@@ -51,9 +72,31 @@ export class ModelEndpoint extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a construct with bad arguments registers nothing, not even itself.
-    const spec = resolveModelEndpoint(name, args, platformFromConfig(args?.platform), pulumiResolveContext());
+    const spec = resolveModelEndpoint(
+      name,
+      args,
+      platformFromConfig(args?.platform),
+      pulumiResolveContext(),
+      pulumiStackReleases(),
+    );
     super(MODEL_ENDPOINT_TYPE, name, {}, opts);
     this.spec = spec;
+    this.serving = spec.serving;
+    const releaseStatus = pulumi.output(spec.releaseStatus);
+    if (!spec.serving) {
+      // Awaiting a release: no child at all, so nothing (rollback alarms included) waits on a MonitoringStack.
+      const awaiting: ModelEndpointOutputs = {
+        endpointName: pulumi.output(spec.endpointName),
+        endpointId: pulumi.output<string | undefined>(undefined),
+        url: pulumi.output<string | undefined>(undefined),
+        releaseStatus,
+      };
+      this.registerOutputs(assignOutputs(this, MODEL_ENDPOINT_OUTPUTS, awaiting));
+      return;
+    }
+    this.release = spec.release;
+    this.releaseBaselineUri = spec.releaseBaselineUri;
+    for (const warning of spec.releaseWarnings) void pulumi.log.warn(warning, this);
     /* eslint-disable @typescript-eslint/no-require-imports */
     const result = renderOnCloud<ResolvedModelEndpoint, RenderedByCloud>(spec, this, {
       aws: () => (require('./pulumi-aws') as typeof import('./pulumi-aws')).renderAws,
@@ -62,7 +105,9 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     });
     /* eslint-enable @typescript-eslint/no-require-imports */
     ({ aws: this.aws, gcp: this.gcp, docker: this.docker } = childrenByCloud(result));
-    this.registerOutputs(assignOutputs(this, MODEL_ENDPOINT_OUTPUTS, result.rendered));
+    const { endpointName, endpointId, url } = result.rendered;
+    const outputs: ModelEndpointOutputs = { endpointName, endpointId, url, releaseStatus };
+    this.registerOutputs(assignOutputs(this, MODEL_ENDPOINT_OUTPUTS, outputs));
   }
 
   /**
@@ -113,4 +158,30 @@ export class ModelEndpoint extends pulumi.ComponentResource {
   private metric(which: EndpointMetricName, options?: MetricOptions): EndpointMetric | undefined {
     return endpointMetric(this.spec.platform.cloud, this.spec.endpointName, which, options);
   }
+}
+
+/**
+ * The stack's `mlops:release` and `mlops:stableRelease` (plain config; a structured value arrives as JSON), the
+ * stack's name, and a URI join that waits for deploy-time bases.
+ */
+function pulumiStackReleases(): StackReleases {
+  const config = new pulumi.Config('mlops');
+  const stack = pulumi.getStack();
+  const read = (key: string): RawRelease | undefined => {
+    const text = config.get(key.slice('mlops:'.length));
+    if (text === undefined) return undefined;
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // A plain string: parseRelease says it is not an object.
+    }
+    return { value, source: `${key} of stack ${stack}` };
+  };
+  return {
+    release: read(RELEASE_CONFIG_KEY),
+    stableRelease: read(STABLE_RELEASE_CONFIG_KEY),
+    stack,
+    joinUri: (base, path) => pulumi.interpolate`${base}${path}`,
+  };
 }

@@ -7,9 +7,12 @@ import { checkSageMakerMap, SAGEMAKER_LIMITS } from '../core/sagemaker-limits';
 import { SIZE_FACTS, isAcceleratedInstance, type ComputeSize, type SizeFacts } from '../core/sizes';
 import { resolveInputs, type ConstructFacts, type ResolveInputs } from '../core/resolve-inputs';
 import { checkInteger, knownString, ProblemList } from '../core/validation';
+import type { Release } from '../promotion/release-types';
 import type { ModelEndpointArgs, RolloutStrategy } from './args';
 import { ENDPOINT_DEFAULTS, ENDPOINT_STAGE_DEFAULTS, type EndpointStageDefaults } from './defaults';
 import { defaultBakeMinutes, resolveCloudDeploy, type ResolvedCloudDeploy } from './gcp-cloud-deploy-facts';
+import { resolveReleaseMode, type ReleaseMode } from './release-serving-mode';
+import type { StackReleases } from './release-serving';
 import { MODEL_ENDPOINT_SHAPE } from './shape';
 
 export const CONSTRUCT = 'ModelEndpoint';
@@ -34,12 +37,25 @@ export interface ResolvedRollout {
   readonly max5xxPerMinute: number;
 }
 
-/** Everything a renderer needs, with every default applied. Plain data: renderers decide nothing. */
+/**
+ * Everything a renderer needs, with every default applied, for an endpoint that serves (`serving: true`). Plain
+ * data: renderers decide nothing.
+ */
 export interface ResolvedModelEndpoint {
   readonly constructName: string;
   readonly platform: Platform;
   readonly tags: Readonly<Record<string, string>>;
   readonly endpointName: string;
+  /** True: this endpoint serves `version` (an awaiting endpoint is an `AwaitingModelEndpoint`). */
+  readonly serving: true;
+  /** `serving <version>`, with ` promoted from <stack>` for a promoted release: the `releaseStatus` output. */
+  readonly releaseStatus: string;
+  /** The release served (schema 1; a schema 0 one upgraded); undefined when the program gave `version`. */
+  readonly release?: Release;
+  /** The served release's drift baseline, absolute; undefined without a release or when it has none. */
+  readonly releaseBaselineUri?: pulumi.Input<string>;
+  /** What release mode ignored on purpose (`mlops:stableRelease` on aws), for the program's log. */
+  readonly releaseWarnings: readonly string[];
   readonly version: string;
   /** The primary model first, then the challengers. */
   readonly models: readonly ServedModel[];
@@ -95,6 +111,30 @@ export interface ResolvedModelEndpoint {
   };
 }
 
+/**
+ * An endpoint with no release to serve (no `version`, no `release`, nothing in the stack's `mlops:release`): it
+ * creates nothing. Its settings are resolved and checked all the same, so the first release deploys them.
+ */
+export type AwaitingModelEndpoint = Omit<
+  ResolvedModelEndpoint,
+  | 'serving'
+  | 'release'
+  | 'releaseBaselineUri'
+  | 'releaseWarnings'
+  | 'version'
+  | 'models'
+  | 'stableRelease'
+  | 'modelAccess'
+> & {
+  /** False: nothing is served, no child is created. */
+  readonly serving: false;
+  /** `awaiting release: no mlops:release in stack <stack>; ...`: the `releaseStatus` output. */
+  readonly releaseStatus: string;
+};
+
+/** What `resolveModelEndpoint` returns: a serving endpoint, or one awaiting its first release. */
+export type ModelEndpointSpec = ResolvedModelEndpoint | AwaitingModelEndpoint;
+
 const ENDPOINT_NAME_RULES: Record<Platform['cloud'], NameRule> = {
   aws: NAME_RULES.sagemaker,
   gcp: NAME_RULES.cloudRunService,
@@ -108,7 +148,7 @@ const MODEL_PACKAGE_ARN =
 const ECR_REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/[a-z0-9][a-z0-9._/-]*$/;
 
 /** What every group check below reads: the shape-checked arguments, the platform and its stage defaults. */
-type Inputs = ResolveInputs<ModelEndpointArgs, EndpointStageDefaults>;
+export type Inputs = ResolveInputs<ModelEndpointArgs, EndpointStageDefaults>;
 
 const ENDPOINT_FACTS: ConstructFacts<ModelEndpointArgs, EndpointStageDefaults> = {
   type: CONSTRUCT,
@@ -122,28 +162,53 @@ const ENDPOINT_FACTS: ConstructFacts<ModelEndpointArgs, EndpointStageDefaults> =
  * (wrong types, `null`, `NaN`, unknown keys), then each arg group's values. Every problem is collected and
  * thrown together as one `ValidationError`, before the construct registers anything. `context` says which
  * stack the endpoint deploys in and which host ports the program already binds.
+ *
+ * Without `version` the endpoint serves a release: `args.release`, else the stack's `mlops:release` in
+ * `stackReleases` (Pulumi reads the stack config, CDK its context), mapped to endpoint arguments by
+ * `release-serving.ts`; with neither it awaits a release (`serving: false`). A release that is not valid throws
+ * the `ValidationError` of construct `Release` that `parseRelease` gives.
  */
+export function resolveModelEndpoint(
+  name: string,
+  rawArgs: ModelEndpointArgs & { readonly version: string },
+  platformArgs: PlatformArgs | undefined,
+  context?: ResolveContext,
+  stackReleases?: StackReleases,
+): ResolvedModelEndpoint;
+export function resolveModelEndpoint(
+  name: string,
+  rawArgs: ModelEndpointArgs,
+  platformArgs: PlatformArgs | undefined,
+  context?: ResolveContext,
+  stackReleases?: StackReleases,
+): ModelEndpointSpec;
 export function resolveModelEndpoint(
   name: string,
   rawArgs: ModelEndpointArgs,
   platformArgs: PlatformArgs | undefined,
   context: ResolveContext = {},
-): ResolvedModelEndpoint {
-  const inputs: Inputs = resolveInputs(ENDPOINT_FACTS, name, rawArgs, platformArgs, context);
-  const { args, platform, problems } = inputs;
+  stackReleases: StackReleases = {},
+): ModelEndpointSpec {
+  const given: Inputs = resolveInputs(ENDPOINT_FACTS, name, rawArgs, platformArgs, context);
+  const { platform, problems } = given;
 
-  const endpointName = resolveEndpointName(inputs, context);
-  checkVersion(problems, 'version', args.version);
-  const source = resolveSource(inputs);
+  const endpointName = resolveEndpointName(given, context);
+  const mode: ReleaseMode = resolveReleaseMode(given, stackReleases);
+  // In release mode the release's arguments stand where the program's would.
+  const inputs = mode.inputs;
+  const { args } = inputs;
+  if (mode.kind === 'version') checkVersion(problems, 'version', args.version);
+  const serving = mode.kind !== 'awaiting';
+  const source = serving ? resolveSource(inputs) : {};
   const compute = resolveCompute(inputs);
   const scaling = resolveScaling(inputs);
   const rollout = resolveRollout(inputs);
   const models = resolveModels(inputs);
-  const stableRelease = resolveStableRelease(inputs, rollout);
+  const stableRelease = serving ? resolveStableRelease(inputs, rollout) : undefined;
   checkServerless(inputs, compute, scaling);
   const container = resolveContainer(inputs);
   const invokers = resolveInvokers(inputs);
-  const modelAccess = resolveModelAccess(inputs);
+  const modelAccess = serving ? resolveModelAccess(inputs) : undefined;
   const aws = resolveAwsSettings(inputs, source, compute, scaling.serverless);
   const gcp = resolveGcpSettings(inputs, compute, rollout, endpointName);
   const docker = resolveDockerSettings(inputs, compute.facts, container.port);
@@ -153,23 +218,32 @@ export function resolveModelEndpoint(
     owner: `${CONSTRUCT} "${name}"`,
   });
 
-  return {
+  const settings = {
     constructName: name,
     platform,
     tags: standardTags(platform, CONSTRUCT),
     endpointName,
-    version: args.version!,
-    models,
     size: compute.size,
     ...scaling,
     rollout,
-    stableRelease,
     ...container,
     invokers,
-    modelAccess,
     aws,
     gcp,
     docker,
+  };
+  if (mode.kind === 'awaiting') return { ...settings, serving: false, releaseStatus: mode.status };
+  return {
+    ...settings,
+    serving: true,
+    releaseStatus: mode.status,
+    release: mode.release,
+    releaseBaselineUri: mode.baselineUri,
+    releaseWarnings: mode.warnings,
+    version: args.version!,
+    models,
+    stableRelease,
+    modelAccess,
   };
 }
 
@@ -200,10 +274,7 @@ function checkVersion(problems: ProblemList, path: string, version: string | und
 }
 
 /** Where the primary model comes from: an image (and artifact), or a registry version on aws. */
-function resolveSource({ args, raw, platform, problems }: Inputs): {
-  modelPackageArn?: pulumi.Input<string>;
-  imageRepositoryArn?: pulumi.Input<string>;
-} {
+function resolveSource({ args, raw, platform, problems }: Inputs): ModelSource {
   const modelPackageArn = platform.cloud === 'aws' ? args.aws?.modelPackageArn : undefined;
   const imageRepositoryArn = platform.cloud === 'aws' ? args.aws?.imageRepositoryArn : undefined;
   if (modelPackageArn !== undefined) {
@@ -243,6 +314,11 @@ function resolveSource({ args, raw, platform, problems }: Inputs): {
       'give `arn:aws:ecr:<region>:<account>:repository/<name>`',
     );
   return { modelPackageArn, imageRepositoryArn };
+}
+
+interface ModelSource {
+  readonly modelPackageArn?: pulumi.Input<string>;
+  readonly imageRepositoryArn?: pulumi.Input<string>;
 }
 
 interface Compute {
@@ -577,7 +653,7 @@ function resolveModelAccess({ args, platform, problems }: Inputs): ResolvedModel
 
 function resolveAwsSettings(
   { args, problems }: Inputs,
-  source: ReturnType<typeof resolveSource>,
+  source: ModelSource,
   compute: Compute,
   serverless: boolean,
 ): ResolvedModelEndpoint['aws'] {

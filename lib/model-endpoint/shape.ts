@@ -6,6 +6,7 @@
 import type { PlatformArgs } from '../core/platform';
 import { anything, bool, input, list, map, num, object, oneOf, required, str } from '../core/shape';
 import { COMPUTE_SIZES } from '../core/sizes';
+import type { Release } from '../promotion/release-types';
 import type {
   ChallengerArgs,
   ModelAccessArgs,
@@ -13,6 +14,7 @@ import type {
   ModelEndpointAwsArgs,
   ModelEndpointDockerArgs,
   ModelEndpointGcpArgs,
+  ReleaseStoreSource,
   RolloutArgs,
   StableReleaseArgs,
 } from './args';
@@ -80,7 +82,11 @@ export const MODEL_ENDPOINT_SHAPE = object<ModelEndpointArgs>({
   // Checked by resolvePlatform, which also reads the stack config.
   platform: anything<PlatformArgs>(),
   endpointName: str(),
-  version: required(str('`"v3"`'), 'give a release label such as `v1`'),
+  version: str('`"v3"`'),
+  // Checked by parseRelease (construct `Release`), as a release read from the stack config is.
+  release: anything<Release>(),
+  // Checked by the resolver: anything with a `releaseStore()` method.
+  pipeline: anything<ReleaseStoreSource>(),
   image: input('`repo@sha256:...`'),
   modelDataUrl: input(),
   modelAccess: MODEL_ACCESS_SHAPE,
