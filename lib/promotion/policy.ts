@@ -130,9 +130,15 @@ export function parsePromotionPolicy(value: unknown, where: string): PromotionPo
     );
   }
   const read = policyShape.read(problems, '', raw);
-  if (read?.default) checkGateSet(problems, 'default', read.default);
-  for (const [stack, gates] of Object.entries(read?.targets ?? {}))
-    checkGateSet(problems, `targets.${stack}`, gates);
+  if (read?.default) checkGateSet(problems, 'default', read.default, raw.default);
+  // Each target is range-checked even when another has a wrong shape (which leaves `read.targets` out).
+  const rawTargets = raw.targets;
+  if (typeof rawTargets === 'object' && rawTargets !== null && !Array.isArray(rawTargets)) {
+    for (const [stack, given] of Object.entries(rawTargets)) {
+      const gates = gateSetShape.read(new ProblemList('PromotionPolicy', where), '', given);
+      if (gates) checkGateSet(problems, `targets.${stack}`, gates, given);
+    }
+  }
   problems.throwIfAny();
   const policy: { -readonly [K in keyof PromotionPolicy]: PromotionPolicy[K] } = {};
   if (read?.schemaVersion !== undefined) policy.schemaVersion = 1;
@@ -141,10 +147,13 @@ export function parsePromotionPolicy(value: unknown, where: string): PromotionPo
   return policy;
 }
 
-function checkGateSet(problems: ProblemList, path: string, gates: GateSet): void {
+/** Range checks of a gate set whose shape has been read; `raw` is what was given (a bound of the wrong type is not missing). */
+function checkGateSet(problems: ProblemList, path: string, gates: GateSet, raw: unknown): void {
+  const rawMetrics = (raw as { metrics?: Record<string, Record<string, unknown>> }).metrics;
   for (const [name, threshold] of Object.entries(gates.metrics ?? {})) {
     const at = `${path}.metrics.${name}`;
-    if (threshold.min === undefined && threshold.max === undefined)
+    const given = rawMetrics?.[name];
+    if (given?.min === undefined && given?.max === undefined)
       problems.add(
         at,
         'has neither `min` nor `max`',
