@@ -13,14 +13,14 @@ import {
   type MlPipelineProps,
   type ModelEndpointProps,
 } from '../../../lib/cdk';
-import { readProject, readStackConfig } from '../../../lib/cli/stack-config';
+import { readProject, readStackConfig, stackFile } from '../../../lib/cli/stack-config';
 import type { MlPipelineArgs } from '../../../lib/ml-pipeline/args';
 import { MlPipeline } from '../../../lib/ml-pipeline/pulumi';
 import type { ModelEndpointArgs } from '../../../lib/model-endpoint/args';
 import { ModelEndpoint } from '../../../lib/model-endpoint/pulumi';
 import { recordProgram } from '../../../lib/testing';
 import { ChurnStack } from '../../../stacks/cdk/churn-stack';
-import { churnSystem, type Release, type TrainingConfig } from '../../../stacks/pulumi/system';
+import { churnSystem, type TrainingConfig } from '../../../stacks/pulumi/system';
 import { CDK_TEST_CONTEXT } from '../../helpers';
 import type { IamWorld } from './simulate';
 import { cdkWorld, pulumiState, pulumiWorld, resolveCfn, type CfnTemplate } from './worlds';
@@ -90,13 +90,17 @@ export async function pulumiReference(): Promise<ReferenceStack> {
 }
 
 export function cdkReference(): ReferenceStack {
-  const { config } = prodConfig();
+  const { project, config } = prodConfig();
   const app = new App({
-    context: { mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' }, ...CDK_TEST_CONTEXT },
+    context: {
+      mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' },
+      // The release `pulumi up` on prod serves, as the reference app reads it.
+      'mlops:releaseFile': stackFile(project, 'prod'),
+      ...CDK_TEST_CONTEXT,
+    },
   });
   const stack = new ChurnStack(app, 'churn-prod', {
     env: { account: '123456789012', region: 'eu-west-1' },
-    release: config['churn:release'] as Release,
     training: config['churn:training'] as TrainingConfig,
     invokers: config['churn:invokers'] as string[],
     alertEmails: config['churn:alertEmails'] as string[] | undefined,
