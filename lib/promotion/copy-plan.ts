@@ -572,6 +572,7 @@ export function formatPlan(plan: CopyPlan): string {
     );
   else {
     lines.push('  Run in order, stopping at the first failure (set -e); every step can be run again:');
+    lines.push("  (mlops is this package's CLI: put node_modules/.bin on PATH or run it as npx mlops)");
     plan.steps.forEach((s, i) => {
       lines.push(`  # ${i + 1}. ${s.id}: ${s.description}`);
       lines.push(`  ${stepCommandLine(s)}`);

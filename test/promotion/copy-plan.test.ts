@@ -496,9 +496,10 @@ describe('formatPlan', () => {
       `test "$(crane digest 222222222222.dkr.ecr.eu-west-1.amazonaws.com/churn-prod@${D})" = ${D}`,
     );
     const text = formatPlan(p);
-    expect(text.split('\n').slice(0, 4)).toEqual([
+    expect(text.split('\n').slice(0, 5)).toEqual([
       'Copy plan: staging (gcp) -> prod (aws)',
       '  Run in order, stopping at the first failure (set -e); every step can be run again:',
+      "  (mlops is this package's CLI: put node_modules/.bin on PATH or run it as npx mlops)",
       `  # 1. workdir-clean: Empty the scratch folder /tmp/my copy`,
       `  rm -rf '/tmp/my copy'`,
     ]);
