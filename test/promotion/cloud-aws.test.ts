@@ -5,6 +5,7 @@
  * A missing moto fails with the install hint: these tests are part of `npm test` and cannot be skipped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -322,6 +323,62 @@ describe('aws readers against moto', () => {
           `churn-models version 2; ${UNCHECKED_APPROVAL_AT_DEPLOY}`,
       });
     });
+  });
+});
+
+/**
+ * moto never pages DescribeAlarms and cannot hold composite alarms, so the paging loop and composite alarms are
+ * checked against a local endpoint answering CloudWatch's JSON 1.0 protocol with two pages, as the service does.
+ */
+describe('readAwsOpenAlarms paging (local JSON 1.0 endpoint)', () => {
+  const savedEnv = { ...process.env };
+  const home = mkdtempSync(path.join(tmpdir(), 'mlops-aws-home-'));
+  const requests: Record<string, unknown>[] = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const input = JSON.parse(body) as Record<string, unknown>;
+      requests.push({ target: req.headers['x-amz-target'], ...input });
+      const page = input.NextToken
+        ? { MetricAlarms: [], CompositeAlarms: [{ AlarmName: 'churn-prod-any', StateValue: 'ALARM' }] }
+        : {
+            MetricAlarms: [{ AlarmName: 'churn-prod-server-errors', StateValue: 'ALARM' }],
+            CompositeAlarms: [],
+            NextToken: 'page-2',
+          };
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' }).end(JSON.stringify(page));
+    });
+  });
+
+  beforeAll(async () => {
+    isolatedAwsEnv(home, true);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    process.env = savedEnv;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test('follows NextToken and keeps metric and composite alarms, asking for both types and the prefix', async () => {
+    const { port } = server.address() as { port: number };
+    const evidence = await readAwsOpenAlarms({
+      region: REGION,
+      endpoint: `http://127.0.0.1:${port}`,
+      alarmNamePrefix: 'churn-prod-',
+    });
+    expect(evidence!.openAlarms).toEqual([
+      { name: 'churn-prod-server-errors', state: 'ALARM' },
+      { name: 'churn-prod-any', state: 'ALARM' },
+    ]);
+    const asked = {
+      target: 'GraniteServiceVersion20100801.DescribeAlarms',
+      StateValue: 'ALARM',
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      AlarmNamePrefix: 'churn-prod-',
+    };
+    expect(requests).toEqual([asked, { ...asked, NextToken: 'page-2' }]);
   });
 });
 
