@@ -30,7 +30,7 @@ import type { MonitoringStackArgs } from './args';
 import * as blueprint from './aws-blueprint';
 import { BlueprintWidget, StartPipelineExecutionTarget } from './cdk-targets';
 import { CONSTRUCT, resolveMonitoringStack } from './resolve';
-import type { ResolvedMonitoringStack } from './resolved';
+import { awaitingDriftCheck, type ResolvedMonitoringStack } from './resolved';
 
 /** MonitoringStack arguments for CDK: the Pulumi arguments with every input a plain value (tokens allowed). */
 export type MonitoringStackProps = pulumi.Unwrap<MonitoringStackArgs>;
@@ -53,14 +53,17 @@ const WATCHERS = new WeakMap<ModelEndpoint, string>();
 export class MonitoringStack extends Construct {
   /**
    * Names of every alarm this stack created or gave actions to, sorted: its health and drift alarms, and the
-   * watched ModelEndpoint's rollback alarms.
+   * watched ModelEndpoint's rollback alarms. Empty while the watched endpoint awaits a release.
    */
   readonly alarmNames: string[];
   /** The dashboard's CloudWatch console URL; `''` when `dashboard` is false. */
   readonly dashboardUrl: string;
   /** ARNs of the topics every alarm notifies: this stack's topic, then `notifications.topicArn`. */
   readonly notificationTargets: string[];
-  /** Name of the SageMaker monitoring schedule that runs the drift check; `''` when drift is off. */
+  /**
+   * Name of the SageMaker monitoring schedule that runs the drift check; `''` when drift is off; why none runs when
+   * the watched endpoint awaits a release.
+   */
   readonly driftCheck: string;
   readonly spec: ResolvedMonitoringStack;
   /** The topic's own key (its policy lets CloudWatch publish); undefined when only an existing topic is told. */
@@ -130,10 +133,13 @@ export class MonitoringStack extends Construct {
     // The endpoint's rollback alarms tell the same people; SageMaker still reads them to roll back.
     for (const alarm of endpoint?.rollbackAlarms ?? []) alarm.addAlarmAction(...actions);
 
-    const drift = spec.drift ? this.monitor(spec, env, endpointName, region) : undefined;
+    // An endpoint awaiting its first release created nothing to watch: only who is told exists until it serves.
+    const awaiting = spec.endpoint.awaitingRelease;
+    const drift = spec.drift && !awaiting ? this.monitor(spec, env, endpointName, region) : undefined;
 
     const alarms: Record<string, cloudwatch.Alarm> = {};
-    for (const plan of blueprint.alarms(spec, endpointName)) {
+    const plans = awaiting ? [] : blueprint.alarms(spec, endpointName);
+    for (const plan of plans) {
       const alarm = cdkAlarm(this, `Alarm-${plan.id}`, plan);
       alarm.addAlarmAction(...actions);
       alarm.addOkAction(...actions);
@@ -143,7 +149,7 @@ export class MonitoringStack extends Construct {
     }
     this.alarms = alarms;
 
-    if (spec.dashboard) {
+    if (spec.dashboard && !awaiting) {
       this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
         dashboardName: blueprint.dashboardName(spec),
         widgets: [
@@ -152,7 +158,7 @@ export class MonitoringStack extends Construct {
       });
     }
 
-    const driftPlans = blueprint.driftAlarms(spec, endpointName);
+    const driftPlans = drift ? blueprint.driftAlarms(spec, endpointName) : [];
     if (drift && spec.drift?.retrain && spec.pipeline) {
       const driftAlarms = driftPlans.map((plan) => alarms[plan.id]);
       this.drift = {
@@ -169,12 +175,16 @@ export class MonitoringStack extends Construct {
     }
 
     this.alarmNames = [
-      ...blueprint.alarms(spec, endpointName).map((plan) => plan.name),
+      ...plans.map((plan) => plan.name),
       ...(endpoint ? (spec.endpoint.rollbackAlarmNames ?? []) : []),
     ].sort();
     this.dashboardUrl = this.dashboard ? blueprint.dashboardUrl(region, blueprint.dashboardName(spec)) : '';
     this.notificationTargets = topics.map((topic) => topic.topicArn);
-    this.driftCheck = drift ? blueprint.monitoringScheduleName(spec) : '';
+    this.driftCheck = awaiting
+      ? awaitingDriftCheck(awaiting)
+      : drift
+        ? blueprint.monitoringScheduleName(spec)
+        : '';
   }
 
   /** Model Monitor's data-quality job on the endpoint's captured requests, on the drift schedule. */
