@@ -3,6 +3,7 @@
  * gathered by the caller (`mlops promote`). Only the gates the policy configures are checked, in a fixed order,
  * plus `registry-approval` whenever the source release names a registry version.
  */
+import { UNCHECKED_APPROVAL_AT_DEPLOY } from './cloud/aws';
 import type { OpenAlarmsEvidence, RegistryApprovalEvidence } from './evidence';
 import { DEFAULT_MAX_EVIDENCE_AGE_MINUTES, type GateSet } from './policy';
 import type { Release, ReleaseCloud } from './release-types';
@@ -174,21 +175,24 @@ function alarmsGate(
   return pass(gate, `no open alarms${which} in ${stack} (from ${evidence.source}, ${age} min old)`);
 }
 
+/**
+ * The reasons come from the registry reader (`checkRegistryApproval`), which words each outcome with its fix;
+ * the gate decides the verdict: pass on `Approved` or when nothing could be checked (decision 7), else fail.
+ */
 function registryGate(input: GateInput): GateResult {
   const gate = 'registry-approval';
   const registry = input.source.release.model.registry!;
-  const what = `model package version ${registry.version}${registry.group ? ` of ${registry.group}` : ''}`;
   const evidence = input.registryApproval;
-  if (!evidence || !evidence.checked) {
-    const why = evidence?.reason.replace(/^not checked:\s*/, '') ?? 'nothing read the registry';
+  if (!evidence) {
+    const what = `model package version ${registry.version}${registry.group ? ` of ${registry.group}` : ''}`;
+    return pass(gate, `not checked: nothing read the approval of ${what}; ${UNCHECKED_APPROVAL_AT_DEPLOY}`);
+  }
+  if (!evidence.checked)
     return pass(
       gate,
-      `not checked: ${why}; SageMaker serves only an Approved version, so the target's deploy fails if ${what} is not Approved`,
+      /^not (checked|applicable)\b/.test(evidence.reason)
+        ? evidence.reason
+        : `not checked: ${evidence.reason}`,
     );
-  }
-  if (evidence.status === 'Approved') return pass(gate, `${what} is Approved`);
-  return fail(
-    gate,
-    `${what} is ${evidence.status ?? 'of no known status'}, not Approved: approve it (SageMaker Studio, or aws sagemaker update-model-package --model-approval-status Approved) and promote again`,
-  );
+  return evidence.status === 'Approved' ? pass(gate, evidence.reason) : fail(gate, evidence.reason);
 }

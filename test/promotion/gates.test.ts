@@ -1,3 +1,4 @@
+import { UNCHECKED_APPROVAL_AT_DEPLOY } from '../../lib/promotion/cloud/aws';
 import { evaluateGates, type GateInput, type GateResult } from '../../lib/promotion/gates';
 import type { GateSet } from '../../lib/promotion/policy';
 import type { Release } from '../../lib/promotion/release-types';
@@ -346,36 +347,57 @@ describe('evaluateGates', () => {
       expect(run({}, { registryApproval: { checked: true, status: 'Rejected', reason: 'x' } })).toEqual([]);
     });
 
-    it('passes an Approved version', () => {
+    it("passes an Approved version, with the reader's reason", () => {
       expect(
-        one({}, input({ checked: true, status: 'Approved', reason: 'DescribeModelPackage says Approved' })),
+        one(
+          {},
+          input({
+            checked: true,
+            status: 'Approved',
+            reason: 'model package group churn-staging version 4 is Approved',
+          }),
+        ),
       ).toEqual({
         gate: 'registry-approval',
         verdict: 'pass',
-        reason: 'model package version 4 of churn-staging is Approved',
+        reason: 'model package group churn-staging version 4 is Approved',
       });
     });
 
     it.each(['PendingManualApproval', 'Rejected'])('fails a %s version', (status) => {
-      expect(one({}, input({ checked: true, status, reason: `it is ${status}` }))).toEqual({
+      expect(
+        one({}, input({ checked: true, status, reason: `version 4 is ${status}, not Approved` })),
+      ).toEqual({
         gate: 'registry-approval',
         verdict: 'fail',
-        reason: `model package version 4 of churn-staging is ${status}, not Approved: approve it (SageMaker Studio, or aws sagemaker update-model-package --model-approval-status Approved) and promote again`,
+        reason: `version 4 is ${status}, not Approved`,
       });
     });
 
-    it('passes unchecked, saying why and what happens at deploy', () => {
+    it('fails a version the registry does not have (checked, no status)', () => {
+      expect(one({}, input({ checked: true, reason: 'version 4 does not exist in eu-west-1' }))).toEqual({
+        gate: 'registry-approval',
+        verdict: 'fail',
+        reason: 'version 4 does not exist in eu-west-1',
+      });
+    });
+
+    it('passes unchecked, saying why', () => {
       expect(one({}, input({ checked: false, reason: 'not checked: no AWS credentials' }))).toEqual({
         gate: 'registry-approval',
         verdict: 'pass',
-        reason:
-          "not checked: no AWS credentials; SageMaker serves only an Approved version, so the target's deploy fails if model package version 4 of churn-staging is not Approved",
+        reason: 'not checked: no AWS credentials',
       });
+      expect(one({}, input({ checked: false, reason: 'no AWS credentials' })).reason).toBe(
+        'not checked: no AWS credentials',
+      );
+    });
+
+    it('passes without evidence, saying what happens at deploy', () => {
       expect(one({}, input())).toEqual({
         gate: 'registry-approval',
         verdict: 'pass',
-        reason:
-          "not checked: nothing read the registry; SageMaker serves only an Approved version, so the target's deploy fails if model package version 4 of churn-staging is not Approved",
+        reason: `not checked: nothing read the approval of model package version 4 of churn-staging; ${UNCHECKED_APPROVAL_AT_DEPLOY}`,
       });
     });
   });
