@@ -15,6 +15,9 @@ import type { Release, ReleaseCloud } from '../../lib/promotion/release-types';
 import { SOURCE, STORES } from './copy-fixtures';
 
 const CLOUDS: ReleaseCloud[] = ['aws', 'gcp', 'docker'];
+/** The built `mlops` CLI: used only when `npm run build` has made it (npm test builds first). */
+const CLI = path.join(__dirname, '../../dist/lib/cli/main.js');
+const cliBuilt = fs.existsSync(CLI);
 
 let root: string;
 let modelDir: string;
@@ -46,7 +49,12 @@ interface Run {
 }
 
 /** Runs a plan in `cwd`; `afterFetch` may tamper with what the fetch wrote. Stops at the first failing check. */
-async function runPlan(plan: CopyPlan, cwd: string, afterFetch?: (dest: string) => void): Promise<Run> {
+async function runPlan(
+  plan: CopyPlan,
+  cwd: string,
+  afterFetch?: (dest: string) => void,
+  viaCli = false,
+): Promise<Run> {
   const remote = path.join(cwd, 'remote');
   fs.mkdirSync(remote, { recursive: true });
   const uploaded = new Map<string, string>();
@@ -65,10 +73,21 @@ async function runPlan(plan: CopyPlan, cwd: string, afterFetch?: (dest: string) 
     } else if (step.tool === 'mlops') {
       expect(a.slice(0, 2)).toEqual(['mlops', 'digest']);
       expect(a[3]).toBe('--expect');
-      const result = await runDigestCommand({ path: at(a[2]), expect: a[4] });
-      checks.push({ id: step.id, ok: result.ok });
+      let ok: boolean;
+      if (viaCli) {
+        // The built CLI, as CI runs the step: exit status 0 or 1.
+        try {
+          execFileSync('node', [CLI, ...a.slice(1)], { cwd, stdio: 'pipe' });
+          ok = true;
+        } catch (err) {
+          expect((err as { status?: number }).status).toBe(1);
+          expect(String((err as { stderr?: Buffer }).stderr)).toContain('digest mismatch for');
+          ok = false;
+        }
+      } else ok = (await runDigestCommand({ path: at(a[2]), expect: a[4] })).ok;
+      checks.push({ id: step.id, ok });
       ran.push(step.id);
-      if (!result.ok) break;
+      if (!ok) break;
     } else if (step.id === 'model-fetch') {
       const dest = at(a[a.length - (step.tool === 'gcloud' ? 2 : 1)]);
       if (plan.from.cloud === 'aws') copyInto(modelTarGz, dest);
@@ -149,6 +168,35 @@ describe('copy plans run: fetch, check, repack, upload, check again', () => {
           expect(entries.every((e) => e === './' || e.startsWith('./'))).toBe(true);
         }
       });
+
+  (cliBuilt ? test : test.skip)(
+    'through the built mlops CLI: folder -> model.tar.gz -> folder keeps the digest',
+    async () => {
+      const first = fs.mkdtempSync(path.join(root, 'cli-gcp-aws-'));
+      const toAws = await runPlan(planFor('gcp', 'aws'), first, undefined, true);
+      expect(toAws.checks.map((c) => c.ok)).toEqual([true, true, true]);
+      // The packed model.tar.gz that reached the aws "bucket" becomes the source of a copy back to a folder.
+      const packed = path.join(toAws.remote, '0');
+      const second = fs.mkdtempSync(path.join(root, 'cli-aws-gcp-'));
+      const saved = modelTarGz;
+      modelTarGz = packed;
+      try {
+        const back = await runPlan(planFor('aws', 'gcp'), second, undefined, true);
+        expect(back.checks.map((c) => c.ok)).toEqual([true, true, true]);
+        expect(await treeDigest(path.join(back.remote, '0'))).toBe(digest);
+      } finally {
+        modelTarGz = saved;
+      }
+      const third = fs.mkdtempSync(path.join(root, 'cli-tamper-'));
+      const tampered = await runPlan(
+        planFor('docker', 'aws'),
+        third,
+        (dest) => fs.appendFileSync(path.join(dest, 'model.json'), ' '),
+        true,
+      );
+      expect(tampered.checks).toEqual([{ id: 'model-fetch-verify', ok: false }]);
+    },
+  );
 
   test('a fetched model that differs by one byte stops the plan at the first check', async () => {
     const cwd = fs.mkdtempSync(path.join(root, 'tamper-'));
