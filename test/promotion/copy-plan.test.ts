@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ValidationError } from '../../lib/core/validation';
 import {
   formatPlan,
@@ -470,6 +471,32 @@ describe('validateStoreConfig', () => {
       ['images', 'is missing'],
       ['models', 'is missing'],
     ]);
+  });
+
+  test('any JSON value either validates or throws a ValidationError listing problems, never another error', () => {
+    const storeLike = fc.record(
+      {
+        images: fc.oneof(fc.constantFrom(...Object.values(STORES.prod).map((s) => s.images)), fc.jsonValue()),
+        models: fc.oneof(fc.constantFrom(...Object.values(STORES.prod).map((s) => s.models)), fc.jsonValue()),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.jsonValue(), storeLike),
+        fc.constantFrom<ReleaseCloud | undefined>(undefined, ...CLOUDS),
+        (value, cloud) => {
+          try {
+            const store = validateStoreConfig(value, 'w', cloud);
+            expect(store).toEqual(value);
+          } catch (err) {
+            expect(err).toBeInstanceOf(ValidationError);
+            expect((err as ValidationError).problems.length).toBeGreaterThan(0);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   test('a docker.io-style name is not a store repository', () => {
