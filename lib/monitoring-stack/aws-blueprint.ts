@@ -164,6 +164,8 @@ function errorRateAlarm(
  * multiplied by the instance's vCPUs and GPUs because CloudWatch sums utilization over them.
  */
 export function healthAlarms(spec: ResolvedMonitoringStack, endpointName: string): AlarmPlan[] {
+  // An endpoint awaiting a release has no metrics: its alarms come with the first release.
+  if (spec.endpoint.awaitingRelease) return [];
   const t = spec.thresholds;
   const m = awsEndpointMetrics(endpointName, { periodSeconds: t.periodSeconds });
   const common = {

@@ -164,6 +164,8 @@ function errorRatio(t: ResolvedThresholds, serviceName: string, codeClass: '4xx'
 
 /** The alert definitions for a Cloud Run service (not drift: see `driftAlert`). */
 export function serviceAlerts(spec: ResolvedMonitoringStack, serviceName: string): AlertDefinition[] {
+  // A service awaiting a release does not exist yet: its alert policies come with the first release.
+  if (spec.endpoint.awaitingRelease) return [];
   const t = spec.thresholds;
   const prefix = spec.namePrefix;
   const saturation = (key: 'cpu' | 'memory' | 'gpu', label: string, percent: number): AlertDefinition => ({

@@ -41,15 +41,17 @@ import {
   watchTargets,
 } from './docker-facts';
 import type { RenderedMonitoring } from './rendered';
-import type { ResolvedMonitoringStack } from './resolved';
+import { awaitingDriftCheck, type ResolvedMonitoringStack } from './resolved';
 
 export interface MonitoringDockerChildren {
   readonly network: docker.Network;
-  readonly prometheus: docker.Container;
+  /** Undefined while the watched ModelEndpoint awaits a release (no container to scrape). */
+  readonly prometheus?: docker.Container;
   readonly alertmanager: docker.Container;
-  /** Undefined when `dashboard` is false. */
+  /** Undefined when `dashboard` is false, or while the watched ModelEndpoint awaits a release. */
   readonly grafana?: docker.Container;
-  readonly gatewayExporter: docker.Container;
+  /** Undefined while the watched ModelEndpoint awaits a release (no gateway). */
+  readonly gatewayExporter?: docker.Container;
   /** Drift only: where the drift job pushes its result for Prometheus. */
   readonly pushgateway?: docker.Container;
   /** Drift only: the drift job, created stopped; `docker start <name>` runs a check now. */
@@ -76,7 +78,6 @@ export function renderDocker(
   const replaceInPlace = { parent, deleteBeforeReplace: true };
   const labels = Object.entries(spec.tags).map(([label, value]) => ({ label, value }));
   const names = dockerNames(spec);
-  const targets = watchTargets(spec);
   const ports = { ...DEFAULT_HOST_PORTS, ...spec.docker };
   const common = { restart: 'unless-stopped', securityOpts: ['no-new-privileges:true'], labels };
   const image = (role: string, ref: string) =>
@@ -87,37 +88,6 @@ export function renderDocker(
     `${name}-network`,
     { name: names.network, driver: 'bridge', labels },
     opts,
-  );
-  // The endpoint's network, named once the endpoint exists: containers joining it wait for the endpoint.
-  const endpointNetwork = pulumi.output(spec.endpoint.endpointName).apply(() => targets.network);
-
-  const prometheusVolume = new docker.Volume(
-    `${name}-prometheus-data`,
-    { name: names.prometheusVolume, labels },
-    { ...opts, retainOnDelete: spec.platform.retainOnDelete },
-  );
-  const prometheus = new docker.Container(
-    `${name}-prometheus`,
-    {
-      name: names.prometheus,
-      image: image('prometheus', PROMETHEUS_IMAGE).imageId,
-      command: [
-        `--config.file=${PATHS.prometheusConfig}`,
-        `--storage.tsdb.path=${PATHS.prometheusData}`,
-        '--storage.tsdb.retention.time=15d',
-        `--web.external-url=http://127.0.0.1:${ports.prometheusPort}`,
-      ],
-      uploads: [
-        { file: PATHS.prometheusConfig, content: toYaml(prometheusConfig(spec)) },
-        { file: PATHS.prometheusRules, content: toYaml(alertRules(spec)) },
-      ],
-      // The empty volume takes the image's /prometheus owner (nobody) when first mounted.
-      volumes: [{ volumeName: prometheusVolume.name, containerPath: PATHS.prometheusData }],
-      networksAdvanced: [{ name: network.name }, { name: endpointNetwork }],
-      ports: hostPort(PORTS.prometheus, ports.prometheusPort),
-      ...common,
-    },
-    replaceInPlace,
   );
 
   const notifications = spec.notifications;
@@ -145,6 +115,50 @@ export function renderDocker(
       ],
       networksAdvanced: [{ name: network.name }],
       ports: hostPort(PORTS.alertmanager, ports.alertmanagerPort),
+      ...common,
+    },
+    replaceInPlace,
+  );
+
+  // An endpoint awaiting a release created no network and no container: only who is told exists until it serves
+  // (Alertmanager on the stack's own network).
+  if (spec.endpoint.awaitingRelease)
+    return {
+      alarmNames: pulumi.output([]),
+      dashboardUrl: pulumi.output(''),
+      notificationTargets: pulumi.output(hasDestinations(spec) ? [names.receiver] : []),
+      driftCheck: pulumi.output(awaitingDriftCheck(spec.endpoint.awaitingRelease)),
+      children: { network, alertmanager },
+    };
+
+  const targets = watchTargets(spec);
+  // The endpoint's network, named once the endpoint exists: containers joining it wait for the endpoint.
+  const endpointNetwork = pulumi.output(spec.endpoint.endpointName).apply(() => targets.network);
+
+  const prometheusVolume = new docker.Volume(
+    `${name}-prometheus-data`,
+    { name: names.prometheusVolume, labels },
+    { ...opts, retainOnDelete: spec.platform.retainOnDelete },
+  );
+  const prometheus = new docker.Container(
+    `${name}-prometheus`,
+    {
+      name: names.prometheus,
+      image: image('prometheus', PROMETHEUS_IMAGE).imageId,
+      command: [
+        `--config.file=${PATHS.prometheusConfig}`,
+        `--storage.tsdb.path=${PATHS.prometheusData}`,
+        '--storage.tsdb.retention.time=15d',
+        `--web.external-url=http://127.0.0.1:${ports.prometheusPort}`,
+      ],
+      uploads: [
+        { file: PATHS.prometheusConfig, content: toYaml(prometheusConfig(spec)) },
+        { file: PATHS.prometheusRules, content: toYaml(alertRules(spec)) },
+      ],
+      // The empty volume takes the image's /prometheus owner (nobody) when first mounted.
+      volumes: [{ volumeName: prometheusVolume.name, containerPath: PATHS.prometheusData }],
+      networksAdvanced: [{ name: network.name }, { name: endpointNetwork }],
+      ports: hostPort(PORTS.prometheus, ports.prometheusPort),
       ...common,
     },
     replaceInPlace,

@@ -9,7 +9,7 @@ import type { MonitoringDockerChildren } from './pulumi-docker';
 import type { MonitoringGcpChildren } from './pulumi-gcp';
 import type { RenderedMonitoring } from './rendered';
 import { resolveMonitoringStack } from './resolve';
-import type { ResolvedMonitoringStack } from './resolved';
+import { awaitingDriftCheck, type ResolvedMonitoringStack } from './resolved';
 
 /** Pulumi type token. Public API: changing it replaces every user's monitoring unless an alias comes with it. */
 export const MONITORING_STACK_TYPE = 'mlops:index:MonitoringStack';
@@ -51,7 +51,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
    * empty when nobody is told (dev without `notifications`).
    */
   declare readonly notificationTargets: pulumi.Output<string[]>;
-  /** Name of what runs the drift check (monitoring schedule, Cloud Scheduler job, drift container); `''` when off. */
+  /**
+   * Name of what runs the drift check (monitoring schedule, Cloud Scheduler job, drift container); `''` when off;
+   * `none: ModelEndpoint "<name>" awaits a release, ...` while the watched endpoint awaits its first release.
+   */
   declare readonly driftCheck: pulumi.Output<string>;
   /** The resolved arguments, with every default applied (the webhook URL as a secret). */
   readonly spec: ResolvedMonitoringStack;
@@ -81,7 +84,12 @@ export class MonitoringStack extends pulumi.ComponentResource {
     });
     /* eslint-enable @typescript-eslint/no-require-imports */
     ({ aws: this.aws, gcp: this.gcp, docker: this.docker } = childrenByCloud(result));
-    this.registerOutputs(assignOutputs(this, MONITORING_STACK_OUTPUTS, result.rendered));
+    // Watching an endpoint that awaits a release, only who is told exists: `driftCheck` says why nothing runs.
+    const awaiting = spec.endpoint.awaitingRelease;
+    const rendered = awaiting
+      ? { ...result.rendered, driftCheck: pulumi.output(awaitingDriftCheck(awaiting)) }
+      : result.rendered;
+    this.registerOutputs(assignOutputs(this, MONITORING_STACK_OUTPUTS, rendered));
   }
 }
 

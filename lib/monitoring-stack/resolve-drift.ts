@@ -47,8 +47,12 @@ export function resolveDrift(
       'set drift.enabled true, or drift.retrain false',
     );
 
+  // An endpoint awaiting a release serves nothing: no drift to check until the first release (its args are
+  // checked above all the same, so that release does not meet a wrong one).
+  if (endpoint?.awaitingRelease) return undefined;
+  const baselineUri = d.baselineUri ?? endpoint?.releaseBaselineUri;
   const capturePercent = endpoint?.capturePercent ?? 0;
-  const enabled = d.enabled ?? ((capturePercent > 0 && d.baselineUri !== undefined) || d.retrain === true);
+  const enabled = d.enabled ?? ((capturePercent > 0 && baselineUri !== undefined) || d.retrain === true);
   if (!enabled || !endpoint) return undefined;
 
   const cause = d.enabled === true ? 'drift.enabled' : 'drift.retrain';
@@ -67,8 +71,9 @@ export function resolveDrift(
       'computes no Model Monitor baseline (its `aws.driftBaseline` is false), but the drift check is on: no run writes the baseline the monitor would compare with',
       "set the MlPipeline's `aws.driftBaseline` true (Model Monitor must be open to your account), or set drift.enabled false",
     );
-  if (d.baselineUri === undefined) missingBaseline(problems, cloud, pipeline !== undefined);
-  else checkBaselineScheme(problems, 'drift.baselineUri', d.baselineUri, cloud);
+  if (baselineUri === undefined)
+    missingBaseline(problems, cloud, pipeline !== undefined, endpoint.servesRelease === true);
+  else checkBaselineScheme(problems, 'drift.baselineUri', baselineUri, cloud);
   if (cloud === 'aws' && platform.region && MODEL_MONITOR_ANALYZER_ACCOUNTS[platform.region] === undefined)
     problems.add(
       'drift.enabled',
@@ -94,7 +99,7 @@ export function resolveDrift(
     featureThresholds,
     features,
     retrain: d.retrain ?? false,
-    baselineUri: d.baselineUri ?? '',
+    baselineUri: baselineUri!,
     image: cloud === 'gcp' ? d.image : undefined,
   };
 }
@@ -171,7 +176,16 @@ function checkCaptureLocation(problems: ProblemList, endpoint: ResolvedWatchedEn
 }
 
 /** The issue's rule: a missing baseline is an error that says how to produce one. */
-function missingBaseline(problems: ProblemList, cloud: Cloud, hasPipeline: boolean): void {
+function missingBaseline(
+  problems: ProblemList,
+  cloud: Cloud,
+  hasPipeline: boolean,
+  servesRelease: boolean,
+): void {
+  // A ModelEndpoint serving a release takes the release's baseline: the release names none here.
+  const fromRelease = servesRelease
+    ? " (a ModelEndpoint serving a release gives the release's `baseline` by default, and this one has none: add `baseline` to the release, or give drift.baselineUri)"
+    : '';
   const where =
     cloud === 'aws'
       ? "on aws its `DataQualityBaseline` step writes Model Monitor's statistics.json and constraints.json under `<pipeline baselineUri><execution id>/`, and `aws sagemaker describe-model-package --model-package-name <served model package ARN> --query DriftCheckBaselines.ModelDataQuality` names the served version's"
@@ -179,8 +193,8 @@ function missingBaseline(problems: ProblemList, cloud: Cloud, hasPipeline: boole
   problems.add(
     'drift.baselineUri',
     hasPipeline
-      ? "is required when the drift check runs: the check compares with the served model version's baseline, and the pipeline's baselineUri is only the prefix of every run's"
-      : 'is required when the drift check runs, and there is no baseline to compare with (no pipeline, no drift.baselineUri)',
+      ? `is required when the drift check runs: the check compares with the served model version's baseline, and the pipeline's baselineUri is only the prefix of every run's${fromRelease}`
+      : `is required when the drift check runs, and there is no baseline to compare with (no pipeline, no drift.baselineUri)${fromRelease}`,
     hasPipeline
       ? `set drift.baselineUri to the served version's baseline folder: ${where}`
       : `train the model with an MlPipeline, which writes a baseline on every run (${where}), pass it as \`pipeline\` and set drift.baselineUri to the served version's folder; or set drift.enabled false`,

@@ -10,7 +10,7 @@ import type { Cloud } from '../core/stage';
 import { checkInteger, knownString } from '../core/validation';
 import { capturePrefix, rollbackAlarms } from '../model-endpoint/aws-blueprint';
 import { dockerWatchTargets } from '../model-endpoint/docker-facts';
-import type { ResolvedModelEndpoint } from '../model-endpoint/resolve';
+import type { ModelEndpointSpec } from '../model-endpoint/resolve';
 import type { ResolvedMlPipeline } from '../ml-pipeline/resolve';
 import { MONITORING_DEFAULTS } from './defaults';
 import type { ResolvedWatchedEndpoint } from './resolved';
@@ -26,7 +26,7 @@ import { WATCHED_ENDPOINT_SHAPE, WATCHED_PIPELINE_SHAPE } from './shape';
 
 /** The parts of a ModelEndpoint (Pulumi or CDK) the monitor reads. */
 interface ModelEndpointLike {
-  readonly spec: ResolvedModelEndpoint;
+  readonly spec: ModelEndpointSpec;
   readonly endpointName: pulumi.Input<string>;
   // Pulumi ModelEndpoint
   readonly aws?: { captureBucket?: { bucket: pulumi.Output<string> }; key?: { arn: pulumi.Output<string> } };
@@ -38,7 +38,7 @@ interface ModelEndpointLike {
 
 /** A ModelEndpoint of this library, Pulumi or CDK: both expose their resolved `spec`. */
 export function isModelEndpoint(value: unknown): value is ModelEndpointLike {
-  const spec = (value as { spec?: Partial<ResolvedModelEndpoint> } | null)?.spec;
+  const spec = (value as { spec?: Partial<ModelEndpointSpec> & { models?: unknown } } | null)?.spec;
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -46,7 +46,7 @@ export function isModelEndpoint(value: unknown): value is ModelEndpointLike {
     spec !== null &&
     typeof spec.constructName === 'string' &&
     typeof spec.endpointName === 'string' &&
-    Array.isArray(spec.models) &&
+    (spec.serving === false || Array.isArray(spec.models)) &&
     typeof spec.platform?.cloud === 'string' &&
     typeof spec.aws === 'object' &&
     typeof spec.gcp === 'object' &&
@@ -82,10 +82,23 @@ function fromModelEndpoint(
       `deploy the MonitoringStack with the endpoint's region (platform.region: ${spec.platform.region})`,
     );
   const cloud = spec.platform.cloud;
+  if (!spec.serving)
+    // It created nothing: no rollback alarm to give actions to, no container to scrape, no capture to check.
+    return {
+      endpointName: endpoint.endpointName,
+      isModelEndpoint: true,
+      construct: endpoint,
+      rollbackAlarmNames: [],
+      ...instanceFacts(spec),
+      capturePercent: spec.capturePercent,
+      awaitingRelease: { endpoint: what, status: spec.releaseStatus },
+    };
   return {
     endpointName: endpoint.endpointName,
     isModelEndpoint: true,
     construct: endpoint,
+    servesRelease: spec.release !== undefined,
+    releaseBaselineUri: spec.releaseBaselineUri,
     alarmActionsOwner: cloud === 'aws' ? endpoint : undefined,
     rollbackAlarmNames: cloud === 'aws' ? rollbackAlarms(spec).map((alarm) => alarm.name) : [],
     ...instanceFacts(spec),
@@ -101,7 +114,7 @@ function fromModelEndpoint(
  * the size's own (undefined otherwise, and for serverless, which has no instances); gcp gives whole CPUs and at most
  * one GPU; docker its own limits.
  */
-function instanceFacts(spec: ResolvedModelEndpoint): { gpu: boolean; vcpus?: number; gpus?: number } {
+function instanceFacts(spec: ModelEndpointSpec): { gpu: boolean; vcpus?: number; gpus?: number } {
   const size = SIZE_FACTS[spec.size];
   switch (spec.platform.cloud) {
     case 'aws': {
@@ -121,6 +134,7 @@ function instanceFacts(spec: ResolvedModelEndpoint): { gpu: boolean; vcpus?: num
 
 /** Where an aws ModelEndpoint's data capture writes, and its key: Pulumi children hold Outputs, CDK ones tokens. */
 function awsCapture(endpoint: ModelEndpointLike): ResolvedWatchedEndpoint['capture'] {
+  if (!endpoint.spec.serving) return undefined;
   const prefix = capturePrefix(endpoint.spec);
   if (endpoint.aws?.captureBucket) {
     const kmsKeyArn = endpoint.aws.key?.arn ?? endpoint.spec.platform.kmsKeyId;

@@ -84,7 +84,8 @@ export function resolveMonitoringStack(
     thresholds,
     drift,
     notifications,
-    dashboard: inputs.args.dashboard ?? MONITORING_DEFAULTS.dashboard,
+    // An endpoint awaiting a release has no metrics to show.
+    dashboard: !endpoint?.awaitingRelease && (inputs.args.dashboard ?? MONITORING_DEFAULTS.dashboard),
     docker,
   };
 }

@@ -90,6 +90,28 @@ export interface ResolvedWatchedEndpoint {
    * ModelEndpoint's `children.captureTopic.id`); the drift check lands it in BigQuery. Undefined when it captures none.
    */
   readonly captureTopic?: pulumi.Input<string>;
+  /**
+   * Set when the watched ModelEndpoint awaits a release (it serves nothing and created nothing): only the notification
+   * targets are rendered, no alarm, dashboard or drift check. Undefined for a serving or hand-described endpoint.
+   */
+  readonly awaitingRelease?: AwaitingRelease;
+  /** True when it is a ModelEndpoint serving a release (not a `version` the program gave). */
+  readonly servesRelease?: boolean;
+  /** The drift baseline of the release the watched ModelEndpoint serves (absolute): `drift.baselineUri`'s default. */
+  readonly releaseBaselineUri?: pulumi.Input<string>;
+}
+
+/** A watched ModelEndpoint that awaits a release. */
+export interface AwaitingRelease {
+  /** Who awaits, such as `ModelEndpoint "churn"`. */
+  readonly endpoint: string;
+  /** Its `releaseStatus`: `awaiting release: no mlops:release in stack prod; ...`. */
+  readonly status: string;
+}
+
+/** The `driftCheck` output of a MonitoringStack watching an endpoint that awaits a release: why nothing runs. */
+export function awaitingDriftCheck(awaiting: AwaitingRelease): string {
+  return `none: ${awaiting.endpoint} awaits a release, so there is nothing to check yet`;
 }
 
 /** docker: how the monitoring containers reach a ModelEndpoint (lib/model-endpoint/docker-facts.ts fills it). */

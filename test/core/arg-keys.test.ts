@@ -76,6 +76,8 @@ test.each([
       platform: true,
       endpointName: true,
       version: true,
+      release: true,
+      pipeline: true,
       image: true,
       modelDataUrl: true,
       modelAccess: true,

@@ -469,6 +469,8 @@ describe('MonitoringStack on aws watching a ModelEndpoint: the rollback loop', (
   beforeAll(async () => {
     rec = await recordProgram(() => {
       const endpoint = new ModelEndpoint('churn', endpointArgs(AWS_PROD));
+      const served = endpoint.spec;
+      if (!served.serving) throw new Error('the endpoint serves its version');
       const base = spec({ drift: undefined });
       const parent = new pulumi.ComponentResource('mlops:index:MonitoringStack', 'churn-monitor');
       const rendered = renderAws(
@@ -478,7 +480,7 @@ describe('MonitoringStack on aws watching a ModelEndpoint: the rollback loop', (
             ...base.endpoint,
             isModelEndpoint: true,
             alarmActionsOwner: endpoint,
-            rollbackAlarmNames: rollbackAlarms(endpoint.spec).map((a) => a.name),
+            rollbackAlarmNames: rollbackAlarms(served).map((a) => a.name),
           },
         },
         parent,

@@ -214,6 +214,8 @@ describe('the watched endpoint', () => {
       capture: { s3Uri: 's3://churn-capture/capture/churn-prod', kmsKeyArn: KEY },
       captureTopic: undefined,
       docker: undefined,
+      servesRelease: false,
+      releaseBaselineUri: undefined,
     });
   });
 
