@@ -48,7 +48,7 @@ export function loadPromotionPolicy(
 
 function findPolicyFile(projectDir: string): string | undefined {
   for (const name of POLICY_FILE_NAMES) {
-    const candidate = path.join(projectDir, name);
+    const candidate = path.resolve(projectDir, name);
     if (fs.existsSync(candidate)) return candidate;
   }
   return undefined;

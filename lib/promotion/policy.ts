@@ -129,7 +129,18 @@ export function parsePromotionPolicy(value: unknown, where: string): PromotionPo
       newer ? 'upgrade mlops-constructs in this project' : 'give `schemaVersion: 1`, or leave it out',
     );
   }
-  const read = policyShape.read(problems, '', raw);
+  // Gates written at the top level belong under `default` or a target: say so rather than "unknown key".
+  const policyFields: Record<string, unknown> = {};
+  for (const [key, given] of Object.entries(raw)) {
+    if ((GATE_NAMES as readonly string[]).includes(key))
+      problems.add(
+        key,
+        'is a gate, not a policy field',
+        `put it under \`default:\` (every target) or \`targets.<stack>:\`, such as \`default: { ${key}: ... }\``,
+      );
+    else policyFields[key] = given;
+  }
+  const read = policyShape.read(problems, '', policyFields);
   if (read?.default) checkGateSet(problems, 'default', read.default, raw.default);
   // Each target is range-checked even when another has a wrong shape (which leaves `read.targets` out).
   const rawTargets = raw.targets;

@@ -139,6 +139,16 @@ describe('parsePromotionPolicy', () => {
     ]);
   });
 
+  it('says where gates written at the top level go', () => {
+    expect(problemsOf({ requireApproval: true, targets: {} })).toEqual([
+      {
+        path: 'requireApproval',
+        message: 'is a gate, not a policy field',
+        fix: 'put it under `default:` (every target) or `targets.<stack>:`, such as `default: { requireApproval: ... }`',
+      },
+    ]);
+  });
+
   it('refuses a policy that is no object', () => {
     expect(problemsOf(['requireApproval'])).toEqual([
       {
@@ -227,6 +237,17 @@ describe('loadPromotionPolicy', () => {
     write('ci/gates.js', 'exports.promotionPolicy = { default: { minSoakMinutes: 5 } };\n');
     expect(loadPromotionPolicy(dir, 'ci/gates.js')).toEqual({
       policy: { default: { minSoakMinutes: 5 } },
+      file: path.join(dir, 'ci/gates.js'),
+    });
+  });
+
+  it('loads a module from a project directory given relative to the working directory', () => {
+    fs.mkdirSync(path.join(dir, 'ci'));
+    write('ci/gates.js', 'module.exports = { default: { default: { requireApproval: true } } };\n');
+    const relative = path.relative(process.cwd(), dir);
+    expect(path.isAbsolute(relative)).toBe(false);
+    expect(loadPromotionPolicy(relative, 'ci/gates.js')).toEqual({
+      policy: { default: { requireApproval: true } },
       file: path.join(dir, 'ci/gates.js'),
     });
   });
