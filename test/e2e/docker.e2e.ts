@@ -1,7 +1,7 @@
 /**
  * The docker target end to end on a real Docker engine (`npm run e2e:docker`; test/e2e/run.sh starts the
  * engine and builds the stand-in images first). The reference program's dev stack is recorded under mocks
- * with its own config (Pulumi.dev.yaml plus each step's release), and the test-only applier creates what the
+ * with its own config (Pulumi.dev.yaml plus each step's `mlops:release`), and the test-only applier creates what the
  * recorded `docker:*` resources describe. Every wait is bounded; all traffic stays on 127.0.0.1 and the
  * engine's own networks.
  */
@@ -41,6 +41,26 @@ function record(extra: Record<string, unknown> = {}): Promise<Recording> {
  * owners kept) through a container that mounts it; with `writeBack`, copies the given folder back. A
  * throwaway container per look would copy the whole image under the vfs storage driver (~25 s each).
  */
+/**
+ * The schema 1 release of a run the pipeline registered in the models volume, as `mlops release set` takes it:
+ * the run's directory with its tree digest (what `mlops digest` computes: sha256 over the byte-sorted lines
+ * `<file sha256>  <relative path>`), and the baseline the run wrote beside its model. The image is left out: dev
+ * serves the one the program builds from templates/serving.
+ */
+function releaseOf(version: string, run: string) {
+  const dir = `${GROUP}/${run}/`;
+  const digest = inVolume(
+    `${GROUP}-models`,
+    `cd /v/${dir} && find . -type f | sed 's|^[.]/||' | xargs -d '\\n' sha256sum | LC_ALL=C sort | sha256sum | cut -d' ' -f1`,
+  ).trim();
+  return {
+    schemaVersion: 1,
+    version,
+    model: { artifact: { uri: `docker-volume://${GROUP}-models/${dir}`, sha256: `sha256:${digest}` } },
+    baseline: `docker-volume://${GROUP}-models/${dir}baseline/`,
+  };
+}
+
 function inVolume(volume: string, script: string, input?: string, writeBack?: string): string {
   const [container, mount] = volumeMounts[volume]();
   const dir = mkdtempSync(path.join(tmpdir(), 'mlops-volume-'));
@@ -281,9 +301,7 @@ describe('the docker target on a real engine', () => {
   });
 
   test('5. the first release serves the registered model: GET /ping and POST /invocations through the gateway', async () => {
-    applier.apply(
-      (await record({ 'churn:release': { version: 'v1', modelPath: `${GROUP}/${runs.first}/` } })).resources,
-    );
+    applier.apply((await record({ 'mlops:release': releaseOf('v1', runs.first) })).resources);
     const ping = await fetch(`${GATEWAY}/ping`, { signal: AbortSignal.timeout(5000) });
     expect([ping.status, await ping.json()]).toEqual([200, { status: 'ok', version: 'v1' }]);
     const model = modelOf(runs.first);
@@ -302,17 +320,16 @@ describe('the docker target on a real engine', () => {
   const CANARY = 30;
   const CAPTURE = 25;
   const REQUESTS = 400;
-  const canaryConfig = {
-    'churn:release': { version: 'v2', modelPath: `${GROUP}/RUN2/` },
-    'churn:stableRelease': { version: 'v1', modelPath: `${GROUP}/RUN1/` },
+  // The second run rolls out beside the first (a pulumi-driven canary on docker: mlops:stableRelease).
+  const canaryConfig = () => ({
+    'mlops:release': releaseOf('v2', runs.second),
+    'mlops:stableRelease': releaseOf('v1', runs.first),
     'churn:rollout': { strategy: 'canary', canaryPercent: CANARY },
     'churn:capturePercent': CAPTURE,
-  };
-  const withRuns = (config: object) =>
-    JSON.parse(JSON.stringify(config).replace(/RUN1/g, runs.first).replace(/RUN2/g, runs.second));
+  });
 
   test(`6. a canary takes ${CANARY}% of ${REQUESTS} requests (±8 points), and ${CAPTURE}% are captured with their responses`, async () => {
-    applier.apply((await record(withRuns(canaryConfig))).resources);
+    applier.apply((await record(canaryConfig())).resources);
     const seen = await versions(REQUESTS);
     log(`canary split: ${JSON.stringify(seen)}`);
     expect(Object.keys(seen).sort()).toEqual(['v1', 'v2']);
@@ -380,18 +397,26 @@ describe('the docker target on a real engine', () => {
   });
 
   test('8. promoting the canary works without a name clash', async () => {
-    applier.apply((await record(withRuns({ 'churn:release': canaryConfig['churn:release'] }))).resources);
+    applier.apply((await record({ 'mlops:release': canaryConfig()['mlops:release'] })).resources);
     expect(await versions(40)).toEqual({ v2: 40 });
     expect(docker(['ps', '-q', '--filter', 'name=^churn-dev-gateway$'])).not.toBe('');
   });
 
   test('9. a canary that never turns healthy fails the deploy while the stable release keeps serving', async () => {
     const broken = {
-      'churn:release': { version: 'v3', modelPath: `${GROUP}/no-such-run/` },
-      'churn:stableRelease': { version: 'v2', modelPath: `${GROUP}/RUN2/` },
+      'mlops:release': {
+        ...releaseOf('v3', runs.second),
+        model: {
+          artifact: {
+            uri: `docker-volume://${GROUP}-models/${GROUP}/no-such-run/`,
+            sha256: `sha256:${'0'.repeat(64)}`,
+          },
+        },
+      },
+      'mlops:stableRelease': releaseOf('v2', runs.second),
       'churn:rollout': { strategy: 'canary', canaryPercent: CANARY },
     };
-    const rec = await record(withRuns(broken));
+    const rec = await record(broken);
     expect(() => applier.apply(rec.resources)).toThrow(/did not turn healthy within 90 s/);
     expect(await versions(40)).toEqual({ v2: 40 });
   });

@@ -1,7 +1,8 @@
 /**
- * The staging stack (gcp) on a fresh project: its images come from a repository that exists before the deploy,
- * never from the registry the same deploy creates; and its first deploy, before any model is trained, leaves the
- * release out and gets the pipeline alone.
+ * The staging stack (gcp) on a fresh project: what its first deploy runs comes from a repository that exists before
+ * the deploy, never from the registry the same deploy creates; that first deploy, before any release is promoted,
+ * creates the pipeline and serves nothing; and the release promotion brings is served from the stack's own stores
+ * (the pipeline's repository and artifact bucket, which exist from the first deploy on).
  */
 import * as path from 'node:path';
 import { readProject, readStackConfig } from '../../lib/cli/stack-config';
@@ -11,6 +12,8 @@ import { churnSystem } from '../../stacks/pulumi/system';
 const ROOT = path.resolve(__dirname, '..', '..');
 const project = readProject(ROOT);
 const staging = readStackConfig(project, 'staging');
+const { 'mlops:release': release, ...firstDeploy } = staging as Record<string, any>;
+const BUCKET = 'churn-training-staging-artifacts-b6489b';
 
 const record = (config: Record<string, unknown>) =>
   recordProgram(() => churnSystem(), { project: project.name, stack: 'staging', config });
@@ -26,27 +29,29 @@ function images(rec: Recording): string[] {
   return [...jobs, ...services];
 }
 
-test('staging runs images from the releases repository, not from the registry the same deploy creates', async () => {
-  const rec = await record(staging);
+test('the first deploy runs images from the releases repository, not from the registry it creates', async () => {
+  const rec = await record(firstDeploy);
   const repository = rec.one('gcp:artifactregistry/repository:Repository').inputs;
+  expect(repository.repositoryId).toBe('churn-training-staging');
   const own = `europe-west4-docker.pkg.dev/churn-staging-4821/${repository.repositoryId}/`;
   const used = images(rec);
-  // Training, evaluation, serving, and the MonitoringStack's drift job.
-  expect(used).toHaveLength(4);
+  // Training and evaluation; nothing serves and no drift job runs before a release.
+  expect(used).toHaveLength(2);
   for (const image of used) {
     expect(image.startsWith(own)).toBe(false);
-    expect(image).toMatch(
-      /^europe-west4-docker\.pkg\.dev\/churn-staging-4821\/releases\/(train|serving|drift)@sha256:/,
-    );
+    expect(image).toMatch(/^europe-west4-docker\.pkg\.dev\/churn-staging-4821\/releases\/train@sha256:/);
   }
 });
 
-test('a first deploy without a release: the pipeline and its APIs, no endpoint yet', async () => {
-  const { 'churn:release': _release, ...firstDeploy } = staging;
-  expect(_release).toBeDefined();
+test('a first deploy without a release: the pipeline and its APIs, an endpoint that waits and says so', async () => {
+  expect(release).toBeDefined();
   const rec = await record(firstDeploy);
   expect(rec.ofType('gcp:cloudrunv2/service:Service')).toEqual([]);
-  expect(rec.ofType('mlops:index:ModelEndpoint')).toEqual([]);
+  const [endpoint] = rec.ofType('mlops:index:ModelEndpoint');
+  expect(rec.resources.filter((r) => r.parent === endpoint.urn)).toEqual([]);
+  expect(rec.outputs.releaseStatus).toBe(
+    'awaiting release: no mlops:release in stack staging; promote one with `npx mlops promote --from <stack> --to staging` or set the first with `npx mlops release set`',
+  );
   expect(
     rec
       .ofType('gcp:cloudrunv2/job:Job')
@@ -54,6 +59,17 @@ test('a first deploy without a release: the pipeline and its APIs, no endpoint y
       .sort(),
   ).toEqual(['churn-training-evaluate', 'churn-training-train']);
   expect(rec.ofType('gcp:projects/service:Service').length).toBeGreaterThan(0);
+});
+
+test('the promoted release is served from the stack’s own stores: the pipeline’s repository and artifact bucket', async () => {
+  const rec = await record(staging);
+  const bucket = rec.one('gcp:storage/bucket:Bucket', 'churn-training-artifacts').inputs.name;
+  expect(bucket).toBe(BUCKET);
+  const service = rec.one('gcp:cloudrunv2/service:Service').inputs as any;
+  expect(service.template.containers[0].image).toBe(release.image);
+  expect(release.image).toMatch(
+    /^europe-west4-docker\.pkg\.dev\/churn-staging-4821\/churn-training-staging\/serving@sha256:[0-9a-f]{64}$/,
+  );
 });
 
 /** The served model's env URL, and each model read grant's bucket and condition expression. */
@@ -76,43 +92,42 @@ const readOnly = (bucket: string, prefix: string) =>
   `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}") || ` +
   `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${prefix}")`;
 
-test('staging serves the model a workflow run registered (runs/<execution id>/model/), and reads that run only', async () => {
+test('staging serves the release’s model folder (releases/<version>/model/) and reads that folder only', async () => {
   const rec = await record(staging);
   const { url, grants, bucket } = servedAndGranted(rec);
-  const run = 'runs/3f9c2a71-5b8e-4d06-a1c4-7e2b9d5f0c38/model/';
-  // The path the gcp workflow registers a model at (gcp-facts: `gs://<artifact bucket>/runs/` + runId + `/model/`).
-  expect(url).toBe(`gs://${bucket}/${run}`);
-  expect(grants).toEqual({ 'churn-read-model-access': [bucket, readOnly(bucket, run)] });
+  expect(url).toBe(`gs://${BUCKET}/releases/v3/model/`);
+  expect(url).toBe(release.model.artifact.uri);
+  expect(grants).toEqual({ 'churn-read-model-access': [bucket, readOnly(bucket, 'releases/v3/model/')] });
 });
 
-test('a gcp canary: the stable revision keeps reading its own run, the new one reads its run', async () => {
+test('a gcp canary (mlops:stableRelease): the stable revision keeps reading its release, the new one reads its own', async () => {
+  const next = {
+    ...release,
+    version: 'v4',
+    model: { artifact: { uri: `gs://${BUCKET}/releases/v4/model/`, sha256: `sha256:${'1f'.repeat(32)}` } },
+  };
   const rec = await record({
     ...staging,
-    'churn:release': {
-      ...(staging['churn:release'] as object),
-      version: 'v4',
-      modelPath: 'runs/exec-4/model',
-    },
-    'churn:stableRelease': { version: 'v3', modelPath: 'runs/exec-3/model/' },
+    'mlops:release': next,
+    'mlops:stableRelease': release,
     'churn:rollout': { strategy: 'canary', canaryPercent: 10 },
   });
   const { url, grants, bucket } = servedAndGranted(rec);
-  expect(url).toBe(`gs://${bucket}/runs/exec-4/model/`);
+  expect(url).toBe(`gs://${bucket}/releases/v4/model/`);
   expect(grants).toEqual({
-    'churn-read-model-access': [bucket, readOnly(bucket, 'runs/exec-4/model/')],
-    'churn-read-model-stable': [bucket, readOnly(bucket, 'runs/exec-3/model/')],
+    'churn-read-model-access': [bucket, readOnly(bucket, 'releases/v4/model/')],
+    'churn-read-model-stable': [bucket, readOnly(bucket, 'releases/v3/model/')],
   });
 });
 
-test('a gcp canary without the stable release model path is refused: nothing could grant the model it keeps loading', async () => {
+test('a gcp canary whose stable release names no model is refused: nothing could grant the model it keeps loading', async () => {
+  const modelless = { ...release, model: undefined };
   await expect(
     record({
       ...staging,
-      'churn:release': { ...(staging['churn:release'] as object), version: 'v4' },
-      'churn:stableRelease': { version: 'v3' },
+      'mlops:release': { ...release, version: 'v4' },
+      'mlops:stableRelease': modelless,
       'churn:rollout': { strategy: 'canary', canaryPercent: 10 },
     }),
-  ).rejects.toThrow(
-    'churn:stableRelease.modelPath is required on gcp: the stable revision keeps loading its model (runs/<execution id>/model/), so the endpoint must keep granting it',
-  );
+  ).rejects.toThrow(/mlops:stableRelease[\s\S]*model/);
 });

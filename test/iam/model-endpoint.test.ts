@@ -1,9 +1,11 @@
 /**
  * Least privilege of ModelEndpoint, proven by IAM policy simulation on what each engine deploys for the
- * reference prod stack (a registry version served from the pipeline's bucket, repository and key): every
- * call serving makes is allowed, and calls outside its repository, artifacts, capture prefix, key services,
+ * reference prod stack (a release promoted into the pipeline's bucket, repository and key): every
+ * call serving makes is allowed, and calls outside its repository, its release's artifacts, capture prefix, key services,
  * namespace, alarms and endpoint are denied.
  */
+import * as path from 'node:path';
+import { readProject, readStackConfig } from '../../lib/cli/stack-config';
 import { cdkReference, pulumiReference, type ReferenceStack } from './support/reference';
 import { ACCOUNT, REGION, pullCalls, verdicts, via, type Assume, type Call } from './support/simulate';
 
@@ -17,8 +19,15 @@ const stackOf = (engine: (typeof ENGINES)[number]) => stacks.find((s) => s.engin
 const sm = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const logs = (resource: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:${resource}`;
 const obj = (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`;
-/** The released model the endpoint serves: what the registry version's ModelDataUrl names. */
-const MODEL = 'models/pipelines-0ld3r4run-Train-Ab12Cd34Ef/output/model.tar.gz';
+/**
+ * The model the endpoint serves: prod's `mlops:release` names it (`s3://<bucket>/releases/v3/model.tar.gz`, where
+ * promotion copied it into the pipeline's artifact bucket).
+ */
+const RELEASED = /^s3:\/\/([^/]+)\/(.+)$/.exec(
+  (readStackConfig(readProject(path.resolve(__dirname, '..', '..')), 'prod')['mlops:release'] as any).model
+    .artifact.uri,
+)!;
+const MODEL = obj(RELEASED[1], RELEASED[2]);
 
 function servingRequests(stack: ReferenceStack): (Call | Assume)[] {
   const name = stack.endpointName;
@@ -44,7 +53,7 @@ function servingRequests(stack: ReferenceStack): (Call | Assume)[] {
       why: 'reads the model artifact',
       role,
       action: 's3:GetObject',
-      resource: obj(stack.buckets.artifacts, MODEL),
+      resource: MODEL,
     },
     {
       why: 'decrypts the model artifact',
@@ -136,6 +145,12 @@ function deniedRequests(stack: ReferenceStack): (Call | Assume)[] {
       resource: obj(stack.buckets.data, 'training/part-0000.csv'),
     },
     {
+      why: 'reads another release’s model in the same bucket',
+      role,
+      action: 's3:GetObject',
+      resource: obj(RELEASED[1], 'releases/v2/model.tar.gz'),
+    },
+    {
       why: 'reads another bucket',
       role,
       action: 's3:GetObject',
@@ -145,13 +160,15 @@ function deniedRequests(stack: ReferenceStack): (Call | Assume)[] {
       why: 'overwrites the model it serves',
       role,
       action: 's3:PutObject',
-      resource: obj(stack.buckets.artifacts, MODEL),
+      resource: MODEL,
     },
     {
+      // The pipeline's artifact bucket refuses plain HTTP in its own policy. (Under CDK that bucket has another
+      // name than the one in Pulumi.prod.yaml's release, which the Pulumi mocks give it.)
       why: 'reads the model without TLS',
       role,
       action: 's3:GetObject',
-      resource: obj(stack.buckets.artifacts, MODEL),
+      resource: obj(stack.buckets.artifacts, RELEASED[2]),
       context: { 'aws:SecureTransport': 'false' },
     },
     {
