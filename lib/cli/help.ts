@@ -6,6 +6,12 @@ import { DIGEST_HELP, DIGEST_USAGE } from './digest';
 export const SYNTH_USAGE =
   'usage: mlops synth --stack NAME [--json] [--cwd DIR] [--mocks FILE] [--show-secrets]';
 
+export const PROMOTE_USAGE =
+  'mlops promote --from STACK --to STACK [--policy FILE] [--dry-run] [--approved-by WHO] [--alarms-evidence FILE] [--alertmanager-url URL] [--plan-out FILE] [--cwd DIR] [--json]';
+
+export const RELEASE_USAGE =
+  'mlops release show --stack STACK [--json] [--cwd DIR] | mlops release set --stack STACK --file release.(json|yaml) [--approved-by WHO] [--cwd DIR] | mlops release finish --stack STACK [--cwd DIR]';
+
 export const USAGE =
   'usage: mlops synth|promote|release show|release set|release finish|digest ... (mlops --help says more) | mlops --help | mlops --version';
 

@@ -6,13 +6,11 @@
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ValidationError } from '../core/validation';
-import { DIGEST_USAGE, formatDigestResult, runDigestCommand } from './digest';
+import { DIGEST_USAGE } from './digest';
 import { CliError } from './errors';
-import { HELP, SYNTH_USAGE, USAGE, version } from './help';
-import { PROMOTE_USAGE, formatPromotion, promote, promotionJson } from './promote';
-import { RELEASE_USAGE, finishRelease, formatShow, setRelease, showRelease } from './release';
-import { formatTree, synthStack } from './synth';
+import { HELP, PROMOTE_USAGE, RELEASE_USAGE, SYNTH_USAGE, USAGE, version } from './help';
 
+// Each command loads its own modules when it runs (synth needs the Pulumi SDK, the others do not).
 type Options = NonNullable<ParseArgsConfig['options']>;
 const CWD: Options = { cwd: { type: 'string' } };
 const JSON_OPT: Options = { json: { type: 'boolean' } };
@@ -107,6 +105,7 @@ function promoteOptions(): Options {
 }
 
 async function promoteCommand({ values }: Parsed): Promise<number> {
+  const { formatPromotion, promote, promotionJson } = await import('./promote');
   const missing = ['from', 'to'].filter((k) => !values[k]);
   if (missing.length > 0)
     throw new CliError(
@@ -131,6 +130,7 @@ async function promoteCommand({ values }: Parsed): Promise<number> {
 }
 
 async function releaseCommand(argv: string[], sub: string | undefined): Promise<number> {
+  const { finishRelease, formatShow, setRelease, showRelease } = await import('./release');
   switch (sub) {
     case 'show':
       return run(argv, RELEASE_USAGE, { ...STACK, ...CWD, ...JSON_OPT }, 2, ({ values }) => {
@@ -176,6 +176,7 @@ async function releaseCommand(argv: string[], sub: string | undefined): Promise<
 }
 
 async function digestCommand({ values, positionals }: Parsed): Promise<number> {
+  const { formatDigestResult, runDigestCommand } = await import('./digest');
   const args = { path: positionals[1], expect: values.expect as string | undefined };
   const result = await runDigestCommand(args);
   const line = formatDigestResult(args, result);
@@ -221,6 +222,7 @@ async function synth(argv: string[]): Promise<number> {
     // The program runs in its project folder, as under the Pulumi CLI; --mocks is relative to where we started.
     const mocks = values.mocks === undefined ? undefined : path.resolve(cwd, values.mocks);
     process.chdir(dir);
+    const { synthStack, formatTree } = await import('./synth');
     const result = await synthStack(dir, values.stack, { mocks, showSecrets: values['show-secrets'] });
     if (unhandled) throw unhandled;
     console.log = log;

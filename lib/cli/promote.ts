@@ -3,9 +3,6 @@ import * as path from 'node:path';
 import { formatPlan } from '../promotion/copy-plan';
 import { promote, type PromoteOptions, type PromoteResult } from '../promotion/promote';
 
-export const PROMOTE_USAGE =
-  'mlops promote --from STACK --to STACK [--policy FILE] [--dry-run] [--approved-by WHO] [--alarms-evidence FILE] [--alertmanager-url URL] [--plan-out FILE] [--cwd DIR] [--json]';
-
 export { promote };
 
 /** The human-readable report of a promotion, one line per gate first. */

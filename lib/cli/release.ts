@@ -14,9 +14,6 @@ import { CliError } from './errors';
 import { isRecord } from './project';
 import { readProject } from './stack-config';
 
-export const RELEASE_USAGE =
-  'mlops release show --stack STACK [--json] [--cwd DIR] | mlops release set --stack STACK --file release.(json|yaml) [--approved-by WHO] [--cwd DIR] | mlops release finish --stack STACK [--cwd DIR]';
-
 export interface ReleaseShowResult {
   readonly stack: string;
   /** The release, upgraded to schema 1; undefined when the stack awaits one. */

@@ -9,7 +9,8 @@ import { churnSystem } from '../../stacks/pulumi/system';
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
 const USAGE =
-  'usage: mlops synth --stack NAME [--json] [--cwd DIR] [--mocks FILE] [--show-secrets] | mlops --help | mlops --version';
+  'usage: mlops synth|promote|release show|release set|release finish|digest ... (mlops --help says more) | mlops --help | mlops --version';
+const SYNTH_USAGE = 'usage: mlops synth --stack NAME [--json] [--cwd DIR] [--mocks FILE] [--show-secrets]';
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
 
@@ -34,7 +35,7 @@ describe('mlops synth on the reference project', () => {
       encoding: 'utf8',
     });
     const result = JSON.parse(out);
-    expect(Object.keys(result)).toEqual(['stack', 'outputs', 'resources']);
+    expect(Object.keys(result)).toEqual(['stack', 'outputs', 'resources', 'notices']);
     expect(result.stack).toBe('prod');
     expect(result.outputs).toMatchObject({
       endpointName: 'churn-prod',
@@ -66,13 +67,15 @@ describe('mlops synth on the reference project', () => {
     const result = run('synth', '--stack', 'dev');
     expect(result.status).toBe(0);
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-    const top = rec.resources.filter((r) => r.parent === null).sort(byName)[0];
+    const tops = rec.resources.filter((r) => r.parent === null).sort(byName);
+    // The first top-level component with children (an endpoint awaiting its release has none).
+    const top = tops.find((t) => rec.resources.some((r) => r.parent === t.urn))!;
     const child = rec.resources.filter((r) => r.parent === top.urn).sort(byName)[0];
-    expect(result.stdout.split('\n').slice(0, 3)).toEqual([
-      `stack dev: ${rec.resources.length} resources`,
-      `  ${top.name}  (${top.type})`,
-      `    ${child.name}  (${child.type})`,
-    ]);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe(`stack dev: ${rec.resources.length} resources`);
+    expect(lines[1]).toBe(`  ${tops[0].name}  (${tops[0].type})`);
+    const at = lines.indexOf(`  ${top.name}  (${top.type})`);
+    expect(lines[at + 1]).toBe(`    ${child.name}  (${child.type})`);
     expect(top.custom).toBe(false);
   });
 
@@ -90,7 +93,7 @@ describe('mlops synth on the reference project', () => {
     expect([noStack.status, noStack.stdout, noStack.stderr]).toEqual([
       1,
       '',
-      `mlops: --stack is required. ${USAGE}\n`,
+      `mlops: --stack is required. ${SYNTH_USAGE}\n`,
     ]);
     expect(run().stderr).toBe(`mlops: no command given. ${USAGE}\n`);
     expect(run('deploy', '--stack', 'dev').stderr).toBe(`mlops: unknown command "deploy". ${USAGE}\n`);
@@ -184,6 +187,39 @@ describe("mlops synth on a team's own project", () => {
         '',
       ].join('\n'),
     );
+  });
+
+  test('names every endpoint waiting for a release: from its component outputs, then from stack outputs', () => {
+    const awaiting = `
+      const pulumi = require(${PULUMI});
+      class Endpoint extends pulumi.ComponentResource {
+        constructor(name, status) {
+          super('mlops:index:ModelEndpoint', name, {}, {});
+          this.releaseStatus = pulumi.output(status);
+          this.registerOutputs({ releaseStatus: this.releaseStatus, url: undefined });
+        }
+      }
+      const waiting = new Endpoint('churn', 'awaiting release: no mlops:release in stack ci; promote one');
+      new Endpoint('fraud', 'serving v3 promoted from staging');
+      exports.releaseStatus = waiting.releaseStatus;
+      exports.otherReleaseStatus = 'awaiting release: set by hand';
+    `;
+    const dir = teamProject('config:\n  fraud:retentionDays: 30\n', { 'infra/index.js': awaiting });
+    const json = spawnSync(process.execPath, [CLI, 'synth', '--stack', 'ci', '--json', '--cwd', dir], {
+      encoding: 'utf8',
+    });
+    expect([json.status, json.stderr]).toEqual([0, '']);
+    expect(JSON.parse(json.stdout).notices).toEqual([
+      'ModelEndpoint churn: awaiting release: no mlops:release in stack ci; promote one',
+      'output otherReleaseStatus: awaiting release: set by hand',
+    ]);
+    const tree = spawnSync(process.execPath, [CLI, 'synth', '--stack', 'ci', '--cwd', dir], {
+      encoding: 'utf8',
+    });
+    expect(tree.stdout.trimEnd().split('\n').slice(-2)).toEqual([
+      'notice: ModelEndpoint churn: awaiting release: no mlops:release in stack ci; promote one',
+      'notice: output otherReleaseStatus: awaiting release: set by hand',
+    ]);
   });
 
   test('a typed project key the stack does not set, or sets with the wrong type, is refused as Pulumi does', () => {

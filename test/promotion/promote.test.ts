@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { promote } from '../../lib/promotion/promote';
 import { PROD, SHA_IMAGE, SHA_MODEL, STAGING, promotionProject, snapshot } from '../cli/promotion-fixture';
@@ -169,7 +170,7 @@ describe('promote', () => {
       path.join(dir, 'Pulumi.prod.yaml.lock'),
       JSON.stringify({
         pid: process.pid,
-        host: require('node:os').hostname(),
+        host: hostname(),
         at: new Date().toISOString(),
         command: 'mlops promote --from dev --to prod',
         token: 't',
