@@ -10,7 +10,10 @@ export type {
   ModelEndpointAwsArgs,
   ModelEndpointGcpArgs,
   ModelEndpointDockerArgs,
+  ReleaseStoreSource,
 } from './model-endpoint/args';
+export type { ModelEndpointOutputs } from './model-endpoint/rendered';
+export type { StackReleases, RawRelease, JoinUri } from './model-endpoint/release-serving';
 export type { ModelEndpointAwsChildren } from './model-endpoint/pulumi-aws';
 export type { ModelEndpointGcpChildren } from './model-endpoint/pulumi-gcp';
 export type { ModelEndpointDockerChildren } from './model-endpoint/pulumi-docker';
@@ -75,6 +78,19 @@ export { platformFromConfig } from './core/platform-config';
 export type { Cloud, Stage } from './core/stage';
 export { COMPUTE_SIZES, type ComputeSize } from './core/sizes';
 export { ValidationError, type Problem } from './core/validation';
-export type { ResolvedModelEndpoint, ResolvedRollout, ServedModel } from './model-endpoint/resolve';
+export type {
+  AwaitingModelEndpoint,
+  ModelEndpointSpec,
+  ResolvedModelEndpoint,
+  ResolvedRollout,
+  ServedModel,
+} from './model-endpoint/resolve';
+/**
+ * Releases and promotion (issue 8): the release schema (`Release`, `parseRelease`, the `mlops:*` config keys), what
+ * a pipeline's stores are to a served release (`ReleaseStore`), and the promotion policy (`definePromotionPolicy`,
+ * `PromotionPolicy`) with its gates.
+ */
+export * from './promotion';
+export type { ReleaseStore } from './promotion/release-store';
 export type { ResolvedMlPipeline } from './ml-pipeline/resolve';
 export type { ResolvedMonitoringStack } from './monitoring-stack/resolved';
