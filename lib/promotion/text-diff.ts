@@ -18,10 +18,11 @@ export function lineDiff(before: string, after: string, context = 2): string {
       ops.push({ op: ' ', line: a[i] });
       i++;
       j++;
-    } else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      ops.push({ op: '+', line: b[j++] });
-    } else {
+    } else if (i < a.length && (j === b.length || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      // Removed lines first, then the added ones, as a unified diff shows a change.
       ops.push({ op: '-', line: a[i++] });
+    } else {
+      ops.push({ op: '+', line: b[j++] });
     }
   }
   const keep = ops.map((_, k) =>

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { promote } from '../../lib/promotion/promote';
+import { lineDiff } from '../../lib/promotion/text-diff';
 import { PROD, SHA_IMAGE, SHA_MODEL, STAGING, promotionProject, snapshot } from '../cli/promotion-fixture';
 
 const NOW = new Date('2026-12-02T10:00:00Z');
@@ -181,5 +182,16 @@ describe('promote', () => {
       /Pulumi\.prod\.yaml is locked by mlops promote --from dev --to prod \(pid/,
     );
     expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('lineDiff (the --dry-run diff)', () => {
+  test('shows removed lines before added ones, with two lines of context and ... between far changes', () => {
+    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', ''].join('\n');
+    const after = ['a', 'B', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', ''].join('\n');
+    expect(lineDiff(before, after)).toBe(
+      ['  a', '- b', '+ B', '  c', '  d', '  ...', '  h', '  i', '+ j', ''].join('\n'),
+    );
+    expect(lineDiff(before, before)).toBe('');
   });
 });
