@@ -39,6 +39,25 @@ export type {
   NotificationArgs,
 } from './monitoring-stack/args';
 export type { ResolvedMonitoringStack } from './monitoring-stack/resolved';
-export type { ResolvedModelEndpoint, ResolvedRollout, ServedModel } from './model-endpoint/resolve';
+export type {
+  AwaitingModelEndpoint,
+  ModelEndpointSpec,
+  ResolvedModelEndpoint,
+  ResolvedRollout,
+  ServedModel,
+} from './model-endpoint/resolve';
+// Release mode: what a ModelEndpoint serves without `version`, and where CDK reads it (context or a file).
+export { RELEASE_FILE_CONTEXT_KEY, type ContextReleases } from './model-endpoint/cdk-release';
+export type { ReleaseStoreSource } from './model-endpoint/args';
+export type {
+  Release,
+  ReleaseModel,
+  RegistryModelRef,
+  ArtifactRef,
+  ReleaseApproval,
+  ReleaseOrigin,
+} from './promotion/release-types';
+export { RELEASE_CONFIG_KEY } from './promotion/release-types';
+export type { ReleaseStore } from './promotion/release-store';
 export type { ResolvedMlPipeline } from './ml-pipeline/resolve';
 export { ValidationError, type Problem } from './core/validation';
