@@ -109,11 +109,8 @@ export function setRelease(
   });
   try {
     const target = StackFile.load(project, stack);
-    const currentRaw = target.release();
-    const current =
-      currentRaw === undefined
-        ? undefined
-        : parseRelease(currentRaw, `${RELEASE_CONFIG_KEY} of stack ${stack}`);
+    // A release that is not valid is what `release set` replaces: compare only with a valid one.
+    const current = validOrUndefined(target.release(), `${RELEASE_CONFIG_KEY} of stack ${stack}`);
     if (current && sameRelease(current, release))
       return { stack, release: current, written: false, file: target.file };
     target.set(RELEASE_CONFIG_KEY, releaseToConfigValue(release));
@@ -152,6 +149,16 @@ export function finishRelease(
     return { stack, file: target.file, removed };
   } finally {
     unlock();
+  }
+}
+
+function validOrUndefined(raw: unknown, where: string): Release | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parseRelease(raw, where);
+  } catch (err) {
+    if (err instanceof ValidationError) return undefined;
+    throw err;
   }
 }
 

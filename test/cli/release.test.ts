@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { setRelease } from '../../lib/cli/release';
 import { SHA_MODEL, promotionProject, snapshot } from './promotion-fixture';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -147,6 +148,21 @@ describe('mlops digest', () => {
     expect([bad.status, bad.stdout]).toEqual([1, '']);
     expect(bad.stderr).toMatch(
       new RegExp(`^mlops: digest mismatch for model: expected ${value}, got sha256:`),
+    );
+  });
+});
+
+describe('setRelease (in process)', () => {
+  test('replaces a release that is not valid, keeping the lines around it', () => {
+    const broken = `${DEV}  mlops:release:\n    version: 3   # not a label\n  churn:invokers: [api]\n`;
+    const dir = promotionProject({ 'Pulumi.dev.yaml': broken });
+    writeFileSync(path.join(dir, 'release.yaml'), RELEASE);
+    const result = setRelease(dir, 'dev', path.join(dir, 'release.yaml'), {
+      now: new Date('2026-12-02T10:00:00.123Z'),
+    });
+    expect(result.written).toBe(true);
+    expect(readFileSync(path.join(dir, 'Pulumi.dev.yaml'), 'utf8')).toBe(
+      `${DEV}  mlops:release:\n    schemaVersion: 1\n    version: v1\n    model:\n      artifact:\n        uri: docker-volume://churn-models/churn-training-dev/run-1/\n        sha256: ${SHA_MODEL}\n    metrics:\n      auc: 0.82\n    releasedAt: "2026-12-02T10:00:00Z"\n  churn:invokers: [api]\n`,
     );
   });
 });
