@@ -182,6 +182,8 @@ function pulumiStackReleases(): StackReleases {
     release: read(RELEASE_CONFIG_KEY),
     stableRelease: read(STABLE_RELEASE_CONFIG_KEY),
     stack,
-    joinUri: (base, path) => pulumi.interpolate`${base}${path}`,
+    // A base known now stays a string: a URL known at synth time is granted by name (gcp: once per directory).
+    joinUri: (base, path) =>
+      typeof base === 'string' ? `${base}${path}` : pulumi.interpolate`${base}${path}`,
   };
 }
