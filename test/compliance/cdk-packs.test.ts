@@ -4,7 +4,8 @@
  * compliance finding the constructs acknowledge is on the list below, so a new one fails here until someone
  * reviews its reason.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Stack, Validations, type App } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -15,6 +16,7 @@ import {
 } from '../../lib/blocks/cdk-aws';
 import { INLINE_POLICY_REASON } from '../../lib/blocks/cdk-compliance';
 import { churnApp } from '../../stacks/cdk/churn-app';
+import { awaitingReleaseContext } from '../validators/cdk-templates';
 
 const CDK_JSON = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8'));
 
@@ -90,8 +92,6 @@ describe('the reference CDK app', () => {
       ];
       expect(paths).toEqual({
         [`${pack}-IAMNoInlinePolicy`]: [
-          'churn-prod/churn-monitoring/MonitorPolicy',
-          'churn-prod/churn-monitoring/RetrainPolicy',
           'churn-prod/churn-training/ChampionPolicy',
           'churn-prod/churn-training/PipelinePolicy',
           'churn-prod/churn-training/SchedulerRole',
@@ -115,6 +115,49 @@ describe('the reference CDK app', () => {
       expect(ACCESS_LOG_SSE_S3_REASON).toMatch(
         /^S3 delivers server access logs only to buckets whose default encryption is S3-managed \(SSE-S3\)/,
       );
+    },
+  );
+});
+
+describe('the reference CDK app on a fresh account, awaiting its first release', () => {
+  // cdk.json's context and plugins, with a prod stack file that has no mlops:release yet.
+  const { app, stack } = churnApp({
+    context: {
+      ...CDK_JSON.context,
+      ...awaitingReleaseContext(mkdtempSync(path.join(tmpdir(), 'mlops-awaiting-'))),
+    },
+  });
+
+  test('serves nothing and passes AwsSolutions, HIPAA Security, NIST 800-53 R5 and Control Tower', () => {
+    expect(stack.endpoint.serving).toBe(false);
+    const reports = report(app);
+    expect(reports.map((r) => [r.pluginName, r.conclusion])).toEqual([
+      ['AwsSolutions', 'success'],
+      ['HIPAA.Security', 'success'],
+      ['NIST.800.53.R5', 'success'],
+      ['cdk-validator-cfnguard', 'success'],
+    ]);
+    expect(reports.flatMap((r) => r.violations ?? [])).toEqual([]);
+  }, 600_000);
+
+  test.each(['HIPAA.Security', 'NIST.800.53.R5'])(
+    "%s findings acknowledged are only the pipeline's: the endpoint created nothing to acknowledge",
+    (pack) => {
+      const { paths } = acknowledged(app, pack);
+      expect(paths).toEqual({
+        [`${pack}-IAMNoInlinePolicy`]: [
+          'churn-prod/churn-training/ChampionPolicy',
+          'churn-prod/churn-training/PipelinePolicy',
+          'churn-prod/churn-training/SchedulerRole',
+          'churn-prod/churn-training/TrainingPolicy',
+        ],
+        [`${pack}-S3BucketReplicationEnabled`]: [
+          'churn-prod/churn-training/AccessLogs',
+          'churn-prod/churn-training/Artifacts',
+          'churn-prod/churn-training/Data',
+        ],
+        [`${pack}-S3DefaultEncryptionKMS`]: ['churn-prod/churn-training/AccessLogs'],
+      });
     },
   );
 });

@@ -2,6 +2,7 @@
  * The CloudFormation templates the validators lint: the reference CDK app's stack and the option matrix of
  * the CDK construct tests, synthesized in-process with CDK's built-in validator on.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import {
@@ -118,6 +119,24 @@ export const MONITORING_MATRIX: Record<string, (stack: Stack) => MonitoringStack
     }),
 };
 
+/** The reference app's stack name when it awaits its first release (a fresh account): its template's key. */
+export const AWAITING_REFERENCE = 'churn-prod-awaiting';
+
+/**
+ * CDK context for the reference app on a fresh account: `mlops:releaseFile` names a prod stack file in `dir` that
+ * has no `mlops:release` yet, so the app synthesizes everything but serving.
+ */
+export function awaitingReleaseContext(dir: string): Record<string, unknown> {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'Pulumi.prod.yaml');
+  writeFileSync(file, 'config:\n  mlops:cloud: aws\n  mlops:stage: prod\n');
+  return {
+    mlops: { cloud: 'aws', stage: 'prod', region: 'eu-west-1' },
+    'mlops:releaseFile': file,
+    ...CDK_TEST_CONTEXT,
+  };
+}
+
 /** Synthesizes every template into `dir` and returns each stack's template file by stack name. */
 export function synthesizeTemplates(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -137,6 +156,17 @@ export function synthesizeTemplates(dir: string): Record<string, string> {
     { validators: false },
   );
   collect(reference);
+  // The same app on a fresh account, before its first release.
+  const { app: awaiting } = churnApp(
+    {
+      outdir: path.join(dir, 'awaiting'),
+      context: awaitingReleaseContext(path.join(dir, 'awaiting-config')),
+    },
+    { validators: false },
+  );
+  const assembly = awaiting.synth();
+  for (const stack of assembly.stacks)
+    files[AWAITING_REFERENCE] = path.join(assembly.directory, stack.templateFile);
 
   const matrix = new App({
     outdir: path.join(dir, 'matrix'),
