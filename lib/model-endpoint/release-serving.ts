@@ -279,7 +279,7 @@ function imageOf(inputs: ServeReleaseInputs, release: Release, at: string): pulu
   problems.add(
     `${at}.image`,
     `is required on ${cloud}: ${cloud === 'aws' ? 'a model artifact carries no serving image' : 'Cloud Run runs the image the release names'}`,
-    "give the release's `image` by digest, `<repository>@sha256:<64 hex digits>` (`mlops release set --image ...`)",
+    "give the release's `image` by digest, `<repository>@sha256:<64 hex digits>` (in the release file `npx mlops release set --file` reads)",
   );
   return undefined;
 }

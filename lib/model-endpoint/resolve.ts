@@ -199,7 +199,8 @@ export function resolveModelEndpoint(
   const { args } = inputs;
   if (mode.kind === 'version') checkVersion(problems, 'version', args.version);
   const serving = mode.kind !== 'awaiting';
-  const source = serving ? resolveSource(inputs) : {};
+  // A release's missing image is reported at `release.image` by the release mapping.
+  const source = serving ? resolveSource(inputs, mode.kind === 'version') : {};
   const compute = resolveCompute(inputs);
   const scaling = resolveScaling(inputs);
   const rollout = resolveRollout(inputs);
@@ -274,7 +275,7 @@ function checkVersion(problems: ProblemList, path: string, version: string | und
 }
 
 /** Where the primary model comes from: an image (and artifact), or a registry version on aws. */
-function resolveSource({ args, raw, platform, problems }: Inputs): ModelSource {
+function resolveSource({ args, raw, platform, problems }: Inputs, checkImage: boolean): ModelSource {
   const modelPackageArn = platform.cloud === 'aws' ? args.aws?.modelPackageArn : undefined;
   const imageRepositoryArn = platform.cloud === 'aws' ? args.aws?.imageRepositoryArn : undefined;
   if (modelPackageArn !== undefined) {
@@ -303,7 +304,7 @@ function resolveSource({ args, raw, platform, problems }: Inputs): ModelSource {
         `"${arn}" is not a versioned model package ARN`,
         'give `arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>`, such as `MlPipeline.registeredModelArn(3)`',
       );
-  } else if (!args.image && (args.image !== undefined || raw.image === undefined)) {
+  } else if (checkImage && !args.image && (args.image !== undefined || raw.image === undefined)) {
     problems.add('image', 'is required', 'give the serving image, preferably by digest (`repo@sha256:...`)');
   }
   const repository = knownString(imageRepositoryArn);
