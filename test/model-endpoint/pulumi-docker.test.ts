@@ -152,6 +152,17 @@ describe('ModelEndpoint on docker', () => {
 describe('the reference program on docker', () => {
   const RUN_V1 = 'churn-training-dev/20261201T030000Z/';
   const RUN_V2 = 'churn-training-dev/20261202T030000Z/';
+  /** A schema 1 release of a run in the models volume, without an image (dev serves the one it builds). */
+  const dockerRelease = (version: string, run: string) => ({
+    schemaVersion: 1,
+    version,
+    model: {
+      artifact: {
+        uri: `docker-volume://churn-training-dev-models/${run}`,
+        sha256: `sha256:${'3c'.repeat(32)}`,
+      },
+    },
+  });
 
   test('serves what the runner registers, each release its own model, from an image pushed after the registry is up', async () => {
     const { readProject, readStackConfig } = await import('../../lib/cli/stack-config');
@@ -163,8 +174,8 @@ describe('the reference program on docker', () => {
       stack: 'dev',
       config: {
         ...readStackConfig(project, 'dev'),
-        'churn:release': { version: 'v2', modelPath: RUN_V2 },
-        'churn:stableRelease': { version: 'v1', modelPath: RUN_V1 },
+        'mlops:release': dockerRelease('v2', RUN_V2),
+        'mlops:stableRelease': dockerRelease('v1', RUN_V1),
         'churn:rollout': { strategy: 'canary', canaryPercent: 30 },
       },
     });
@@ -205,7 +216,7 @@ describe('the reference program on docker', () => {
     ]);
   });
 
-  test('the first deploy, before any model is trained, creates the pipeline and no endpoint', async () => {
+  test('the first deploy, before any model is trained, creates the pipeline and an endpoint that serves nothing', async () => {
     const { readProject, readStackConfig } = await import('../../lib/cli/stack-config');
     const { churnSystem } = await import('../../stacks/pulumi/system');
     const project = readProject(path.resolve(__dirname, '..', '..'));
@@ -214,7 +225,14 @@ describe('the reference program on docker', () => {
       stack: 'dev',
       config: readStackConfig(project, 'dev'),
     });
-    expect(rec.ofType('mlops:index:ModelEndpoint')).toEqual([]);
-    expect(rec.one('docker:index/image:Image').name).toBe('churn-training-training-build');
+    const [endpoint] = rec.ofType('mlops:index:ModelEndpoint');
+    expect(rec.resources.filter((r) => r.parent === endpoint.urn)).toEqual([]);
+    // The training image, and the serving image the first release will name by digest.
+    expect(
+      rec
+        .ofType('docker:index/image:Image')
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(['churn-serving-build', 'churn-training-training-build']);
   });
 });
