@@ -201,7 +201,7 @@ test('gcp stable release: same-bucket relative runs whose URL is known only at d
         { version: 'v2', image: 'i@x', modelPath: 'runs/b/model/' },
       ),
       // A deploy-time value (a Pulumi Output in a program), not a string known now.
-      joinUri: (base, path) => ({ deployTime: path }) as never,
+      joinUri: (_base, path) => ({ deployTime: path }) as never,
     },
   );
   if (!spec.serving) throw new Error('serves');
