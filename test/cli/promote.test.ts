@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -138,6 +138,40 @@ describe('mlops promote (child processes)', () => {
       ),
     );
     expect(existsSync(lock)).toBe(false);
+  });
+
+  test('two promotions to one target started together: exactly one writes', async () => {
+    const dir = promotionProject();
+    const start = () =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, ...PROMOTE, '--approved-by', 'alice'], { cwd: dir });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const both = await Promise.all([start(), start()]);
+    const wrote = both.filter(
+      (r) => r.code === 0 && r.stdout.includes('\npromoted release v3 from staging to prod; wrote:\n'),
+    );
+    expect(wrote).toHaveLength(1);
+    const other = both.find((r) => r !== wrote[0])!;
+    // The other one either found the lock held or ran after and found the release there.
+    expect(
+      (other.code === 1 && /is locked by mlops promote --from staging --to prod/.test(other.stderr)) ||
+        (other.code === 0 && other.stdout.includes('already promoted: stack prod serves release v3')),
+    ).toBe(true);
+    expect(Object.keys(snapshot(dir)).sort()).toEqual(
+      [
+        '.mlops/promotion-staging-to-prod.json',
+        'Pulumi.prod.yaml',
+        'Pulumi.staging.yaml',
+        'Pulumi.yaml',
+        'alarms.json',
+        'promotion.yaml',
+      ].sort(),
+    );
   });
 
   test('bad input exits 1 with a one-line reason and nothing on stdout', () => {
