@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readProject } from '../../lib/cli/stack-config';
@@ -156,5 +156,19 @@ config:
     expect(readFileSync(path.join(dir, 'Pulumi.prod.yaml'), 'utf8')).toBe(
       PROD.replace('# trailing comment\n', '  mlops:stage: prod\n# trailing comment\n'),
     );
+  });
+
+  test('an injected failure between write and rename leaves the stack file byte-identical and no temporary file', () => {
+    const dir = project({ 'Pulumi.yaml': PROJECT, 'Pulumi.prod.yaml': PROD });
+    const file = StackFile.load(readProject(dir), 'prod');
+    file.set('mlops:release', { schemaVersion: 1, version: 'v3' });
+    process.env.MLOPS_FAIL_BEFORE_RENAME = '1';
+    try {
+      expect(() => file.write()).toThrow(/^MLOPS_FAIL_BEFORE_RENAME=1: failing between write and rename of /);
+    } finally {
+      delete process.env.MLOPS_FAIL_BEFORE_RENAME;
+    }
+    expect(readFileSync(path.join(dir, 'Pulumi.prod.yaml')).equals(Buffer.from(PROD))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['Pulumi.prod.yaml', 'Pulumi.yaml']);
   });
 });
