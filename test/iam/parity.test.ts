@@ -3,8 +3,15 @@
  * and the Pulumi renderer and the CDK construct attach it as it is. Compared on the reference prod stack,
  * with each engine's physical names (buckets, keys, roles) replaced by what they stand for.
  */
+import * as path from 'node:path';
+import { readProject, readStackConfig } from '../../lib/cli/stack-config';
 import { cdkReference, pulumiReference, type ReferenceStack } from './support/reference';
 import type { IamWorld } from './support/simulate';
+
+const RELEASE_BUCKET = /^s3:\/\/([^/]+)\//.exec(
+  (readStackConfig(readProject(path.resolve(__dirname, '..', '..')), 'prod')['mlops:release'] as any).model
+    .artifact.uri,
+)![1];
 
 function normalize(stack: ReferenceStack, value: unknown): unknown {
   let text = JSON.stringify(value);
@@ -12,6 +19,9 @@ function normalize(stack: ReferenceStack, value: unknown): unknown {
     ...Object.entries(stack.world.roles).map(([role, r]): [string, string] => [r.arn, `<${role} role>`]),
     ...Object.entries(stack.keys).map(([key, arn]): [string, string] => [arn, `<${key} key>`]),
     ...Object.entries(stack.buckets).map(([bucket, name]): [string, string] => [name, `<${bucket} bucket>`]),
+    // Pulumi.prod.yaml's release names the pipeline's artifact bucket as the Pulumi mocks name it; CDK names its
+    // bucket otherwise, and the release's stands for it there too.
+    [RELEASE_BUCKET, '<artifacts bucket>'],
   ];
   for (const [name, placeholder] of names) text = text.split(name).join(placeholder);
   return JSON.parse(text);

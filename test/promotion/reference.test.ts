@@ -39,7 +39,7 @@ const PROD_REPO = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-training-p
 const DEV_RELEASE = {
   schemaVersion: 1,
   version: 'v4',
-  image: `127.0.0.1:5000/churn/serving@${DIGEST}`,
+  image: `localhost:5000/churn/serving@${DIGEST}`,
   model: { artifact: { uri: `${DEV_MODELS}/${RUN}/`, sha256: TREE } },
   metrics: { auc: 0.93 },
   baseline: `${DEV_MODELS}/${RUN}/baseline/`,

@@ -23,7 +23,7 @@ const release = (stack: string) =>
 
 test('every stack names its own stores: the pipeline registry and a releases/ prefix of its artifact store', () => {
   expect(Object.fromEntries(['dev', 'staging', 'prod'].map((s) => [s, store(s)]))).toEqual({
-    dev: { images: '127.0.0.1:5000/churn', models: 'docker-volume://churn-training-dev-models/releases/' },
+    dev: { images: 'localhost:5000/churn', models: 'docker-volume://churn-training-dev-models/releases/' },
     staging: {
       images: 'europe-west4-docker.pkg.dev/churn-staging-4821/churn-training-staging',
       models: 'gs://churn-training-staging-artifacts-b6489b/releases/',
