@@ -153,6 +153,19 @@ describe('CDK ModelEndpoint serving a release', () => {
     expect(Object.keys(versioned.template.findOutputs('*'))).toEqual([]);
   });
 
+  test('mlops:stableRelease is not used on aws: a synth warning says so, and the release alone is served', () => {
+    const built = build(
+      {},
+      { 'mlops:release': RELEASE, 'mlops:stableRelease': { ...RELEASE, version: 'v3' } },
+    );
+    expectServesRelease(built);
+    Annotations.fromStack(built.stack).hasWarning(
+      '/churn-prod/churn',
+      'mlops:stableRelease (v3) is not used on aws: SageMaker keeps the serving fleet itself during its blue/green update; remove it [ack: mlops:release]',
+    );
+    built.template.resourceCountIs('AWS::SageMaker::Model', 1);
+  });
+
   test("a registry version is served from the pipeline's group, repository and models/ folder", () => {
     const app = new App({ context: CDK_TEST_CONTEXT });
     const stack = new Stack(app, 'churn-prod', { env: ENV });
