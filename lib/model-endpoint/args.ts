@@ -65,7 +65,7 @@ export interface ModelEndpointArgs {
   /**
    * Model artifact URL (`s3://bucket/path/model.tar.gz` on aws, `gs://bucket/path` on gcp, a path inside
    * the container on docker, such as one under `/mnt/model-access` with `modelAccess`). On aws SageMaker unpacks it into `/opt/ml/model`; elsewhere the container receives it
-   * as `MODEL_DATA_URL`. Default: none (the image carries the model).
+   * as `MODEL_DATA_URL`. With `version` only (a release sets it). Default: none (the image carries the model).
    */
   readonly modelDataUrl?: pulumi.Input<string>;
 
@@ -76,7 +76,8 @@ export interface ModelEndpointArgs {
    * aws: S3 read + KMS decrypt (through S3 and SageMaker only: `kms:ViaService`) on the execution role; a
    * registry version also needs `aws.imageRepositoryArn` for its image; gcp: object viewer on the bucket for the runtime
    * account; docker: `bucketName` names a volume, mounted read-only at `/mnt/model-access` in every serving
-   * container. Default: derived from `modelDataUrl` when it is a known URL; no extra key.
+   * container. With `version` only (a release sets it). Default: derived from `modelDataUrl` when it is a known
+   * URL; no extra key.
    */
   readonly modelAccess?: ModelAccessArgs;
 
@@ -105,7 +106,8 @@ export interface ModelEndpointArgs {
    * The release serving now, while `version` rolls out beside it (gcp and docker only: each `pulumi up` is
    * one step there). Traffic splits between the two; remove it to send all traffic to `version`. On aws
    * SageMaker keeps the old fleet itself during a blue/green update, so this is not needed and not used.
-   * Default: none (all traffic to `version`).
+   * With `version` only: in release mode it is the stack's `mlops:stableRelease`. Default: none (all traffic to
+   * `version`).
    */
   readonly stableRelease?: StableReleaseArgs;
 
@@ -224,7 +226,8 @@ export interface ModelEndpointAwsArgs {
   /**
    * A model package (registry version) ARN for the primary model to serve instead of `image` +
    * `modelDataUrl` (such as `MlPipeline.registeredModelArn(3)`). Requires `modelAccess` for its artifacts;
-   * `image` and `modelDataUrl` must then be left out, and `aws.imageRepositoryArn` given. Default: none.
+   * `image` and `modelDataUrl` must then be left out, and `aws.imageRepositoryArn` given. With `version` only (a
+   * release naming a registry version sets it from its `pipeline`). Default: none.
    */
   readonly modelPackageArn?: pulumi.Input<string>;
   /**
@@ -232,7 +235,8 @@ export interface ModelEndpointAwsArgs {
    * or the repository of `registry.servingImage`), for when the endpoint cannot read it from `image`: a
    * registry version (`modelPackageArn`), or an image known only at deploy time. The execution role may pull
    * from this repository only. Required with `modelPackageArn`. Default: read from `image` (an image known
-   * only at deploy time, with no repository named, may be pulled from any repository of the account).
+   * only at deploy time, with no repository named, may be pulled from any repository of the account). With
+   * `version` only (a release sets it).
    */
   readonly imageRepositoryArn?: pulumi.Input<string>;
   /** SageMaker instance type, overriding `size`. Default: from `size`. */

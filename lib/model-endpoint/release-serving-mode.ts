@@ -142,7 +142,15 @@ function releaseStore({ raw, platform, problems }: Inputs): ReleaseStore | undef
     );
     return undefined;
   }
-  const store = (method as () => ReleaseStore).call(pipeline);
+  const store = (method as () => ReleaseStore | undefined).call(pipeline);
+  if (typeof store !== 'object' || store === null) {
+    problems.add(
+      'pipeline',
+      '`releaseStore()` returned no store',
+      'give the MlPipeline whose stores the releases live in',
+    );
+    return undefined;
+  }
   if (store.cloud !== platform.cloud) {
     problems.add(
       'pipeline',
