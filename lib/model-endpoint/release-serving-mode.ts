@@ -61,7 +61,14 @@ export function resolveReleaseMode(given: Inputs, stack: StackReleases): Release
         'is given with `version`: the endpoint serves either the release or what `version`, `image` and `modelDataUrl` say',
         'leave `version` (and `image`, `modelDataUrl`, `modelAccess`) out to serve the release, or remove `release`',
       );
-    return { kind: 'version', inputs: given, status: `serving ${args.version}`, warnings: [] };
+    // The program says what to serve: a release in the stack is not used, and the program's log says so.
+    const ignored =
+      stack.release && stack.release.value !== undefined && stack.release.value !== null
+        ? [
+            `${stack.release.source} is not served: the program gives \`version\` (${args.version}); leave \`version\`, \`image\` and \`modelDataUrl\` out to serve the release`,
+          ]
+        : [];
+    return { kind: 'version', inputs: given, status: `serving ${args.version}`, warnings: ignored };
   }
   checkConflicts(given);
   const fromArgs = raw.release !== undefined && raw.release !== null;

@@ -211,3 +211,21 @@ test('gcp stable release: same-bucket relative runs whose URL is known only at d
     { deployTime: 'runs/a/baseline/' },
   ]);
 });
+
+test("with version, a release in the stack is not served, and the program's log says so", () => {
+  const spec = resolveModelEndpoint(
+    'churn',
+    { platform: AWS_PROD, version: 'v2', image: ECR_IMAGE, rollout: { autoRollback: false } },
+    AWS_PROD,
+    {},
+    stack({ version: 'v3', modelPackageVersion: 3 }),
+  );
+  expect([spec.version, spec.releaseStatus, spec.release, spec.releaseWarnings]).toEqual([
+    'v2',
+    'serving v2',
+    undefined,
+    [
+      'mlops:release of stack prod is not served: the program gives `version` (v2); leave `version`, `image` and `modelDataUrl` out to serve the release',
+    ],
+  ]);
+});
