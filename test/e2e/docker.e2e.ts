@@ -218,18 +218,25 @@ describe('the docker target on a real engine', () => {
     if (process.env.MLOPS_E2E_KEEP !== '1') cleanEngine([`${GROUP}-`, 'churn-dev-']);
   });
 
-  test('1. the first deploy: the local registry answers and the training image is pushed to it', async () => {
+  test('1. the first deploy: the local registry answers and the training and serving images are pushed to it', async () => {
     const rec = await record();
     scheduler = rec.one('docker:index/container:Container', 'churn-training-scheduler');
+    // No release yet: the endpoint waits and serves nothing.
+    expect(rec.outputs.releaseStatus).toMatch(/^awaiting release: no mlops:release in stack dev; /);
     applier.apply(rec.resources);
     const catalog = (await (
       await fetch(`${REGISTRY}/v2/_catalog`, { signal: AbortSignal.timeout(5000) })
     ).json()) as { repositories: string[] };
-    const built = String(rec.one('docker:index/image:Image').inputs.imageName);
-    const repository = built.replace(/^localhost:5000\//, '').replace(/:[^:]+$/, '');
-    expect(catalog.repositories).toContain(repository);
-    const tags = (await (await fetch(`${REGISTRY}/v2/${repository}/tags/list`)).json()) as { tags: string[] };
-    expect(tags.tags).toEqual([built.split(':').at(-1)]);
+    // The training image, and the serving image the first release names (`servingImage` output).
+    for (const build of ['churn-training-training-build', 'churn-serving-build']) {
+      const built = String(rec.one('docker:index/image:Image', build).inputs.imageName);
+      const repository = built.replace(/^localhost:5000\//, '').replace(/:[^:]+$/, '');
+      expect(catalog.repositories).toContain(repository);
+      const tags = (await (await fetch(`${REGISTRY}/v2/${repository}/tags/list`)).json()) as {
+        tags: string[];
+      };
+      expect(tags.tags).toEqual([built.split(':').at(-1)]);
+    }
   });
 
   test('2. the schedule starts the runner; a run trains, evaluates, gates and registers a model', () => {
