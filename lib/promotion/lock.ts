@@ -1,8 +1,14 @@
 /**
  * A lock file beside the file a command is about to change: `<file>.lock`, created with O_EXCL, holding who took
- * it (pid, host, time, command). A second command that wants the same file fails fast and names the holder. A
- * lock is stale, and is broken with a warning, when its process is dead on this host or it is older than
- * `STALE_LOCK_MINUTES` (a promotion takes seconds; only a killed one leaves its lock behind).
+ * it (pid, host, time, command, token). A second command that wants the same file fails fast and names the holder.
+ * A lock is stale only when it was taken on this host and its process is no longer running: a lock of another
+ * host, or of a live process however old, is never broken (a slow promotion keeps its lock); the message says to
+ * delete the file when no promotion is running.
+ *
+ * Breaking a stale lock: the breakers take a short break mutex (`<file>.lock.break`, O_EXCL), re-check that the
+ * lock is still the one judged stale, rename it aside, re-read the moved file and compare its token with the one
+ * judged stale. Only a verified lock is deleted; anything else is put back (when the path is free) and the
+ * acquisition starts again. No fresh lock is ever renamed away from its holder while another command can create one.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -17,8 +23,6 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { CliError } from '../cli/errors';
-
-export const STALE_LOCK_MINUTES = 10;
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -58,6 +62,9 @@ export async function withFileLock<T>(
   }
 }
 
+/** How often acquisition retries after a lock changed under it before giving up. */
+const MAX_ATTEMPTS = 50;
+
 /** Takes the lock of `file` and returns the function that releases it. Throws a CliError when another holds it. */
 export function acquireLock(file: string, options: LockOptions = {}): () => void {
   const lock = lockFileOf(file);
@@ -74,20 +81,16 @@ export function acquireLock(file: string, options: LockOptions = {}): () => void
   for (let attempt = 0; ; attempt++) {
     if (tryCreate(lock, text)) break;
     const held = readLock(lock);
-    if (held === undefined) {
-      // Released between our attempts: try again, a few times.
-      if (attempt < 5) continue;
+    if (attempt >= MAX_ATTEMPTS)
       throw new CliError(`${file}: ${lock} keeps changing; another command is changing the file; run again`);
-    }
-    const stale = staleness(held, now());
+    // Released, or being broken by another command, between our attempts: try again.
+    if (held === undefined) continue;
+    const stale = staleness(held);
     if (!stale)
       throw new CliError(
-        `${file} is locked by ${describe(held.owner)}: another command is changing it. Wait for it to finish; if that process is gone, delete ${lock}`,
+        `${file} is locked by ${describe(held.owner)}: another command is changing it. Wait for it to finish; if no promotion or release command is running, delete ${lock}`,
       );
-    if (attempt > 0)
-      throw new CliError(`${file}: another command broke the stale lock ${lock} at the same time; run again`);
-    breakLock(lock, held.text);
-    warn(`broke the stale lock ${lock} of ${describe(held.owner)}: ${stale}`);
+    if (breakLock(lock, held.text)) warn(`broke the stale lock ${lock} of ${describe(held.owner)}: ${stale}`);
   }
   return () => {
     const held = readLock(lock);
@@ -137,15 +140,14 @@ function readLock(lock: string): HeldLock | undefined {
   }
 }
 
-/** Why a held lock is stale, or undefined when it is live. */
-function staleness(held: HeldLock, now: number): string | undefined {
-  const taken = held.owner ? Date.parse(held.owner.at) : NaN;
-  const since = Number.isNaN(taken) ? held.mtimeMs : taken;
-  const minutes = (now - since) / 60_000;
+/**
+ * Why a held lock is stale, or undefined when it is live: only a lock of this host whose process is gone is stale.
+ * Its age does not matter (a promotion waiting on a slow cloud API keeps its lock); another host's lock, or one
+ * whose owner cannot be read, is never broken here.
+ */
+function staleness(held: HeldLock): string | undefined {
   if (held.owner && held.owner.host === hostname() && !alive(held.owner.pid))
     return `process ${held.owner.pid} is no longer running`;
-  if (minutes > STALE_LOCK_MINUTES)
-    return `it is ${Math.floor(minutes)} minutes old (a lock older than ${STALE_LOCK_MINUTES} minutes is stale)`;
   return undefined;
 }
 
@@ -160,28 +162,62 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Removes a stale lock, and only the one judged stale: it is renamed away first (one command wins the rename),
- * and put back when what was renamed turns out to be a fresh lock another command took meanwhile.
+ * Removes the stale lock whose text is `judged`, and nothing else. Returns true when it removed it, false when the
+ * caller should simply try again (someone else broke it, or is breaking it now). See the file comment.
  */
-function breakLock(lock: string, judged: string): void {
-  const aside = `${lock}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    renameSync(lock, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+function breakLock(lock: string, judged: string): boolean {
+  const mutex = `${lock}.break`;
+  const mine = `${JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() })}\n`;
+  if (!tryCreate(mutex, mine)) {
+    const other = readLock(mutex);
+    if (other?.owner && other.owner.host === hostname() && !alive(other.owner.pid))
+      throw new CliError(
+        `${mutex} was left by process ${other.owner.pid}, killed while breaking a stale lock; delete ${mutex} and ${lock} if no promotion or release command is running, then run again`,
+      );
+    pause(10); // another command is breaking it right now: a few milliseconds
+    return false;
   }
   try {
-    if (readFileSync(aside, 'utf8') !== judged) {
-      try {
-        linkSync(aside, lock);
-      } catch {
-        // Someone took the lock again meanwhile; our next attempt sees theirs.
-      }
+    // Under the mutex, only this command removes stale locks, and no one can create a lock while it exists.
+    const now = readLock(lock);
+    if (now === undefined || now.text !== judged) return false;
+    const aside = `${lock}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      renameSync(lock, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
     }
-  } finally {
+    const moved = readFileSync(aside, 'utf8');
+    if (moved === judged && tokenOf(moved) === tokenOf(judged)) {
+      rmSync(aside, { force: true });
+      return true;
+    }
+    // Not the lock judged stale: give it back to its holder when the path is free (link fails if it is not).
+    try {
+      linkSync(aside, lock);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
     rmSync(aside, { force: true });
+    return false;
+  } finally {
+    rmSync(mutex, { force: true });
   }
+}
+
+function tokenOf(text: string): string | undefined {
+  try {
+    const token = (JSON.parse(text) as { token?: unknown }).token;
+    return typeof token === 'string' ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function pause(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
 function describe(owner: LockOwner | undefined): string {
