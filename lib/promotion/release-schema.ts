@@ -493,16 +493,20 @@ function configValue(release: Release): Record<string, unknown> {
   return out;
 }
 
-/** Equal ignoring when things happened (`releasedAt`, `promotedFrom.at`, `approval.at`): promotion's no-op test. */
-export function sameRelease(a: Release, b: Release): boolean {
-  return deepEqual(timeless(a), timeless(b));
+/**
+ * Equal ignoring when things happened (`releasedAt`, `promotedFrom.at`, `approval.at`); with `ignoreApproval`, also
+ * ignoring who approved it (promotion's no-op test: a re-run by another approver changes nothing).
+ */
+export function sameRelease(a: Release, b: Release, options: { ignoreApproval?: boolean } = {}): boolean {
+  return deepEqual(timeless(a, options.ignoreApproval), timeless(b, options.ignoreApproval));
 }
 
-function timeless(release: Release): Record<string, unknown> {
+function timeless(release: Release, ignoreApproval = false): Record<string, unknown> {
   const value = configValue(release);
   delete value.releasedAt;
   if (value.promotedFrom) delete (value.promotedFrom as Record<string, unknown>).at;
-  if (value.approval) delete (value.approval as Record<string, unknown>).at;
+  if (ignoreApproval) delete value.approval;
+  else if (value.approval) delete (value.approval as Record<string, unknown>).at;
   return value;
 }
 

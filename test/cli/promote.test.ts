@@ -42,7 +42,7 @@ describe('mlops promote (child processes)', () => {
     const result = mlops(dir, [...PROMOTE, '--approved-by', 'alice'], { MLOPS_FAIL_BEFORE_RENAME: '1' });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      `mlops: MLOPS_FAIL_BEFORE_RENAME=1: failing between write and rename of ${path.join(dir, '.mlops', 'promotion-staging-to-prod.json')} (test hook; nothing was changed)\n`,
+      `mlops: MLOPS_FAIL_BEFORE_RENAME=1: failing between write and rename of ${path.join(dir, 'Pulumi.prod.yaml')} (test hook; nothing was changed)\n`,
     );
     // The .mlops folder may exist (empty): no file in it, the stack files as they were, no lock.
     expect(snapshot(dir)).toEqual(before);
@@ -61,8 +61,8 @@ describe('mlops promote (child processes)', () => {
       dryRun: false,
     });
     expect(report.written).toEqual([
-      path.join(dir, '.mlops', 'promotion-staging-to-prod.json'),
       path.join(dir, 'Pulumi.prod.yaml'),
+      path.join(dir, '.mlops', 'promotion-staging-to-prod.json'),
     ]);
     const prod = readFileSync(path.join(dir, 'Pulumi.prod.yaml'), 'utf8');
     expect(prod.startsWith(PROD.replace('# end of file\n', ''))).toBe(true);

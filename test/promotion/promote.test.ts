@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { promote } from '../../lib/promotion/promote';
@@ -93,7 +93,7 @@ describe('promote', () => {
     expect(readFileSync(path.join(dir, 'Pulumi.prod.yaml'), 'utf8')).toBe(PROMOTED);
     expect(readFileSync(path.join(dir, 'Pulumi.staging.yaml'), 'utf8')).toBe(STAGING);
     const planFile = path.join(dir, '.mlops', 'promotion-staging-to-prod.json');
-    expect(result.written).toEqual([planFile, path.join(dir, 'Pulumi.prod.yaml')]);
+    expect(result.written).toEqual([path.join(dir, 'Pulumi.prod.yaml'), planFile]);
     const plan = JSON.parse(readFileSync(planFile, 'utf8'));
     expect(plan).toEqual(JSON.parse(JSON.stringify(result.plan)));
     expect(plan.image).toBe(`127.0.0.1:5000/prod/serving@${SHA_IMAGE}`);
@@ -108,6 +108,56 @@ describe('promote', () => {
     const again = await run(dir, { now: new Date(NOW.getTime() + 30_000) });
     expect([again.exitCode, again.alreadyPromoted, again.written, again.diff]).toEqual([0, true, [], '']);
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  test('a re-run with aged evidence, another approver and failing time gates is a no-op before the gates', async () => {
+    const dir = projectAt();
+    await run(dir);
+    // An hour and a half later: evidence older than 60 minutes, an open alarm, a soak policy v3 no longer meets.
+    writeFileSync(
+      path.join(dir, 'alarms.json'),
+      '{ "openAlarms": [{ "name": "churn-staging-5xx", "state": "ALARM" }] }',
+    );
+    utimesSync(path.join(dir, 'alarms.json'), NOW, NOW);
+    writeFileSync(
+      path.join(dir, 'promotion.yaml'),
+      'default:\n  minSoakMinutes: 100000\n  noOpenAlarms: true\n',
+    );
+    const before = snapshot(dir);
+    const again = await run(dir, {
+      now: new Date(NOW.getTime() + 90 * 60_000),
+      approvedBy: 'bob@example.com',
+    });
+    expect([again.exitCode, again.alreadyPromoted, again.written]).toEqual([0, true, []]);
+    expect(again.gates.map((g) => `${g.gate} ${g.verdict}`)).toEqual(['schema pass']);
+    expect(again.release?.approval).toEqual({ by: 'alice@example.com', at: '2026-12-02T10:00:00Z' });
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  test('a failed plan write leaves the stack file promoted; the re-run writes the plan and says already promoted', async () => {
+    // `.mlops` is a file: the plan's folder cannot be created, so only the second write fails.
+    const dir = projectAt({ '.mlops': 'in the way\n' });
+    await expect(run(dir)).rejects.toThrow(/\.mlops/);
+    expect(readFileSync(path.join(dir, 'Pulumi.prod.yaml'), 'utf8')).toBe(PROMOTED);
+    const planFile = path.join(dir, '.mlops', 'promotion-staging-to-prod.json');
+    rmSync(path.join(dir, '.mlops'));
+    const again = await run(dir, { now: new Date(NOW.getTime() + 60_000) });
+    expect([again.exitCode, again.alreadyPromoted, again.written]).toEqual([0, true, [planFile]]);
+    expect(JSON.parse(readFileSync(planFile, 'utf8'))).toEqual(JSON.parse(JSON.stringify(again.plan)));
+    expect(readFileSync(path.join(dir, 'Pulumi.prod.yaml'), 'utf8')).toBe(PROMOTED);
+    // A third run finds the plan as it should be: nothing is written.
+    const third = await run(dir, { now: new Date(NOW.getTime() + 120_000) });
+    expect([third.alreadyPromoted, third.written]).toEqual([true, []]);
+  });
+
+  test('a different plan file beside an already promoted release is rewritten with the plan', async () => {
+    const dir = projectAt();
+    const first = await run(dir);
+    const planFile = path.join(dir, '.mlops', 'promotion-staging-to-prod.json');
+    writeFileSync(planFile, '{}\n');
+    const again = await run(dir, { now: new Date(NOW.getTime() + 60_000) });
+    expect([again.alreadyPromoted, again.written]).toEqual([true, [planFile]]);
+    expect(readFileSync(planFile, 'utf8')).toBe(`${JSON.stringify(first.plan, null, 2)}\n`);
   });
 
   test.each([
