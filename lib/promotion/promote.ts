@@ -140,6 +140,14 @@ async function promoteLocked(
 
   // The built-in schema gate: the source release is valid, the target has its own stores, and the release can be
   // copied into them when a copy is needed.
+  if (targetStore === undefined) {
+    const reason =
+      `stack ${to} has no mlops:releaseStore: a promotion target always deploys from its own registry and bucket ` +
+      `(fix: \`pulumi config set --path 'mlops:releaseStore.images' <its ${toCloud} image repository> --stack ${to}\` and ` +
+      `\`pulumi config set --path 'mlops:releaseStore.models' <its ${toCloud} artifact prefix ending in /> --stack ${to}\`; ` +
+      `the same stores as stack ${from} mean nothing is copied)`;
+    return { ...base, exitCode: 1, gates: [{ gate: 'schema', verdict: 'fail', reason }] };
+  }
   let sourceRelease: Release;
   let plan: CopyPlan;
   try {

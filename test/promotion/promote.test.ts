@@ -160,6 +160,37 @@ describe('promote', () => {
     expect(readFileSync(planFile, 'utf8')).toBe(`${JSON.stringify(first.plan, null, 2)}\n`);
   });
 
+  test('a target without mlops:releaseStore fails the schema gate with the fix, even on the same cloud', async () => {
+    const prod = PROD.replace(
+      /  # Where promotion copies releases to\.\n  mlops:releaseStore:\n.*\n.*\n/,
+      '',
+    );
+    const dir = projectAt({ 'Pulumi.prod.yaml': prod });
+    const before = snapshot(dir);
+    const result = await run(dir);
+    expect(result.exitCode).toBe(1);
+    expect(result.gates).toEqual([
+      {
+        gate: 'schema',
+        verdict: 'fail',
+        reason:
+          "stack prod has no mlops:releaseStore: a promotion target always deploys from its own registry and bucket (fix: `pulumi config set --path 'mlops:releaseStore.images' <its docker image repository> --stack prod` and `pulumi config set --path 'mlops:releaseStore.models' <its docker artifact prefix ending in /> --stack prod`; the same stores as stack staging mean nothing is copied)",
+      },
+    ]);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  test("a target whose mlops:releaseStore equals the source's gets the release with no copy steps", async () => {
+    const store =
+      'mlops:releaseStore:\n    images: 127.0.0.1:5000/staging\n    models: docker-volume://staging-models/releases/\n';
+    const prod = PROD.replace(/mlops:releaseStore:\n.*\n.*\n/, store);
+    const dir = projectAt({ 'Pulumi.prod.yaml': prod });
+    const result = await run(dir);
+    expect(result.exitCode).toBe(0);
+    expect(result.plan?.steps).toEqual([]);
+    expect(result.release?.image).toBe(`127.0.0.1:5000/staging/serving@${SHA_IMAGE}`);
+  });
+
   test.each([
     ['metrics', { 'promotion.yaml': 'default:\n  metrics: { auc: { min: 0.95 } }\n' }, {}, 'metrics.auc'],
     ['approval', {}, { approvedBy: undefined }, 'approval'],
