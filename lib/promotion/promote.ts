@@ -150,6 +150,7 @@ async function promoteLocked(
   }
   let sourceRelease: Release;
   let plan: CopyPlan;
+  let next: Release;
   try {
     sourceRelease = parseRelease(raw, `${RELEASE_CONFIG_KEY} of stack ${from}`);
     plan = planCopy({
@@ -157,6 +158,9 @@ async function promoteLocked(
       from: { stack: from, cloud: fromCloud, store: sourceStore },
       to: { stack: to, cloud: toCloud, store: targetStore },
     });
+    next = targetRelease(sourceRelease, plan, { from, fromCloud, approvedBy: options.approvedBy, now });
+    // What the target gets is a schema 1 release (a schema 0 registry release must name its group by now).
+    releaseToConfigValue(next);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     const problems = err.problems.map((p) => `${p.path}: ${p.message} (fix: ${p.fix})`).join('; ');
@@ -172,7 +176,6 @@ async function promoteLocked(
     reason: `${RELEASE_CONFIG_KEY} of stack ${from} is a valid release ${sourceRelease.version}${plan.steps.length > 0 ? ` with what a copy to ${to} needs` : ''}`,
   };
   const planText = `${JSON.stringify(plan, null, 2)}\n`;
-  const next = targetRelease(sourceRelease, plan, { from, fromCloud, approvedBy: options.approvedBy, now });
 
   // Promoting twice is a no-op, whatever the time-dependent gates would say now (aged evidence, soak, another
   // approver): the target already serves this release. Only a missing or different plan file is (re)written, so a
@@ -314,15 +317,10 @@ async function registryEvidence(
 ): Promise<RegistryApprovalEvidence | { error: string } | undefined> {
   const registry = release.model.registry;
   if (!registry) return undefined;
-  if (!registry.group)
-    return {
-      checked: false,
-      reason: 'not checked: the release names no model package group (model.registry.group)',
-    };
   try {
     return await checkRegistryApproval(cloud, {
       region: source.region(),
-      group: registry.group,
+      ...(registry.group !== undefined ? { group: registry.group } : {}),
       version: registry.version,
     });
   } catch (err) {

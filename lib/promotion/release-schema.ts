@@ -248,6 +248,14 @@ function checkModel(
   }
   if (model.registry) {
     const { group, version } = model.registry;
+    // Schema 1 names the group: without it nothing outside the program can check the version's approval. Schema 0
+    // upgrades keep it absent (the construct resolves it from the pipeline).
+    if (group === undefined && schema === 1)
+      problems.add(
+        `${path}.registry.group`,
+        'is missing: without the model package group the approval of the version cannot be checked',
+        "give the SageMaker model package group the version is registered in, the serving pipeline's (such as `churn-models`)",
+      );
     if (group !== undefined) {
       const problem = nameProblem(group, NAME_RULES.sagemaker);
       if (problem) problems.add(`${path}.registry.group`, problem, NAME_RULES.sagemaker.description);

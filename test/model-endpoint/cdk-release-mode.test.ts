@@ -174,7 +174,7 @@ describe('CDK ModelEndpoint serving a release', () => {
       schemaVersion: 1,
       version: 'v5',
       image: IMAGE,
-      model: { registry: { version: 5 } },
+      model: { registry: { group: 'churn-training-prod', version: 5 } },
     };
     const endpoint = new ModelEndpoint(stack, 'churn', { platform: AWS_PROD, release, pipeline });
     new MonitoringStack(stack, 'churn-monitoring', {

@@ -49,7 +49,11 @@ test('both version and release', () => {
     problems(AWS_PROD, {
       version: 'v3',
       image: ECR_IMAGE,
-      release: { schemaVersion: 1, version: 'v4', model: { registry: { version: 4 } } },
+      release: {
+        schemaVersion: 1,
+        version: 'v4',
+        model: { registry: { group: 'churn-models', version: 4 } },
+      },
     }),
   ).toEqual([
     'release: is given with `version`: the endpoint serves either the release or what `version`, `image` and `modelDataUrl` say. Fix: leave `version` (and `image`, `modelDataUrl`, `modelAccess`) out to serve the release, or remove `release`',
@@ -135,7 +139,7 @@ test('gcp: a registry version alone, no image, a baseline on another cloud, a pi
       stack({
         schemaVersion: 1,
         version: 'v4',
-        model: { registry: { version: 4 } },
+        model: { registry: { group: 'churn-models', version: 4 } },
         baseline: 's3://churn-prod/baseline/',
       }),
     ),

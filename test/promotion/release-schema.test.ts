@@ -179,7 +179,7 @@ describe('parseRelease: schema 1', () => {
     ],
     [
       'model',
-      { registry: { version: 0 } },
+      { registry: { group: 'churn-models', version: 0 } },
       {
         path: 'model.registry.version',
         message: 'is 0, not a positive whole number',
@@ -188,11 +188,20 @@ describe('parseRelease: schema 1', () => {
     ],
     [
       'model',
-      { registry: { version: '3' } },
+      { registry: { group: 'churn-models', version: '3' } },
       {
         path: 'model.registry.version',
         message: 'is the string "3", not a number',
         fix: 'give a number, such as `3` (without quotes; in YAML write 3, not "3")',
+      },
+    ],
+    [
+      'model',
+      { registry: { version: 3 } },
+      {
+        path: 'model.registry.group',
+        message: 'is missing: without the model package group the approval of the version cannot be checked',
+        fix: "give the SageMaker model package group the version is registered in, the serving pipeline's (such as `churn-models`)",
       },
     ],
     [
@@ -488,12 +497,17 @@ describe('releaseToConfigValue refuses what schema 1 cannot hold', () => {
     ]);
   });
 
-  it('writes an upgraded registry release once its image is by digest', () => {
+  it('writes an upgraded registry release once its image is by digest and its group is named', () => {
     const legacy = parseRelease({ version: 'v3', image: IMAGE, modelPackageVersion: 3 }, WHERE);
-    expect(releaseToConfigValue(legacy)).toEqual({
+    expect(legacy.model).toEqual({ registry: { version: 3 } });
+    expect(() => releaseToConfigValue(legacy)).toThrow(
+      'model.registry.group: is missing: without the model package group the approval of the version cannot be checked',
+    );
+    const named = { ...legacy, model: { registry: { group: 'churn-models', version: 3 } } };
+    expect(releaseToConfigValue(named)).toEqual({
       schemaVersion: 1,
       version: 'v3',
-      model: { registry: { version: 3 } },
+      model: { registry: { group: 'churn-models', version: 3 } },
       image: IMAGE,
     });
   });

@@ -54,6 +54,17 @@ async function hasCredentials(client: { config: { credentials: () => Promise<unk
   }
 }
 
+/** Whether the SDK's default chain finds AWS credentials (read nothing else; for checks that cannot start). */
+export async function awsCredentialsFound(region: string, endpoint?: string): Promise<boolean> {
+  const sdk = sageMaker();
+  const client = new sdk.SageMakerClient({ region, ...(endpoint ? { endpoint } : {}) });
+  try {
+    return await hasCredentials(client);
+  } finally {
+    client.destroy();
+  }
+}
+
 /**
  * The CloudWatch alarms in state ALARM (metric and composite), through DescribeAlarms with StateValue=ALARM,
  * every page. `undefined` when the SDK finds no AWS credentials. API errors (access denied, unknown region) are

@@ -5,7 +5,12 @@
  */
 import type { ReleaseCloud } from '../release-types';
 import type { OpenAlarmsEvidence, RegistryApprovalEvidence } from '../evidence';
-import { checkAwsRegistryApproval, readAwsOpenAlarms } from './aws';
+import {
+  UNCHECKED_APPROVAL_AT_DEPLOY,
+  awsCredentialsFound,
+  checkAwsRegistryApproval,
+  readAwsOpenAlarms,
+} from './aws';
 import { DEFAULT_ALERTMANAGER_URL, readAlertmanagerOpenAlarms } from './docker';
 
 export { checkAwsRegistryApproval, readAwsOpenAlarms, UNCHECKED_APPROVAL_AT_DEPLOY } from './aws';
@@ -70,7 +75,11 @@ export async function readOpenAlarms(
 
 /** The aws registry version a release names, with where to look. */
 export interface RegistryApprovalOptions {
-  readonly group: string;
+  /**
+   * The model package group. Without it (a schema 0 release) nothing can be looked up: with AWS credentials the
+   * verdict is checked and not Approved (the gate fails and says to name the group), without them not checked.
+   */
+  readonly group?: string;
   readonly version: number;
   /** aws: the region of the registry. Required on aws. */
   readonly region?: string;
@@ -97,6 +106,18 @@ export async function checkRegistryApproval(
   }
   if (!options.region) {
     throw new Error('the aws stage has no region (aws:region) to look the registry version up in');
+  }
+  if (options.group === undefined) {
+    const what = `model package version ${options.version}`;
+    if (!(await awsCredentialsFound(options.region, options.endpoint)))
+      return {
+        checked: false,
+        reason: `not checked: no AWS credentials (the SDK's default chain found none), and the release names no model package group to find ${what} in; ${UNCHECKED_APPROVAL_AT_DEPLOY}`,
+      };
+    return {
+      checked: true,
+      reason: `cannot check the approval of ${what}: the release names no model package group (fix: add \`model.registry.group\`, the serving pipeline's SageMaker model package group such as \`churn-models\`, to the release)`,
+    };
   }
   return checkAwsRegistryApproval({
     region: options.region,
