@@ -130,7 +130,7 @@ async function promoteCommand({ values }: Parsed): Promise<number> {
 }
 
 async function releaseCommand(argv: string[], sub: string | undefined): Promise<number> {
-  const { finishRelease, formatShow, setRelease, showRelease } = await import('./release');
+  const { finishRelease, formatSet, formatShow, setRelease, showRelease } = await import('./release');
   switch (sub) {
     case 'show':
       return run(argv, RELEASE_USAGE, { ...STACK, ...CWD, ...JSON_OPT }, 2, ({ values }) => {
@@ -145,17 +145,13 @@ async function releaseCommand(argv: string[], sub: string | undefined): Promise<
         RELEASE_USAGE,
         { ...STACK, ...CWD, file: { type: 'string' }, 'approved-by': { type: 'string' } },
         2,
-        ({ values }) => {
+        async ({ values }) => {
           const stack = required(values, 'stack', RELEASE_USAGE);
           const file = path.resolve(process.cwd(), required(values, 'file', RELEASE_USAGE));
-          const result = setRelease(projectDir(values), stack, file, {
+          const result = await setRelease(projectDir(values), stack, file, {
             approvedBy: values['approved-by'] as string | undefined,
           });
-          return print(
-            result.written
-              ? `stack ${stack}: release ${result.release.version} set in ${path.relative(process.cwd(), result.file) || result.file}`
-              : `stack ${stack}: already serves release ${result.release.version}; nothing was written`,
-          );
+          return print(formatSet(result, process.cwd()));
         },
       );
     case 'finish':

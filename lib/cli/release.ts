@@ -5,10 +5,18 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ValidationError } from '../core/validation';
+import { ProblemList, ValidationError } from '../core/validation';
+import { checkRegistryApproval } from '../promotion/cloud';
+import { checkReleaseOnCloud } from '../promotion/copy-plan';
+import type { RegistryApprovalEvidence } from '../promotion/evidence';
 import { acquireLock } from '../promotion/lock';
 import { parseRelease, releaseToConfigValue, sameRelease } from '../promotion/release-schema';
-import { RELEASE_CONFIG_KEY, STABLE_RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
+import {
+  RELEASE_CONFIG_KEY,
+  STABLE_RELEASE_CONFIG_KEY,
+  type Release,
+  type ReleaseCloud,
+} from '../promotion/release-types';
 import { StackFile } from '../promotion/stack-file';
 import { CliError } from './errors';
 import { isRecord } from './project';
@@ -63,19 +71,23 @@ export interface ReleaseSetResult {
   /** False when the stack already served this release (nothing written). */
   readonly written: boolean;
   readonly file: string;
+  /** The registry-approval verdict (`PASS registry-approval: ...`) of a registry release; undefined otherwise. */
+  readonly registryApproval?: string;
 }
 
 /**
  * `mlops release set`: writes a release file's release (schema 1, artifacts with their sha256) into the stack,
- * with `releasedAt` now and, with `approvedBy`, the approval. Setting the release the stack already serves
- * writes nothing.
+ * with `releasedAt` now and, with `approvedBy`, the approval. The release must be one the stack's cloud can deploy
+ * (the checks a copy plan makes of its source) and, naming an aws registry version, an Approved one when AWS
+ * credentials exist (the `registry-approval` gate of `mlops promote`). Setting the release the stack already
+ * serves writes nothing.
  */
-export function setRelease(
+export async function setRelease(
   projectDir: string,
   stack: string,
   releaseFile: string,
   options: { approvedBy?: string; now?: Date; warn?: (m: string) => void } = {},
-): ReleaseSetResult {
+): Promise<ReleaseSetResult> {
   const raw = readReleaseFile(releaseFile);
   const where = `release file ${releaseFile}`;
   if (!isRecord(raw) || raw.schemaVersion !== 1)
@@ -96,13 +108,26 @@ export function setRelease(
       },
     ]);
   const project = readProject(projectDir);
+  const probe = StackFile.load(project, stack);
+  const cloud = probe.cloud();
+  // The stack deploys the release from where it is: it must be on the stack's cloud, in its format.
+  const problems = new ProblemList('Release', `${where} for stack ${stack} (${cloud})`);
+  if (parsed.model.registry && cloud !== 'aws')
+    problems.add(
+      'model.registry',
+      `names SageMaker model package version ${parsed.model.registry.version}, but ${cloud} has no model registry`,
+      `give \`model.artifact: { uri, sha256 }\` on ${cloud} instead`,
+    );
+  checkReleaseOnCloud(problems, parsed, { stack, cloud });
+  problems.throwIfAny();
+  const registryApproval = await approvalVerdict(parsed, cloud, probe.region(), where);
+
   const now = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const release: Release = {
     ...parsed,
     ...(options.approvedBy ? { approval: { by: options.approvedBy, at: now } } : {}),
     releasedAt: now,
   };
-  const probe = StackFile.load(project, stack);
   const unlock = acquireLock(probe.file, {
     command: `mlops release set --stack ${stack}`,
     warn: options.warn,
@@ -111,14 +136,55 @@ export function setRelease(
     const target = StackFile.load(project, stack);
     // A release that is not valid is what `release set` replaces: compare only with a valid one.
     const current = validOrUndefined(target.release(), `${RELEASE_CONFIG_KEY} of stack ${stack}`);
+    const approval = registryApproval !== undefined ? { registryApproval } : {};
     if (current && sameRelease(current, release))
-      return { stack, release: current, written: false, file: target.file };
+      return { stack, release: current, written: false, file: target.file, ...approval };
     target.set(RELEASE_CONFIG_KEY, releaseToConfigValue(release));
     target.write();
-    return { stack, release, written: true, file: target.file };
+    return { stack, release, written: true, file: target.file, ...approval };
   } finally {
     unlock();
   }
+}
+
+/**
+ * The registry-approval verdict line of a registry release, as `mlops promote` prints it. A version that is
+ * checked and not Approved (or cannot be checked for want of a group) is a CliError: nothing is written.
+ */
+async function approvalVerdict(
+  release: Release,
+  cloud: ReleaseCloud,
+  region: string | undefined,
+  where: string,
+): Promise<string | undefined> {
+  const registry = release.model.registry;
+  if (!registry) return undefined;
+  let evidence: RegistryApprovalEvidence;
+  try {
+    evidence = await checkRegistryApproval(cloud, {
+      region,
+      ...(registry.group !== undefined ? { group: registry.group } : {}),
+      version: registry.version,
+    });
+  } catch (err) {
+    throw new CliError(
+      `${where}: FAIL registry-approval: the registry could not be read: ${(err as Error).message.split('\n')[0]}; nothing was written`,
+    );
+  }
+  if (evidence.checked && evidence.status !== 'Approved')
+    throw new CliError(`${where}: FAIL registry-approval: ${evidence.reason}; nothing was written`);
+  return `PASS registry-approval: ${evidence.reason}`;
+}
+
+/** What `mlops release set` prints: the registry-approval verdict (registry releases), then what was written. */
+export function formatSet(result: ReleaseSetResult, cwd: string): string {
+  const lines = result.registryApproval !== undefined ? [result.registryApproval] : [];
+  lines.push(
+    result.written
+      ? `stack ${result.stack}: release ${result.release.version} set in ${path.relative(cwd, result.file) || result.file}`
+      : `stack ${result.stack}: already serves release ${result.release.version}; nothing was written`,
+  );
+  return lines.join('\n');
 }
 
 export interface ReleaseFinishResult {

@@ -115,6 +115,98 @@ function releaseInStore(release: Release, store: ReleaseStoreConfig, cloud: Rele
   return imageIn && modelIn && baselineIn;
 }
 
+/** A stack and the cloud it runs on, as the release checks below name it. */
+interface StackOnCloud {
+  readonly stack: string;
+  readonly cloud: ReleaseCloud;
+}
+
+/** An image by digest (`repo` without tag) must be in the stack's cloud's registry (docker pulls from any). */
+function imageCloudProblem(
+  problems: ProblemList,
+  at: string,
+  image: string,
+  repo: string,
+  on: StackOnCloud,
+): void {
+  if (cloudOfImages(repo) !== undefined && cloudOfImages(repo) !== on.cloud && on.cloud !== 'docker')
+    problems.add(
+      at,
+      `${JSON.stringify(image)} is not in a ${on.cloud} registry, but stack ${on.stack} runs on ${on.cloud}`,
+      `give the image stack ${on.stack} serves`,
+    );
+}
+
+/** A model artifact URI must be absolute, on the stack's cloud, a `.tar.gz` on aws and a folder elsewhere. */
+function artifactUriProblem(problems: ProblemList, at: string, uri: string, on: StackOnCloud): void {
+  const uriCloud = cloudOfUri(uri);
+  if (uriCloud === undefined)
+    problems.add(
+      at,
+      `${JSON.stringify(uri)} is not an absolute s3://, gs:// or docker-volume:// URI (a path relative to the pipeline's store, from an older release)`,
+      'give the absolute URI of the model',
+    );
+  else if (uriCloud !== on.cloud)
+    problems.add(
+      at,
+      `${JSON.stringify(uri)} is on ${uriCloud}, but stack ${on.stack} runs on ${on.cloud}`,
+      `give the model stack ${on.stack} serves`,
+    );
+  else if (on.cloud === 'aws' && !uri.endsWith('.tar.gz'))
+    problems.add(
+      at,
+      `${JSON.stringify(uri)} is not a .tar.gz`,
+      'give the S3 URI of the model.tar.gz SageMaker serves',
+    );
+  else if (on.cloud !== 'aws' && !uri.endsWith('/'))
+    problems.add(at, `${JSON.stringify(uri)} is not a folder`, 'give the model folder, ending in /');
+}
+
+/** A baseline must be an absolute folder URI on the stack's cloud. */
+function baselineProblem(
+  problems: ProblemList,
+  at: string,
+  baseline: string | undefined,
+  on: StackOnCloud,
+): void {
+  if (baseline !== undefined) {
+    const c = cloudOfUri(baseline);
+    if (c !== on.cloud || !baseline.endsWith('/'))
+      problems.add(
+        at,
+        `${JSON.stringify(baseline)} is not an absolute ${on.cloud} folder URI ending in /`,
+        `give the absolute URI of the baseline folder in stack ${on.stack}'s store`,
+      );
+  }
+}
+
+/**
+ * Whether stack `on` can deploy `release` from where it is: its model artifact, image and baseline are on the
+ * stack's cloud, in that cloud's model format (the checks a copy plan makes of its source release). Adds each
+ * problem under `prefix` (such as `model.artifact.uri`); used by `mlops release set`.
+ */
+export function checkReleaseOnCloud(
+  problems: ProblemList,
+  release: Release,
+  on: StackOnCloud,
+  prefix = '',
+): void {
+  if (release.image !== undefined) {
+    const m = IMAGE_BY_DIGEST.exec(release.image);
+    if (m)
+      imageCloudProblem(
+        problems,
+        `${prefix}image`,
+        release.image,
+        m[1].replace(/(\/[^/:]+):[^/]*$/, '$1'),
+        on,
+      );
+  }
+  if (release.model.artifact)
+    artifactUriProblem(problems, `${prefix}model.artifact.uri`, release.model.artifact.uri, on);
+  baselineProblem(problems, `${prefix}baseline`, release.baseline, on);
+}
+
 /** A docker container name from parts: letters, digits, `_`, `.`, `-`. */
 function containerName(...parts: string[]): string {
   return parts.join('-').replace(/[^a-zA-Z0-9_.-]+/g, '-');
@@ -208,12 +300,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
             'run the local registry on 127.0.0.1 or localhost (the reference docker stacks use 127.0.0.1:5000)',
           );
       }
-      if (cloudOfImages(repo) !== undefined && cloudOfImages(repo) !== from.cloud && from.cloud !== 'docker')
-        problems.add(
-          'release.image',
-          `${JSON.stringify(release.image)} is not in a ${from.cloud} registry, but stack ${from.stack} runs on ${from.cloud}`,
-          `give the image stack ${from.stack} serves`,
-        );
+      imageCloudProblem(problems, 'release.image', release.image, repo, from);
     }
   }
 
@@ -236,41 +323,9 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
           : `${JSON.stringify(artifact.sha256)} is not \`sha256:<64 hex>\``,
         `download the model (${artifact.uri}) and set \`model.artifact.sha256\` to what \`mlops digest <model dir or model.tar.gz>\` prints`,
       );
-    const uriCloud = cloudOfUri(artifact.uri);
-    if (uriCloud === undefined)
-      problems.add(
-        'release.model.artifact.uri',
-        `${JSON.stringify(artifact.uri)} is not an absolute s3://, gs:// or docker-volume:// URI (a path relative to the pipeline's store, from an older release)`,
-        'give the absolute URI of the model',
-      );
-    else if (uriCloud !== from.cloud)
-      problems.add(
-        'release.model.artifact.uri',
-        `${JSON.stringify(artifact.uri)} is on ${uriCloud}, but stack ${from.stack} runs on ${from.cloud}`,
-        `give the model stack ${from.stack} serves`,
-      );
-    else if (from.cloud === 'aws' && !artifact.uri.endsWith('.tar.gz'))
-      problems.add(
-        'release.model.artifact.uri',
-        `${JSON.stringify(artifact.uri)} is not a .tar.gz`,
-        'give the S3 URI of the model.tar.gz SageMaker serves',
-      );
-    else if (from.cloud !== 'aws' && !artifact.uri.endsWith('/'))
-      problems.add(
-        'release.model.artifact.uri',
-        `${JSON.stringify(artifact.uri)} is not a folder`,
-        'give the model folder, ending in /',
-      );
+    artifactUriProblem(problems, 'release.model.artifact.uri', artifact.uri, from);
   }
-  if (release.baseline !== undefined) {
-    const c = cloudOfUri(release.baseline);
-    if (c !== from.cloud || !release.baseline.endsWith('/'))
-      problems.add(
-        'release.baseline',
-        `${JSON.stringify(release.baseline)} is not an absolute ${from.cloud} folder URI ending in /`,
-        `give the absolute URI of the baseline folder in stack ${from.stack}'s store`,
-      );
-  }
+  baselineProblem(problems, 'release.baseline', release.baseline, from);
   problems.throwIfAny();
 
   // Everything is known now.

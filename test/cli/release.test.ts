@@ -153,11 +153,11 @@ describe('mlops digest', () => {
 });
 
 describe('setRelease (in process)', () => {
-  test('replaces a release that is not valid, keeping the lines around it', () => {
+  test('replaces a release that is not valid, keeping the lines around it', async () => {
     const broken = `${DEV}  mlops:release:\n    version: 3   # not a label\n  churn:invokers: [api]\n`;
     const dir = promotionProject({ 'Pulumi.dev.yaml': broken });
     writeFileSync(path.join(dir, 'release.yaml'), RELEASE);
-    const result = setRelease(dir, 'dev', path.join(dir, 'release.yaml'), {
+    const result = await setRelease(dir, 'dev', path.join(dir, 'release.yaml'), {
       now: new Date('2026-12-02T10:00:00.123Z'),
     });
     expect(result.written).toBe(true);
