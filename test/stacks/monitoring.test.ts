@@ -56,7 +56,7 @@ test('prod (aws) serving a version its own pipeline registered: Model Monitor ch
       version: 'v5',
       image:
         '123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn-training-prod@sha256:4f1c3a7e9b2d8c6f0a5e3b1d9c7f2a4e6b8d0c2f4a6e8b0d2c4f6a8e0b2d4c6f',
-      model: { registry: { version: 5 } },
+      model: { registry: { group: 'churn-training-prod', version: 5 } },
       metrics: { auc: 0.9 },
       baseline,
     },

@@ -110,6 +110,8 @@ test('only components and non-AWS resources are left out, and each is named', ()
             'mlops:index:MlPipeline churn-training',
             'mlops:index:ModelEndpoint churn',
             'mlops:index:MonitoringStack churn-monitoring',
+            // The stage's explicit provider: its region and allowed account are provider settings, not a resource.
+            'pulumi:providers:aws churn-aws',
           ]
         : name.startsWith('monitoring-')
           ? ['mlops:index:MonitoringStack churn-monitor']
