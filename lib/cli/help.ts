@@ -71,7 +71,8 @@ Options:
                      release's approval with the time). Default: promote keeps the source's approval.
       --alarms-evidence FILE  promote: the source stage's open alarms as a file (our {"openAlarms": [...]},
                      \`aws cloudwatch describe-alarms\` output, Alertmanager's /api/v2/alerts, or Cloud
-                     Monitoring's alerts list). Default: read through the cloud's API when credentials exist.
+                     Monitoring's alerts list). Its age is our format's "checkedAt" (ISO 8601 UTC), else
+                     the file's modification time. Default: read through the cloud's API when credentials exist.
       --alertmanager-url URL  promote from docker: the Alertmanager to ask. Default http://127.0.0.1:9093.
       --plan-out FILE  promote: where the copy plan goes. Default .mlops/promotion-<from>-to-<to>.json.
       --file FILE    release set: the release, as .json, .yaml or .yml.

@@ -9,8 +9,10 @@ import { readFileSync, statSync } from 'node:fs';
 export interface OpenAlarmsEvidence {
   /** Where the evidence came from: a file path, `cloudwatch <region>`, `alertmanager <url>`, ... */
   source: string;
-  /** When the alarms were checked: the file's modification time, or the time of the API call. */
+  /** When the alarms were checked: our format's `checkedAt`, the file's modification time, or the API call's time. */
   checkedAt: Date;
+  /** Set when `checkedAt` is a file's modification time (a native format without a time of its own). */
+  checkedAtIsFileTime?: boolean;
   /** The alarms open at `checkedAt` (only open/firing ones; empty when none). */
   openAlarms: { name: string; state: string }[];
 }
@@ -27,7 +29,7 @@ export interface RegistryApprovalEvidence {
 
 /** The formats an alarms evidence file may be in, for error messages and docs. */
 export const ALARM_EVIDENCE_FORMATS: readonly string[] = [
-  'mlops: { "openAlarms": [{ "name": "...", "state": "ALARM" }] } (every entry counts as open)',
+  'mlops: { "checkedAt": "2026-12-02T10:00:00Z", "openAlarms": [{ "name": "...", "state": "ALARM" }] } (every entry counts as open; checkedAt, optional, is when the alarms were read, ISO 8601 UTC)',
   'the JSON `aws cloudwatch describe-alarms` prints ({ "MetricAlarms": [...], "CompositeAlarms": [...] }; StateValue ALARM is open)',
   "the JSON array Alertmanager's `GET /api/v2/alerts` returns (status.state active or unprocessed is open; suppressed is not)",
   'the JSON of Cloud Monitoring `projects.alerts.list` ({ "alerts": [...] }; state OPEN is open)',
@@ -148,9 +150,37 @@ export function withPrefix(alarms: Alarm[], prefix: string | undefined): Alarm[]
 }
 
 /**
- * Reads an alarms evidence file (`mlops promote --alarms-evidence <file>`). `checkedAt` is the file's modification
- * time: when the alarms were saved. The format is detected by shape (`ALARM_EVIDENCE_FORMATS`); anything else is an
- * `AlarmEvidenceError` naming the file and the accepted formats.
+ * How old evidence is measured, for error messages and docs: our format's `checkedAt`, else the file's modification
+ * time (the native formats carry no time of reading; a copied or checked-out file looks new).
+ */
+export const EVIDENCE_AGE_NOTE =
+  "its age is the file's modification time, since aws, Alertmanager and Cloud Monitoring output carry no time of reading (save it right before promoting; a copied or checked-out file looks new), or our format's checkedAt";
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** Our format's `checkedAt`, when given: an ISO 8601 UTC time, not in the future of the file itself. */
+function checkedAtOf(document: Json, source: string): Date | undefined {
+  if (!isObject(document) || !('openAlarms' in document) || document.checkedAt === undefined)
+    return undefined;
+  const value = document.checkedAt;
+  const at = typeof value === 'string' && ISO_UTC.test(value) ? new Date(value) : undefined;
+  // A day the calendar does not have (2026-02-30) would roll over: it must read back as written.
+  if (
+    at === undefined ||
+    Number.isNaN(at.getTime()) ||
+    at.toISOString().slice(0, 19) !== String(value).slice(0, 19)
+  )
+    throw new AlarmEvidenceError(
+      source,
+      `checkedAt is ${JSON.stringify(value)}, not an ISO 8601 UTC time such as "2026-12-02T10:00:00Z" (when the alarms were read)`,
+    );
+  return at;
+}
+
+/**
+ * Reads an alarms evidence file (`mlops promote --alarms-evidence <file>`). `checkedAt` is the document's own
+ * `checkedAt` (our format) or else the file's modification time (`EVIDENCE_AGE_NOTE`). The format is detected by
+ * shape (`ALARM_EVIDENCE_FORMATS`); anything else is an `AlarmEvidenceError` naming the file and the accepted formats.
  */
 export function readAlarmEvidenceFile(file: string, options: AlarmEvidenceOptions = {}): OpenAlarmsEvidence {
   let raw: string;
@@ -167,9 +197,9 @@ export function readAlarmEvidenceFile(file: string, options: AlarmEvidenceOption
   } catch (e) {
     throw new AlarmEvidenceError(file, `is not JSON (${(e as Error).message})`);
   }
-  return {
-    source: file,
-    checkedAt: modified,
-    openAlarms: withPrefix(openAlarmsOf(document, file), options.alarmNamePrefix),
-  };
+  const openAlarms = withPrefix(openAlarmsOf(document, file), options.alarmNamePrefix);
+  const own = checkedAtOf(document, file);
+  return own
+    ? { source: file, checkedAt: own, openAlarms }
+    : { source: file, checkedAt: modified, checkedAtIsFileTime: true, openAlarms };
 }

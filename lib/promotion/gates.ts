@@ -4,7 +4,7 @@
  * plus `registry-approval` whenever the source release names a registry version.
  */
 import { UNCHECKED_APPROVAL_AT_DEPLOY } from './cloud/aws';
-import type { OpenAlarmsEvidence, RegistryApprovalEvidence } from './evidence';
+import { EVIDENCE_AGE_NOTE, type OpenAlarmsEvidence, type RegistryApprovalEvidence } from './evidence';
 import { DEFAULT_MAX_EVIDENCE_AGE_MINUTES, type GateSet } from './policy';
 import type { Release, ReleaseCloud } from './release-types';
 
@@ -160,7 +160,7 @@ function alarmsGate(
   if (ageMs > maxAge * MINUTE_MS)
     return fail(
       gate,
-      `the alarm evidence from ${evidence.source} is ${age} min old > ${maxAge}: gather it again (or raise noOpenAlarms.maxEvidenceAgeMinutes)`,
+      `the alarm evidence from ${evidence.source} is ${age} min old > ${maxAge}: gather it again (or raise noOpenAlarms.maxEvidenceAgeMinutes)${evidence.checkedAtIsFileTime ? `; ${EVIDENCE_AGE_NOTE}` : ''}`,
     );
   const prefix = options.alarmNamePrefix;
   const counted = prefix ? evidence.openAlarms.filter((a) => a.name.startsWith(prefix)) : evidence.openAlarms;

@@ -184,10 +184,11 @@ describe('readOpenAlarms on gcp', () => {
   test('says the alerts are read from an evidence file and how to save one', async () => {
     expect(await readOpenAlarms('gcp', {})).toEqual({
       error:
-        "gcp open alerts are read from an evidence file only: save the stage project's alerts with `curl -sf -H " +
+        "gcp open alerts are read from an evidence file only: save the stage project's open alerts with `curl -sfG -H " +
         '"Authorization: Bearer $(gcloud auth print-access-token)" ' +
-        '"https://monitoring.googleapis.com/v3/projects/<project>/alerts?pageSize=1000" > alerts.json` and pass ' +
-        '`--alarms-evidence alerts.json`',
+        '"https://monitoring.googleapis.com/v3/projects/<project>/alerts" --data-urlencode \'filter=state="OPEN"\' ' +
+        "--data-urlencode 'pageSize=1000' > alerts.json` right before promoting (its age is the file's modification time) " +
+        'and pass `--alarms-evidence alerts.json`',
     });
   });
 });

@@ -12,7 +12,7 @@ import { AlarmEvidenceError, readAlarmEvidenceFile } from '../../lib/promotion/e
 const SAVED_AT = new Date('2026-12-02T06:00:00.000Z');
 const FORMATS =
   'Accepted formats:\n' +
-  '  - mlops: { "openAlarms": [{ "name": "...", "state": "ALARM" }] } (every entry counts as open)\n' +
+  '  - mlops: { "checkedAt": "2026-12-02T10:00:00Z", "openAlarms": [{ "name": "...", "state": "ALARM" }] } (every entry counts as open; checkedAt, optional, is when the alarms were read, ISO 8601 UTC)\n' +
   '  - the JSON `aws cloudwatch describe-alarms` prints ({ "MetricAlarms": [...], "CompositeAlarms": [...] }; StateValue ALARM is open)\n' +
   "  - the JSON array Alertmanager's `GET /api/v2/alerts` returns (status.state active or unprocessed is open; suppressed is not)\n" +
   '  - the JSON of Cloud Monitoring `projects.alerts.list` ({ "alerts": [...] }; state OPEN is open)';
@@ -96,12 +96,28 @@ describe('readAlarmEvidenceFile', () => {
     expect(readAlarmEvidenceFile(file)).toEqual({
       source: file,
       checkedAt: SAVED_AT,
+      checkedAtIsFileTime: true,
       openAlarms: [
         { name: 'churn-staging-server-errors', state: 'ALARM' },
         { name: 'churn-staging-drift', state: 'ALARM' },
       ],
     });
     expect(readAlarmEvidenceFile(saved({ openAlarms: [] })).openAlarms).toEqual([]);
+  });
+
+  test('our own format: checkedAt in the document wins over the file time (a copied file stays old)', () => {
+    const file = saved({ checkedAt: '2026-12-01T23:30:00Z', openAlarms: [] });
+    expect(readAlarmEvidenceFile(file)).toEqual({
+      source: file,
+      checkedAt: new Date('2026-12-01T23:30:00Z'),
+      openAlarms: [],
+    });
+    for (const bad of ['2026-12-01 23:30', '2026-12-01T23:30:00+01:00', 1764631800, '2026-02-30T10:00:00Z']) {
+      const badFile = saved({ checkedAt: bad, openAlarms: [] });
+      expect(() => readAlarmEvidenceFile(badFile)).toThrow(
+        `checkedAt is ${JSON.stringify(bad)}, not an ISO 8601 UTC time such as "2026-12-02T10:00:00Z" (when the alarms were read)`,
+      );
+    }
   });
 
   test('aws cloudwatch describe-alarms: metric and composite alarms in ALARM, not OK or INSUFFICIENT_DATA', () => {
@@ -148,6 +164,7 @@ describe('readAlarmEvidenceFile', () => {
     expect(readAlarmEvidenceFile(file)).toEqual({
       source: file,
       checkedAt: SAVED_AT,
+      checkedAtIsFileTime: true,
       openAlarms: [
         { name: 'churn-dev-server-errors', state: 'active' },
         { name: 'churn-dev-drift', state: 'unprocessed' },

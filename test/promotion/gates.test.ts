@@ -295,6 +295,18 @@ describe('evaluateGates', () => {
       });
     });
 
+    it('says the age of a native-format file is its modification time', () => {
+      const old = {
+        ...evidence([]),
+        source: 'alarms.json',
+        checkedAt: new Date('2026-12-02T10:59:00Z'),
+        checkedAtIsFileTime: true,
+      };
+      expect(one({ noOpenAlarms: true }, { alarms: old }).reason).toBe(
+        "the alarm evidence from alarms.json is 61 min old > 60: gather it again (or raise noOpenAlarms.maxEvidenceAgeMinutes); its age is the file's modification time, since aws, Alertmanager and Cloud Monitoring output carry no time of reading (save it right before promoting; a copied or checked-out file looks new), or our format's checkedAt",
+      );
+    });
+
     it('fails on evidence older than maxEvidenceAgeMinutes (default 60)', () => {
       const old = { ...evidence([]), checkedAt: new Date('2026-12-02T10:59:00Z') };
       expect(one({ noOpenAlarms: true }, { alarms: old })).toEqual({

@@ -18,8 +18,9 @@ export { DEFAULT_ALERTMANAGER_URL, readAlertmanagerOpenAlarms } from './docker';
 
 /** How to produce the gcp evidence file (quoted when a gcp stage's alarms are asked for without one). */
 export const GCP_ALERTS_EVIDENCE_HINT =
-  'save the stage project\'s alerts with `curl -sf -H "Authorization: Bearer $(gcloud auth print-access-token)" ' +
-  '"https://monitoring.googleapis.com/v3/projects/<project>/alerts?pageSize=1000" > alerts.json` and pass ' +
+  'save the stage project\'s open alerts with `curl -sfG -H "Authorization: Bearer $(gcloud auth print-access-token)" ' +
+  '"https://monitoring.googleapis.com/v3/projects/<project>/alerts" --data-urlencode \'filter=state="OPEN"\' ' +
+  "--data-urlencode 'pageSize=1000' > alerts.json` right before promoting (its age is the file's modification time) and pass " +
   '`--alarms-evidence alerts.json`';
 
 /** Options of `readOpenAlarms`. */
