@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ProblemList, ValidationError } from '../core/validation';
+import { awaitingStatus } from '../model-endpoint/release-serving-mode';
 import { checkRegistryApproval } from '../promotion/cloud';
 import { checkReleaseOnCloud } from '../promotion/copy-plan';
 import type { RegistryApprovalEvidence } from '../promotion/evidence';
@@ -38,7 +39,7 @@ export function showRelease(projectDir: string, stack: string): ReleaseShowResul
   if (raw === undefined)
     return {
       stack,
-      status: `awaiting release: no ${RELEASE_CONFIG_KEY} in stack ${stack}; promote one with \`npx mlops promote --from <stack> --to ${stack}\` or set the first with \`npx mlops release set --stack ${stack} --file release.yaml\``,
+      status: awaitingStatus(stack),
     };
   const release = parseRelease(raw, `${RELEASE_CONFIG_KEY} of stack ${stack}`);
   const stableRaw = file.stableRelease();

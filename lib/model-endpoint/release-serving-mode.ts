@@ -9,15 +9,9 @@
  */
 import { parseRelease } from '../promotion/release-schema';
 import type { ReleaseStore } from '../promotion/release-store';
-import { STABLE_RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
+import { RELEASE_CONFIG_KEY, STABLE_RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
 import type { ModelEndpointArgs } from './args';
-import {
-  awaitingStatus,
-  concatUri,
-  serveRelease,
-  type ReleaseArgs,
-  type StackReleases,
-} from './release-serving';
+import { concatUri, serveRelease, type ReleaseArgs, type StackReleases } from './release-serving';
 import type { Inputs } from './resolve';
 
 export type ReleaseMode =
@@ -39,6 +33,17 @@ export type ReleaseMode =
       readonly warnings: readonly string[];
     }
   | { readonly kind: 'awaiting'; readonly inputs: Inputs; readonly status: string };
+
+/**
+ * What a stack with no release says: the endpoint's `releaseStatus` output and `mlops release show`. `stack` is the
+ * stack's name (default `<this stack>` when unknown, as in a CDK app); `lookedIn` says where the release was looked
+ * for (default `stack <stack>`).
+ */
+export function awaitingStatus(stack: string | undefined, lookedIn?: string): string {
+  const target = stack ?? '<this stack>';
+  const where = lookedIn ?? `stack ${target}`;
+  return `awaiting release: no ${RELEASE_CONFIG_KEY} in ${where}; promote one with \`npx mlops promote --from <source stack> --to ${target}\` or set the first with \`npx mlops release set --stack ${target} --file release.yaml\``;
+}
 
 /** The arguments a release sets; giving one of them without `version` is a conflict. */
 const SET_BY_RELEASE: readonly {

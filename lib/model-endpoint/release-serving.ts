@@ -18,7 +18,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import type { Cloud } from '../core/stage';
 import { knownString, type ProblemList } from '../core/validation';
 import type { ReleaseStore } from '../promotion/release-store';
-import { RELEASE_CONFIG_KEY, STABLE_RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
+import { STABLE_RELEASE_CONFIG_KEY, type Release } from '../promotion/release-types';
 import type { ModelAccessArgs, StableReleaseArgs } from './args';
 import { MODEL_ACCESS_DIR } from './docker-facts';
 
@@ -87,13 +87,6 @@ export interface ServeReleaseInputs {
 export function servingStatus(release: Release): string {
   const from = release.promotedFrom ? ` promoted from ${release.promotedFrom.stack}` : '';
   return `serving ${release.version}${from}`;
-}
-
-/** What an endpoint with no release says (its `releaseStatus` output). */
-export function awaitingStatus(stack: string | undefined, lookedIn?: string): string {
-  const target = stack ?? '<this stack>';
-  const where = lookedIn ?? `stack ${target}`;
-  return `awaiting release: no ${RELEASE_CONFIG_KEY} in ${where}; promote one with \`npx mlops promote --from <stack> --to ${target}\` or set the first with \`npx mlops release set\``;
 }
 
 /** String concatenation, for bases known at synth time (strings, CDK tokens). */

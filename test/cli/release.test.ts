@@ -32,7 +32,7 @@ describe('mlops release', () => {
     const awaiting = mlops(dir, 'release', 'show', '--stack', 'dev');
     expect([awaiting.status, awaiting.stdout, awaiting.stderr]).toEqual([
       0,
-      'stack dev: awaiting release: no mlops:release in stack dev; promote one with `npx mlops promote --from <stack> --to dev` or set the first with `npx mlops release set --stack dev --file release.yaml`\n',
+      'stack dev: awaiting release: no mlops:release in stack dev; promote one with `npx mlops promote --from <source stack> --to dev` or set the first with `npx mlops release set --stack dev --file release.yaml`\n',
       '',
     ]);
     const set = mlops(

@@ -222,7 +222,7 @@ describe('a release that is not valid', () => {
 describe('CDK ModelEndpoint awaiting a release', () => {
   const fresh = file('Pulumi.fresh.yaml', 'config:\n  mlops:cloud: aws\n');
   const STATUS =
-    'awaiting release: no mlops:release in CDK context mlops:release or Pulumi.fresh.yaml; promote one with `npx mlops promote --from <stack> --to fresh` or set the first with `npx mlops release set`';
+    'awaiting release: no mlops:release in CDK context mlops:release or Pulumi.fresh.yaml; promote one with `npx mlops promote --from <source stack> --to fresh` or set the first with `npx mlops release set --stack fresh --file release.yaml`';
 
   test('creates no resource at all; serving false, its physical name, the status output and a synth message', () => {
     const app = new App({ context: { ...EMPTY_STACK_CONTEXT, 'mlops:releaseFile': fresh } });
@@ -257,7 +257,7 @@ describe('CDK ModelEndpoint awaiting a release', () => {
     const stack = new Stack(app, 'churn-prod', { env: ENV });
     const endpoint = new ModelEndpoint(stack, 'churn', { platform: AWS_PROD });
     expect(endpoint.releaseStatus).toBe(
-      'awaiting release: no mlops:release in CDK context mlops:release; promote one with `npx mlops promote --from <stack> --to <this stack>` or set the first with `npx mlops release set`',
+      'awaiting release: no mlops:release in CDK context mlops:release; promote one with `npx mlops promote --from <source stack> --to <this stack>` or set the first with `npx mlops release set --stack <this stack> --file release.yaml`',
     );
   });
 

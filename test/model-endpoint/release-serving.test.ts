@@ -278,7 +278,7 @@ describe('awaiting a release', () => {
         { stack },
       );
       expect(rec.resources.map((r) => r.type)).toEqual(['mlops:index:ModelEndpoint']);
-      const status = `awaiting release: no mlops:release in stack ${stack}; promote one with \`npx mlops promote --from <stack> --to ${stack}\` or set the first with \`npx mlops release set\``;
+      const status = `awaiting release: no mlops:release in stack ${stack}; promote one with \`npx mlops promote --from <source stack> --to ${stack}\` or set the first with \`npx mlops release set --stack ${stack} --file release.yaml\``;
       expect(rec.outputs).toEqual({ releaseStatus: status, endpointName: name, url: undefined });
       expect(rec.registeredOutputs.get(rec.resources[0].urn)).toEqual({
         endpointName: name,

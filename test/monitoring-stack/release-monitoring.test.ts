@@ -12,7 +12,7 @@ import { AWS_PROD, DOCKER_DEV, GCP_STAGING } from '../helpers';
 const SHA = 'sha256:' + 'd'.repeat(64);
 const DRIFT_IMAGE = `europe-west4-docker.pkg.dev/churn-staging-4821/releases/drift@sha256:${'b'.repeat(64)}`;
 const AWAITING = (stack: string) =>
-  `awaiting release: no mlops:release in stack ${stack}; promote one with \`npx mlops promote --from <stack> --to ${stack}\` or set the first with \`npx mlops release set\``;
+  `awaiting release: no mlops:release in stack ${stack}; promote one with \`npx mlops promote --from <source stack> --to ${stack}\` or set the first with \`npx mlops release set --stack ${stack} --file release.yaml\``;
 
 describe('watching an endpoint that awaits a release', () => {
   const cases: [string, PlatformArgs, string, string[]][] = [
