@@ -95,7 +95,11 @@ export async function setRelease(
     throw new ValidationError('Release', where, [
       {
         path: 'schemaVersion',
-        message: `release set writes schema 1 releases only; found ${isRecord(raw) ? JSON.stringify(raw.schemaVersion ?? null) : 'no mapping'}`,
+        message: !isRecord(raw)
+          ? 'release set writes schema 1 releases only; the file holds no mapping'
+          : raw.schemaVersion === undefined
+            ? 'is missing: a release without schemaVersion is schema 0, which release set does not write'
+            : `is ${JSON.stringify(raw.schemaVersion)}: release set writes schema 1 releases only`,
         fix: 'start the file with `schemaVersion: 1` and give the release in the schema 1 shape (model.registry or model.artifact with sha256, image by digest)',
       },
     ]);

@@ -11,6 +11,7 @@ import {
   mkdirSync,
   openSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeSync,
@@ -30,11 +31,34 @@ export function tempPrefix(file: string): string {
 
 /**
  * Replaces `file` with `data` atomically. The file keeps its permission bits (a new file gets `0o644`, less the
- * umask); its folder is created when missing.
+ * umask); its folder is created when missing, and removed again (with the parents this call created) when the write
+ * fails, so a failed write leaves no trace.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
+  const created = mkdirSync(dir, { recursive: true });
+  try {
+    replace(file, dir, data);
+  } catch (err) {
+    if (created !== undefined) removeCreated(dir, created);
+    throw err;
+  }
+  syncDir(dir);
+}
+
+/** Removes the empty folders from `dir` up to `top`, the first one `mkdirSync` created; a non-empty one stays. */
+function removeCreated(dir: string, top: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty (someone else wrote there meanwhile), or gone
+    }
+    if (d === top || path.dirname(d) === d) return;
+  }
+}
+
+function replace(file: string, dir: string, data: string | Uint8Array): void {
   let mode = 0o644;
   try {
     mode = statSync(file).mode & 0o7777;
@@ -62,7 +86,6 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     rmSync(temp, { force: true });
     throw err;
   }
-  syncDir(dir);
 }
 
 /** Flushes the folder entry of the rename, where the platform allows opening a folder (not on Windows). */

@@ -101,7 +101,7 @@ export function validateStoreConfig(value: unknown, where: string, cloud?: Relea
   const shape = 'give `{ images: <image repository>, models: <artifact prefix ending in /> }`';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.add(
-      '',
+      'mlops:releaseStore',
       `is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}, not an object`,
       shape,
     );

@@ -339,7 +339,14 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const targetImage = `${targetRepo}@${digest}`;
   const modelUri = targetModelUri(target, to.cloud, version);
   const baselineUri = release.baseline !== undefined ? `${prefix}baseline/` : undefined;
-  const insecure = from.cloud === 'docker' && to.cloud === 'docker' ? ['--insecure'] : [];
+  // crane speaks plain http to localhost, loopback and RFC 1918 registries by itself (go-containerregistry
+  // `Registry.Scheme()`); `--insecure` only for another local registry, and only between two docker stacks.
+  const insecure =
+    from.cloud === 'docker' &&
+    to.cloud === 'docker' &&
+    !(isPlainHttpByDefault(registryHost(repo)) && isPlainHttpByDefault(registryHost(targetRepo)))
+      ? ['--insecure']
+      : [];
   const steps: CopyStep[] = [];
   const step = (id: string, tool: CopyTool, description: string, rest: string[], expectStdout?: string) =>
     steps.push({ id, description, tool, argv: [tool, ...rest], ...(expectStdout ? { expectStdout } : {}) });

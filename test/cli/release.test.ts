@@ -98,7 +98,7 @@ describe('mlops release', () => {
     expect(old.stderr).toBe(
       'mlops: release file ' +
         path.join(dir, 'old.yaml') +
-        ' is not a valid release: schemaVersion: release set writes schema 1 releases only; found null (fix: start the file with `schemaVersion: 1` and give the release in the schema 1 shape (model.registry or model.artifact with sha256, image by digest))\n',
+        ' is not a valid release: schemaVersion: is missing: a release without schemaVersion is schema 0, which release set does not write (fix: start the file with `schemaVersion: 1` and give the release in the schema 1 shape (model.registry or model.artifact with sha256, image by digest))\n',
     );
     const nosha = mlops(dir, 'release', 'set', '--stack', 'dev', '--file', 'nosha.json');
     expect([nosha.status, nosha.stdout]).toEqual([1, '']);

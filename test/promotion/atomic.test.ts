@@ -29,6 +29,19 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(path.join(d, '.mlops'))).toEqual(['promotion-a-to-b.json']);
   });
 
+  test('a failed write removes the folders it created: nothing is left', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlops-atomic-'));
+    process.env.MLOPS_FAIL_BEFORE_RENAME = '1';
+    expect(() => writeFileAtomic(path.join(dir, '.mlops', 'plans', 'plan.json'), '{}\n')).toThrow(
+      /MLOPS_FAIL_BEFORE_RENAME=1: failing between write and rename/,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+    // A folder that was there stays.
+    writeFileSync(path.join(dir, 'keep'), 'x');
+    expect(() => writeFileAtomic(path.join(dir, 'plan.json'), '{}\n')).toThrow(/MLOPS_FAIL_BEFORE_RENAME/);
+    expect(readdirSync(dir)).toEqual(['keep']);
+  });
+
   test('MLOPS_FAIL_BEFORE_RENAME=1 fails after the temporary file is written: the file is byte-identical, no temporary file is left', () => {
     const d = dir();
     const file = path.join(d, 'Pulumi.prod.yaml');

@@ -39,15 +39,14 @@ function expectedLines(from: ReleaseCloud, to: ReleaseCloud): string[] {
   const staged = to === 'docker' ? `${W}/volume/releases/v3` : W;
   const md = `${staged}/model`;
   const b = `${staged}/baseline`;
-  const insecure = from === 'docker' && to === 'docker' ? '--insecure ' : '';
   const repo = targetRepo(from, to);
   const lines = [
     `rm -rf ${W}`,
     from === 'aws' && to === 'aws'
       ? `mkdir -p ${W} ${b} ${W}/check`
       : `mkdir -p ${md} ${b} ${to === 'aws' ? `${W}/check` : `${W}/check/model`}`,
-    `crane copy ${insecure}${SOURCE_IMAGE[from]} ${repo}:release-v3`,
-    `crane digest ${insecure}${repo}@${D}`,
+    `crane copy ${SOURCE_IMAGE[from]} ${repo}:release-v3`,
+    `crane digest ${repo}@${D}`,
   ];
   if (from === 'aws')
     lines.push(
@@ -400,7 +399,7 @@ describe('planCopy: refusals', () => {
         fix: 'run the local registry on 127.0.0.1 or localhost (the reference docker stacks use 127.0.0.1:5000)',
       },
     ]);
-    // Between two local registries --insecure is fine.
+    // Between two docker stacks --insecure is fine, and needed only for a registry crane reaches over https.
     expect(
       planCopy({
         release,
@@ -454,7 +453,7 @@ describe('validateStoreConfig', () => {
 
   test('refuses non-objects, missing fields and a repository and prefix on different clouds', () => {
     expect(() => validateStoreConfig('s3://x/', 'w')).toThrow('ReleaseStore "w" has 1 problem');
-    expect(() => validateStoreConfig(null, 'w')).toThrow(': is null, not an object');
+    expect(() => validateStoreConfig(null, 'w')).toThrow('mlops:releaseStore: is null, not an object');
     let error: ValidationError | undefined;
     try {
       validateStoreConfig({ images: STORES.prod.gcp.images, models: STORES.prod.aws.models }, 'w');
