@@ -34,7 +34,10 @@ export class StackFile {
     this.original = readFileSync(file);
     this.doc = parseDocument(this.original.toString('utf8'));
     if (this.doc.errors.length > 0)
-      throw new CliError(`stack file error: ${file}: ${this.doc.errors[0].message.split('\n')[0]}`);
+      // The yaml message's first line ends in `:` before the source excerpt it quotes: keep the sentence only.
+      throw new CliError(
+        `stack file error: ${file}: ${this.doc.errors[0].message.split('\n')[0].replace(/:\s*$/, '')}`,
+      );
     const contents = this.doc.contents;
     if (contents !== null && !isMap(contents))
       throw new CliError(`stack file error: ${file}: expected a mapping with a \`config\` key`);

@@ -147,6 +147,15 @@ config:
     expect(() => StackFile.load(readProject(json), 'dev')).toThrow(/mlops edits YAML stack files only/);
   });
 
+  test('a YAML syntax error names the file, line and column, without the dangling colon of the excerpt', () => {
+    const dir = project({ 'Pulumi.yaml': PROJECT, 'Pulumi.dev.yaml': 'config:\n  churn:invokers: [a, b\n' });
+    expect(() => StackFile.load(readProject(dir), 'dev')).toThrow(
+      new RegExp(
+        `^stack file error: ${path.join(dir, 'Pulumi.dev.yaml').replace(/[.]/g, '\\.')}: .+ at line \\d+, column \\d+$`,
+      ),
+    );
+  });
+
   test('write() replaces the file only when the text changed', () => {
     const dir = project({ 'Pulumi.yaml': PROJECT, 'Pulumi.prod.yaml': PROD });
     const file = StackFile.load(readProject(dir), 'prod');
