@@ -50,7 +50,7 @@ test('a first deploy without a release: the pipeline and its APIs, an endpoint t
   const [endpoint] = rec.ofType('mlops:index:ModelEndpoint');
   expect(rec.resources.filter((r) => r.parent === endpoint.urn)).toEqual([]);
   expect(rec.outputs.releaseStatus).toBe(
-    'awaiting release: no mlops:release in stack staging; promote one with `npx mlops promote --from <stack> --to staging` or set the first with `npx mlops release set`',
+    'awaiting release: no mlops:release in stack staging; promote one with `npx mlops promote --from <source stack> --to staging` or set the first with `npx mlops release set --stack staging --file release.yaml`',
   );
   expect(
     rec

@@ -303,7 +303,7 @@ test.each(STACKS)(
     writeFileSync(file, JSON.stringify({ config }));
     try {
       const result = synth(stack);
-      const status = `awaiting release: no mlops:release in stack ${stack}; promote one with \`npx mlops promote --from <stack> --to ${stack}\` or set the first with \`npx mlops release set\``;
+      const status = `awaiting release: no mlops:release in stack ${stack}; promote one with \`npx mlops promote --from <source stack> --to ${stack}\` or set the first with \`npx mlops release set --stack ${stack} --file release.yaml\``;
       expect(result.outputs.releaseStatus).toBe(status);
       expect(result.notices).toEqual([`ModelEndpoint churn: ${status}`]);
       // The endpoint component is there and registers nothing: no endpoint, model, service or serving container.
