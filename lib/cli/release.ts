@@ -12,6 +12,7 @@ import { checkReleaseOnCloud } from '../promotion/copy-plan';
 import type { RegistryApprovalEvidence } from '../promotion/evidence';
 import { acquireLock } from '../promotion/lock';
 import { parseRelease, releaseToConfigValue, sameRelease } from '../promotion/release-schema';
+import { versionReuseProblem } from '../promotion/version-reuse';
 import {
   RELEASE_CONFIG_KEY,
   STABLE_RELEASE_CONFIG_KEY,
@@ -144,6 +145,8 @@ export async function setRelease(
     const approval = registryApproval !== undefined ? { registryApproval } : {};
     if (current && sameRelease(current, release))
       return { stack, release: current, written: false, file: target.file, ...approval };
+    const reuse = versionReuseProblem(stack, current, release);
+    if (reuse !== undefined) throw new CliError(reuse);
     target.set(RELEASE_CONFIG_KEY, releaseToConfigValue(release));
     target.write();
     return { stack, release, written: true, file: target.file, ...approval };

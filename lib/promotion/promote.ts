@@ -23,6 +23,7 @@ import { acquireLock } from './lock';
 import { gatesFor } from './policy';
 import { loadPromotionPolicy } from './policy-loader';
 import { parseRelease, releaseToConfigValue, sameRelease } from './release-schema';
+import { versionReuseProblem } from './version-reuse';
 import { RELEASE_CONFIG_KEY, type Release, type ReleaseCloud } from './release-types';
 import { StackFile } from './stack-file';
 import { lineDiff } from './text-diff';
@@ -193,6 +194,10 @@ async function promoteLocked(
       written: planMissing && !options.dryRun ? [planFile] : [],
     };
   }
+
+  const reuse = versionReuseProblem(to, current, next);
+  if (reuse !== undefined)
+    return { ...base, exitCode: 1, gates: [{ gate: 'schema', verdict: 'fail', reason: reuse }] };
 
   const alarms = gates.noOpenAlarms
     ? await alarmEvidence(options, source, fromCloud, gates.noOpenAlarms)

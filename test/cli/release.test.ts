@@ -165,4 +165,17 @@ describe('setRelease (in process)', () => {
       `${DEV}  mlops:release:\n    schemaVersion: 1\n    version: v1\n    model:\n      artifact:\n        uri: docker-volume://churn-models/churn-training-dev/run-1/\n        sha256: ${SHA_MODEL}\n    metrics:\n      auc: 0.82\n    releasedAt: "2026-12-02T10:00:00Z"\n  churn:invokers: [api]\n`,
     );
   });
+
+  test('refuses another model under the label the stack already serves, writing nothing', async () => {
+    const dir = promotionProject({ 'Pulumi.dev.yaml': DEV });
+    const file = path.join(dir, 'release.yaml');
+    writeFileSync(file, RELEASE);
+    await setRelease(dir, 'dev', file, { now: new Date('2026-12-02T10:00:00Z') });
+    writeFileSync(file, RELEASE.replace(SHA_MODEL, `sha256:${'4'.repeat(64)}`));
+    const before = snapshot(dir);
+    await expect(setRelease(dir, 'dev', file, { now: new Date('2026-12-02T11:00:00Z') })).rejects.toThrow(
+      'stack dev already serves version v1 with a different image, model, metrics or baseline; a version label names one release (it names the Cloud Run revision and the docker containers), so give this release a new version label, such as v1-1',
+    );
+    expect(snapshot(dir)).toEqual(before);
+  });
 });

@@ -134,6 +134,26 @@ describe('promote', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  test('a different release under a label the target already serves is refused, files byte-identical', async () => {
+    const dir = projectAt();
+    await run(dir);
+    // Staging now serves another model under the same label v3: Cloud Run would refuse the reused revision name.
+    const staging = path.join(dir, 'Pulumi.staging.yaml');
+    writeFileSync(staging, readFileSync(staging, 'utf8').replaceAll(SHA_MODEL, `sha256:${'3'.repeat(64)}`));
+    const before = snapshot(dir);
+    const again = await run(dir, { now: new Date(NOW.getTime() + 60_000) });
+    expect([again.exitCode, again.alreadyPromoted, again.written]).toEqual([1, false, []]);
+    expect(again.gates).toEqual([
+      {
+        gate: 'schema',
+        verdict: 'fail',
+        reason:
+          'stack prod already serves version v3 with a different image, model, metrics or baseline; a version label names one release (it names the Cloud Run revision and the docker containers), so give this release a new version label, such as v3-1',
+      },
+    ]);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   test('a failed plan write leaves the stack file promoted; the re-run writes the plan and says already promoted', async () => {
     // `.mlops` is a file: the plan's folder cannot be created, so only the second write fails.
     const dir = projectAt({ '.mlops': 'in the way\n' });
