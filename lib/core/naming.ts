@@ -2,6 +2,7 @@
  * Naming rules per cloud, checked before anything is created so a name the cloud would refuse fails fast
  * with the rule spelled out instead of failing halfway through a deploy.
  */
+import type { ProblemList } from './validation';
 
 export interface NameRule {
   readonly pattern: RegExp;
@@ -54,4 +55,18 @@ export function nameProblem(name: string, rule: NameRule): string | undefined {
     return `"${name}" is ${name.length} characters, fewer than ${rule.minLength}`;
   if (!rule.pattern.test(name)) return `"${name}" is not a valid name here`;
   return undefined;
+}
+
+/**
+ * Checks a release label (ModelEndpoint's `version`, a release's `version`): it becomes part of revision and
+ * container names. A missing label is the shape check's to report.
+ */
+export function checkVersionLabel(problems: ProblemList, path: string, version: string | undefined): void {
+  if (version === undefined) return;
+  if (version === '') {
+    problems.add(path, 'is required', 'give a release label such as `v1`');
+    return;
+  }
+  const problem = nameProblem(version, NAME_RULES.version);
+  if (problem) problems.add(path, problem, NAME_RULES.version.description);
 }

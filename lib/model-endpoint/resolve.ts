@@ -1,6 +1,6 @@
 import type * as pulumi from '@pulumi/pulumi';
 import { defaultPhysicalName, acceptArguments, type ResolveContext } from '../core/deployment';
-import { NAME_RULES, nameProblem, type NameRule } from '../core/naming';
+import { checkVersionLabel, NAME_RULES, nameProblem, type NameRule } from '../core/naming';
 import { standardTags, type Platform, type PlatformArgs } from '../core/platform';
 import { sagemakerInstanceTypeProblem } from '../core/sagemaker-instance-types';
 import { checkSageMakerMap, SAGEMAKER_LIMITS } from '../core/sagemaker-limits';
@@ -197,7 +197,7 @@ export function resolveModelEndpoint(
   // In release mode the release's arguments stand where the program's would.
   const inputs = mode.inputs;
   const { args } = inputs;
-  if (mode.kind === 'version') checkVersion(problems, 'version', args.version);
+  if (mode.kind === 'version') checkVersionLabel(problems, 'version', args.version);
   const serving = mode.kind !== 'awaiting';
   // A release's missing image is reported at `release.image` by the release mapping.
   const source = serving ? resolveSource(inputs, mode.kind === 'version') : {};
@@ -261,17 +261,6 @@ function resolveEndpointName({ name, args, platform, problems }: Inputs, context
         : `rename the construct, or set \`endpointName\` (${rule.description})`,
     );
   return endpointName;
-}
-
-function checkVersion(problems: ProblemList, path: string, version: string | undefined): void {
-  // The shape check has reported a missing or non-string version.
-  if (version === undefined) return;
-  if (version === '') {
-    problems.add(path, 'is required', 'give a release label such as `v1`');
-    return;
-  }
-  const problem = nameProblem(version, NAME_RULES.version);
-  if (problem) problems.add(path, problem, NAME_RULES.version.description);
 }
 
 /** Where the primary model comes from: an image (and artifact), or a registry version on aws. */
@@ -503,7 +492,7 @@ function resolveStableRelease(
 ): ResolvedModelEndpoint['stableRelease'] {
   const stable = args.stableRelease;
   if (!stable || platform.cloud === 'aws') return undefined;
-  checkVersion(problems, 'stableRelease.version', stable.version);
+  checkVersionLabel(problems, 'stableRelease.version', stable.version);
   if (stable.version !== undefined && stable.version === args.version)
     problems.add(
       'stableRelease.version',

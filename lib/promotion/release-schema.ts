@@ -11,7 +11,7 @@ import {
   gcsBucketNameProblem,
   s3BucketNameProblem,
 } from '../blocks/bucket-names';
-import { NAME_RULES, nameProblem } from '../core/naming';
+import { checkVersionLabel, NAME_RULES, nameProblem } from '../core/naming';
 import {
   anything,
   describeValue,
@@ -207,17 +207,6 @@ function readLegacy(problems: ProblemList, raw: Record<string, unknown>): Releas
 
 function checkNonEmpty(problems: ProblemList, path: string, value: string | undefined, fix: string): void {
   if (value !== undefined && value.trim() === '') problems.add(path, 'is empty', fix);
-}
-
-/** The same label rule as `ModelEndpoint`'s `version`: it becomes part of revision and container names. */
-function checkVersionLabel(problems: ProblemList, path: string, version: string | undefined): void {
-  if (version === undefined) return;
-  if (version === '') {
-    problems.add(path, 'is required', 'give a release label such as `v1`');
-    return;
-  }
-  const problem = nameProblem(version, NAME_RULES.version);
-  if (problem) problems.add(path, problem, NAME_RULES.version.description);
 }
 
 function checkRegistryVersion(problems: ProblemList, path: string, version: number): boolean {
