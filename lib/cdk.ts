@@ -39,6 +39,7 @@ export type {
   NotificationArgs,
 } from './monitoring-stack/args';
 export type { ResolvedMonitoringStack } from './monitoring-stack/resolved';
+export { hasModelMonitorBaseline } from './monitoring-stack/baseline-origin';
 export type {
   AwaitingModelEndpoint,
   ModelEndpointSpec,

@@ -57,6 +57,7 @@ export type { MlPipelineAwsChildren } from './ml-pipeline/pulumi-aws';
 export type { MlPipelineGcpChildren } from './ml-pipeline/pulumi-gcp';
 export type { MlPipelineDockerChildren } from './ml-pipeline/pulumi-docker';
 export { MonitoringStack, MONITORING_STACK_TYPE } from './monitoring-stack/pulumi';
+export { hasModelMonitorBaseline } from './monitoring-stack/baseline-origin';
 export type {
   MonitoringStackArgs,
   WatchedEndpoint,

@@ -6,7 +6,13 @@
  */
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { MlPipeline, ModelEndpoint, MonitoringStack, type MonitoringStackProps } from '../../lib/cdk';
+import {
+  hasModelMonitorBaseline,
+  MlPipeline,
+  ModelEndpoint,
+  MonitoringStack,
+  type MonitoringStackProps,
+} from '../../lib/cdk';
 import type { Release } from '../../lib/promotion/release-types';
 import {
   DRIFT_FEATURES,
@@ -85,7 +91,6 @@ export class ChurnStack extends Stack {
  */
 function driftCheck(endpoint: ModelEndpoint): MonitoringStackProps['drift'] {
   const release = endpoint.release;
-  if (!release?.baseline || endpoint.spec.capturePercent === 0) return { enabled: false };
-  if (release.promotedFrom && release.promotedFrom.cloud !== 'aws') return { enabled: false };
+  if (!hasModelMonitorBaseline(release) || endpoint.spec.capturePercent === 0) return { enabled: false };
   return { features: DRIFT_FEATURES, retrain: true };
 }

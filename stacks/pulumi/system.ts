@@ -11,6 +11,7 @@
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
+  hasModelMonitorBaseline,
   MlPipeline,
   ModelEndpoint,
   MonitoringStack,
@@ -148,10 +149,8 @@ function driftCheck(config: pulumi.Config, pipeline: MlPipeline, endpoint: Model
   const { spec, release } = endpoint;
   if (!spec.serving || !release?.baseline || spec.capturePercent === 0) return off;
   const cloud = pipeline.spec.platform.cloud;
-  if (cloud === 'aws') {
-    if (release.promotedFrom && release.promotedFrom.cloud !== 'aws') return off;
-    return { features: DRIFT_FEATURES, retrain: true };
-  }
+  if (cloud === 'aws')
+    return hasModelMonitorBaseline(release) ? { features: DRIFT_FEATURES, retrain: true } : off;
   if (cloud === 'gcp') {
     // The job image is built from templates/drift and promoted like the serving image.
     const image = config.get('driftImage');
