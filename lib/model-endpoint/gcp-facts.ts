@@ -1,4 +1,5 @@
 /** GCP facts of a ModelEndpoint as plain data: revision names, the traffic split, the probes, model access. */
+import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import type { ResolvedModelEndpoint } from './resolve';
 
@@ -64,16 +65,31 @@ function directoryPrefix(prefix: string | undefined): string | undefined {
 }
 
 /**
+ * The id of a model folder's read grant: 8 hex digits of sha256 over `gs://<bucket>/<prefix>` (`<bucket>` is `?` when
+ * it is known only at deploy time). It names the grant resource (`read-model-<id>`) and its condition's title
+ * (`model-folder-<id>`), so a folder keeps one resource, unchanged, across deploys, and two folders never hold the
+ * same binding: Google's provider identifies a conditional binding by role + condition title + description +
+ * expression (the `BucketIAMMemberCondition` docs in @pulumi/gcp), and deleting one resource would remove a binding
+ * another resource with the same condition still stands for.
+ */
+export function modelFolderId(bucket: string | undefined, prefix: string | undefined): string {
+  return createHash('sha256')
+    .update(`gs://${bucket ?? '?'}/${prefix ?? ''}`)
+    .digest('hex')
+    .slice(0, 8);
+}
+
+/**
  * An IAM condition that limits a bucket-level grant to objects under `prefix`: reading objects whose name
  * starts with it, and listing with a prefix inside it (`storage.objects.list` is checked on the bucket, with
  * the request's prefix in the `storage.googleapis.com/objectListPrefix` attribute). Cloud Storage names objects
  * `projects/_/buckets/<bucket>/objects/<name>` in conditions. A conditional grant needs uniform bucket-level
- * access on the bucket; MlPipeline's buckets have it.
+ * access on the bucket; MlPipeline's buckets have it. `id` (see `modelFolderId`) titles it.
  */
-export function objectPrefixCondition(bucket: pulumi.Input<string>, prefix: string) {
+export function objectPrefixCondition(bucket: pulumi.Input<string>, prefix: string, id: string) {
   return {
-    title: 'model-prefix-only',
-    description: `Only objects under ${prefix}`,
+    title: `model-folder-${id}`,
+    description: pulumi.output(bucket).apply((b) => `Only objects under gs://${b}/${prefix}`),
     expression: pulumi
       .output(bucket)
       .apply(

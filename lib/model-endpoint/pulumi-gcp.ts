@@ -20,6 +20,7 @@ import { knownString } from '../core/validation';
 import {
   cpuIdle,
   gcsObjectPrefix,
+  modelFolderId,
   objectPrefixCondition,
   probes,
   revisionName,
@@ -97,43 +98,49 @@ export function renderGcp(
   );
   const member = pulumi.interpolate`serviceAccount:${account.email}`;
 
-  // Read access to the model only: a grant under the model's prefix when there is one (an IAM condition on the
+  // Read access to the model only: a grant under the model's folder when there is one (an IAM condition on the
   // object name, which needs uniform bucket-level access on the bucket), the whole bucket otherwise.
   // GCS decrypts CMEK objects itself: the reader needs only object access.
-  const readModel = (id: string, bucket: pulumi.Input<string>, prefix: string | undefined) =>
-    new storage.BucketIAMMember(
-      `${name}-${id}`,
-      {
-        bucket,
-        role: 'roles/storage.objectViewer',
-        member,
-        ...(prefix ? { condition: objectPrefixCondition(bucket, prefix) } : {}),
-      },
-      opts,
-    );
+  // One grant per distinct folder, named and titled after the folder (`modelFolderId`), never after the role the
+  // model plays: the served release's folder keeps its grant, unchanged, when the next release makes it the stable
+  // one, and a folder no release names any more loses its grant on the next deploy. Two resources holding the same
+  // binding (role + member + condition) would remove it for both when either one goes.
   const grants: pulumi.Resource[] = [runAgentGrant];
-  // One resource per (bucket, prefix): two resources holding the same conditional binding would remove it for
-  // both when one of them goes (the stable release's, once a rollout ends).
-  const granted = new Set<string>();
-  const grantOnce = (id: string, bucket: pulumi.Input<string>, prefix: string | undefined) => {
+  const granted = new Map<string, pulumi.Input<string>>();
+  const grantFolder = (bucket: pulumi.Input<string>, prefix: string | undefined) => {
     const known = knownString(bucket);
-    const key = known === undefined ? undefined : `${known} ${prefix ?? ''}`;
-    if (key !== undefined && granted.has(key)) return;
-    if (key !== undefined) granted.add(key);
-    grants.push(readModel(id, bucket, prefix));
+    let id = modelFolderId(known, prefix);
+    // Granted already: the same known bucket, or the same deploy-time bucket value, and the same folder.
+    if (granted.has(id) && (known !== undefined || granted.get(id) === bucket)) return;
+    // Two buckets known only at deploy time, same folder: separate resources (bindings of different buckets).
+    for (let n = 2; granted.has(id); n++) id = `${modelFolderId(known, prefix)}-${n}`;
+    granted.set(id, bucket);
+    grants.push(
+      new storage.BucketIAMMember(
+        `${name}-read-model-${id}`,
+        {
+          bucket,
+          role: 'roles/storage.objectViewer',
+          member,
+          ...(prefix ? { condition: objectPrefixCondition(bucket, prefix, id) } : {}),
+        },
+        opts,
+      ),
+    );
   };
-  if (spec.modelAccess) grantOnce('read-model-access', spec.modelAccess.bucketName, spec.modelAccess.prefix);
-  // With Cloud Deploy, `modelAccess` covers every release's model (validation requires it): a grant per release
-  // would come and go with each `pulumi up` while Cloud Deploy may still serve, or roll back to, the previous one.
+  if (spec.modelAccess) grantFolder(spec.modelAccess.bucketName, spec.modelAccess.prefix);
+  // With Cloud Deploy, `modelAccess` covers every release's model (validation requires it; in release mode it is the
+  // folder holding the release folders): a grant per release would come and go with each `pulumi up` while Cloud
+  // Deploy may still serve, or roll back to, the previous one.
   if (!cd)
-    spec.models.forEach((model, i) => {
+    for (const model of spec.models) {
       const location = gcsObjectPrefix(knownString(model.modelDataUrl));
-      if (location) grantOnce(`read-model-${i}`, location.bucket, location.prefix);
-    });
+      if (location) grantFolder(location.bucket, location.prefix);
+    }
   // During a rollout the stable revision keeps serving (and starting new instances, which load its model): it
   // keeps reading its own model beside the new release's.
   const stable = gcsObjectPrefix(knownString(spec.stableRelease?.modelDataUrl));
-  if (stable) grantOnce('read-model-stable', stable.bucket, stable.prefix);
+  if (stable) grantFolder(stable.bucket, stable.prefix);
 
   let captureTopic: pubsub.Topic | undefined;
   if (capture) {

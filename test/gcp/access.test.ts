@@ -65,8 +65,9 @@ describe('the serving account reads only its model', () => {
       role: 'roles/storage.objectViewer',
       member: RUNTIME,
       condition: {
-        title: 'model-prefix-only',
-        description: 'Only objects under models/v3/',
+        // Titled after the folder: 8 hex digits of sha256 of `gs://churn-artifacts/models/v3/`.
+        title: 'model-folder-5357b3f2',
+        description: 'Only objects under gs://churn-artifacts/models/v3/',
         expression:
           'resource.name.startsWith("projects/_/buckets/churn-artifacts/objects/models/v3/") || ' +
           'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("models/v3/")',
@@ -89,12 +90,13 @@ describe('the serving account reads only its model', () => {
         }),
       );
     }, STACK);
-    const grant = rec.one(BUCKET_IAM, 'churn-read-model-access');
+    // Named and titled after the folder (the bucket is known at deploy time only: sha256 of `gs://?/models/`).
+    const grant = rec.one(BUCKET_IAM, 'churn-read-model-abfd108e');
     const bucket = rec.one('gcp:storage/bucket:Bucket', 'churn-training-artifacts').inputs.name as string;
     expect(grant.inputs.bucket).toBe(bucket);
     expect(grant.inputs.condition).toEqual({
-      title: 'model-prefix-only',
-      description: 'Only objects under models/',
+      title: 'model-folder-abfd108e',
+      description: `Only objects under gs://${bucket}/models/`,
       expression:
         `resource.name.startsWith("projects/_/buckets/${bucket}/objects/models/") || ` +
         'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("models/")',

@@ -97,7 +97,8 @@ test('staging serves the release’s model folder (releases/<version>/model/) an
   const { url, grants, bucket } = servedAndGranted(rec);
   expect(url).toBe(`gs://${BUCKET}/releases/v3/model/`);
   expect(url).toBe(release.model.artifact.uri);
-  expect(grants).toEqual({ 'churn-read-model-access': [bucket, readOnly(bucket, 'releases/v3/model/')] });
+  // Named after the folder: 8 hex digits of sha256 of `gs://<bucket>/releases/v3/model/`.
+  expect(grants).toEqual({ 'churn-read-model-7e50b8aa': [bucket, readOnly(bucket, 'releases/v3/model/')] });
 });
 
 test('a gcp canary (mlops:stableRelease): the stable revision keeps reading its release, the new one reads its own', async () => {
@@ -115,8 +116,8 @@ test('a gcp canary (mlops:stableRelease): the stable revision keeps reading its 
   const { url, grants, bucket } = servedAndGranted(rec);
   expect(url).toBe(`gs://${bucket}/releases/v4/model/`);
   expect(grants).toEqual({
-    'churn-read-model-access': [bucket, readOnly(bucket, 'releases/v4/model/')],
-    'churn-read-model-stable': [bucket, readOnly(bucket, 'releases/v3/model/')],
+    'churn-read-model-af2ff0ae': [bucket, readOnly(bucket, 'releases/v4/model/')],
+    'churn-read-model-7e50b8aa': [bucket, readOnly(bucket, 'releases/v3/model/')],
   });
 });
 

@@ -92,7 +92,7 @@ describe('the pause after fresh grants', () => {
     const byUrn = (urns: string[]) => urns.map((u) => rec.byUrn(u)!.name).sort();
     expect(byUrn(grants.dependencies)).toEqual([
       'churn-capture-publisher',
-      'churn-read-model-0',
+      'churn-read-model-a0182af5',
       'churn-run-agent-key',
     ]);
     const topicSettle = rec.one(SETTLE, 'churn-pubsub-key-settle');

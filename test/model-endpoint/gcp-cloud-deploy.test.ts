@@ -288,7 +288,7 @@ describe('ModelEndpoint on gcp with Cloud Deploy rollouts', () => {
         .map((g) => [g.name, g.inputs.bucket, (g.inputs.condition as { expression: string }).expression]),
     ).toEqual([
       [
-        'churn-read-model-access',
+        'churn-read-model-b3fff8fc',
         'churn-artifacts',
         'resource.name.startsWith("projects/_/buckets/churn-artifacts/objects/runs/") || ' +
           'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("runs/")',

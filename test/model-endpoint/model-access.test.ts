@@ -104,7 +104,9 @@ describe('modelAccess: serving artifacts kept elsewhere', () => {
         ),
       ),
     );
-    expect(rec.one('gcp:storage/bucketIAMMember:BucketIAMMember', 'churn-read-model-access').inputs).toEqual({
+    expect(
+      rec.one('gcp:storage/bucketIAMMember:BucketIAMMember', 'churn-read-model-836b2be2').inputs,
+    ).toEqual({
       bucket: 'churn-artifacts',
       role: 'roles/storage.objectViewer',
       member: 'serviceAccount:churn-staging-run@churn-staging-4821.iam.gserviceaccount.com',

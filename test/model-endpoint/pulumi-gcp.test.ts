@@ -120,13 +120,13 @@ describe('ModelEndpoint on gcp', () => {
       grants.map((g) => [g.name, g.inputs.bucket, (g.inputs.condition as { expression: string }).expression]),
     ).toEqual([
       [
-        'churn-read-model-0',
+        'churn-read-model-29a79c5b',
         'churn-artifacts',
         'resource.name.startsWith("projects/_/buckets/churn-artifacts/objects/runs/exec-4/model/") || ' +
           'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("runs/exec-4/model/")',
       ],
       [
-        'churn-read-model-stable',
+        'churn-read-model-75a2e8bc',
         'churn-artifacts',
         'resource.name.startsWith("projects/_/buckets/churn-artifacts/objects/runs/exec-3/model/") || ' +
           'api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("runs/exec-3/model/")',
@@ -149,7 +149,7 @@ describe('ModelEndpoint on gcp', () => {
           }),
         ),
     );
-    expect(rec.ofType(BUCKET_IAM).map((g) => g.name)).toEqual(['churn-read-model-0']);
+    expect(rec.ofType(BUCKET_IAM).map((g) => g.name)).toEqual(['churn-read-model-5357b3f2']);
   });
 
   test('dev scales to zero, captures nothing and allows deletion; prod protects the service', async () => {

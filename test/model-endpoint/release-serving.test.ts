@@ -2,6 +2,7 @@
  * ModelEndpoint release mode under Pulumi mocks: a schema 1 and a schema 0 release served on each cloud from the
  * stack config's `mlops:release` (and `mlops:stableRelease`), and an endpoint awaiting a release.
  */
+import { createHash } from 'node:crypto';
 import { MlPipeline, ModelEndpoint, type ModelEndpointArgs } from '../../lib';
 import type { PlatformArgs } from '../../lib/core/platform';
 import { recordProgram, type Recording } from '../../lib/testing';
@@ -38,6 +39,9 @@ async function serve(
   );
   return { rec, endpoint: endpoint! };
 }
+
+/** The id a gcp model folder's read grant is named and titled after: 8 hex digits of sha256 of its `gs://` URL. */
+const folderId = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 8);
 
 const policyOf = (rec: Recording, name: string) =>
   JSON.parse(rec.one('aws:iam/rolePolicy:RolePolicy', name).inputs.policy as string) as {
@@ -155,7 +159,7 @@ describe('gcp', () => {
     });
     const read = grants(rec).filter(([name]) => String(name).startsWith('churn-read-model'));
     expect(read.map(([name, bucket]) => [name, bucket])).toEqual([
-      ['churn-read-model-access', 'churn-staging-releases'],
+      ['churn-read-model-ec656e9d', 'churn-staging-releases'],
     ]);
     expect(read[0][2]).toContain('"projects/_/buckets/churn-staging-releases/objects/models/v5/"');
   });
@@ -191,8 +195,8 @@ describe('gcp', () => {
     ]);
     const read = grants(rec).filter(([name]) => String(name).startsWith('churn-read-model'));
     expect(read.map(([name, b]) => [name, b])).toEqual([
-      ['churn-read-model-access', bucket],
-      ['churn-read-model-stable', bucket],
+      [`churn-read-model-${folderId(`gs://${bucket}/runs/run-3/model/`)}`, bucket],
+      [`churn-read-model-${folderId(`gs://${bucket}/runs/run-2/model/`)}`, bucket],
     ]);
     expect(read[0][2]).toContain(`"projects/_/buckets/${bucket}/objects/runs/run-3/model/"`);
     expect(read[1][2]).toContain(`"projects/_/buckets/${bucket}/objects/runs/run-2/model/"`);
