@@ -99,6 +99,7 @@ export function resolveReleaseMode(given: Inputs, stack: StackReleases): Release
     defaultImage: platform.cloud === 'docker' ? args.image : undefined,
     problems,
     joinUri: stack.joinUri ?? concatUri,
+    cloudDeploy: platform.cloud === 'gcp' && args.gcp?.rollout === 'cloud-deploy',
   });
   const releaseArgs = served.args;
   const merged: Partial<ModelEndpointArgs> = {

@@ -81,6 +81,11 @@ export interface ServeReleaseInputs {
   readonly defaultImage?: pulumi.Input<string>;
   readonly problems: ProblemList;
   readonly joinUri: JoinUri;
+  /**
+   * gcp: the endpoint rolls out through Cloud Deploy (`gcp.rollout: 'cloud-deploy'`). Its read then covers the folder
+   * that holds the release folders, see `releasesFolder`. Default false.
+   */
+  readonly cloudDeploy?: boolean;
 }
 
 /** `serving <version>`, with ` promoted from <stack>` for a promoted release. */
@@ -138,6 +143,21 @@ function commonDirectory(a: string, b: string): string {
   return common.length === 0 ? '' : `${common.join('/')}/`;
 }
 
+/**
+ * gcp with Cloud Deploy: the folder that holds the release folders, the parent of `<version>/model/`
+ * (`releases/v4/model/` -> `releases/`; a schema 0 `runs/<id>/model/` -> `runs/`; any other directory -> its parent;
+ * `''` = the whole bucket). Cloud Deploy, not `pulumi up`, moves traffic: its canary keeps serving the previous
+ * release for a while, and a rollback (by hand or by its automation) serves an earlier one, whose model must stay
+ * readable after `pulumi up` moved the endpoint to the new release. This read is broader than one model folder: it
+ * covers every release kept under that folder.
+ */
+export function releasesFolder(key: string): string {
+  const parts = key.split('/').filter(Boolean);
+  const kept =
+    parts.length >= 2 && parts[parts.length - 1] === 'model' ? parts.slice(0, -2) : parts.slice(0, -1);
+  return kept.length === 0 ? '' : `${kept.join('/')}/`;
+}
+
 /** Maps the release (and the stable release) to endpoint arguments; problems are added under `release.`/`stableRelease.`. */
 export function serveRelease(inputs: ServeReleaseInputs): ServedRelease {
   const { cloud, release } = inputs;
@@ -151,9 +171,13 @@ export function serveRelease(inputs: ServeReleaseInputs): ServedRelease {
   } else if (inputs.stableRelease) {
     stableRelease = stableArgs(inputs, inputs.stableRelease, primary);
   }
+  const widened =
+    cloud === 'gcp' && inputs.cloudDeploy && primary.location
+      ? releasesFolder(primary.location.key)
+      : primary.widenTo;
   const modelAccess =
-    primary.access && primary.widenTo !== undefined
-      ? { ...primary.access, prefix: primary.widenTo }
+    primary.access && widened !== undefined
+      ? { ...primary.access, prefix: widened || undefined }
       : primary.access;
   const args: ReleaseArgs = {
     version: release.version,
