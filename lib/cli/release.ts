@@ -11,7 +11,7 @@ import { checkRegistryApproval } from '../promotion/cloud';
 import { checkReleaseOnCloud } from '../promotion/copy-plan';
 import type { RegistryApprovalEvidence } from '../promotion/evidence';
 import { acquireLock } from '../promotion/lock';
-import { parseRelease, releaseToConfigValue, sameRelease } from '../promotion/release-schema';
+import { parseRelease, releaseFields, releaseToConfigValue, sameRelease } from '../promotion/release-schema';
 import { versionReuseProblem } from '../promotion/version-reuse';
 import {
   RELEASE_CONFIG_KEY,
@@ -55,16 +55,22 @@ export function showRelease(projectDir: string, stack: string): ReleaseShowResul
 
 export function formatShow(result: ReleaseShowResult): string {
   if (!result.release) return `stack ${result.stack}: ${result.status}`;
-  const lines = [
-    `stack ${result.stack}: ${result.status}`,
-    stringify(releaseToConfigValue(result.release), { lineWidth: 0 }).trimEnd(),
-  ];
-  if (result.stableRelease)
-    lines.push(
-      `${STABLE_RELEASE_CONFIG_KEY}:`,
-      stringify(releaseToConfigValue(result.stableRelease), { lineWidth: 0 }).trimEnd(),
-    );
+  const lines = [`stack ${result.stack}: ${result.status}`, ...releaseText(result.release)];
+  if (result.stableRelease) lines.push(`${STABLE_RELEASE_CONFIG_KEY}:`, ...releaseText(result.stableRelease));
   return lines.join('\n');
+}
+
+/** A release as it would be written; a schema 0 one that cannot be written as it is, as read, saying so. */
+function releaseText(release: Release): string[] {
+  try {
+    return [stringify(releaseToConfigValue(release), { lineWidth: 0 }).trimEnd()];
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    return [
+      stringify(releaseFields(release), { lineWidth: 0 }).trimEnd(),
+      `(read as schema 0; it still deploys, but promotion needs schema 1: ${err.problems.map((p) => `${p.path} ${p.message}`).join('; ')})`,
+    ];
+  }
 }
 
 export interface ReleaseSetResult {

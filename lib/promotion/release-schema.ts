@@ -468,6 +468,16 @@ export function releaseToConfigValue(release: Release): Record<string, unknown> 
   return value;
 }
 
+/**
+ * The release's fields in the written key order, without the schema 1 check: what `mlops release show` prints for a
+ * schema 0 release that cannot be written back as it is (relative paths, no sha256, an image by tag).
+ */
+export function releaseFields(release: Release): Record<string, unknown> {
+  const fields = configValue(release);
+  delete fields.schemaVersion;
+  return fields;
+}
+
 function configValue(release: Release): Record<string, unknown> {
   const out: Record<string, unknown> = {
     schemaVersion: RELEASE_SCHEMA_VERSION,

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { setRelease } from '../../lib/cli/release';
+import { formatShow, setRelease, showRelease } from '../../lib/cli/release';
 import { SHA_MODEL, promotionProject, snapshot } from './promotion-fixture';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -177,5 +177,20 @@ describe('setRelease (in process)', () => {
       'stack dev already serves version v1 with a different image, model, metrics or baseline; a version label names one release (it names the Cloud Run revision and the docker containers), so give this release a new version label, such as v1-1',
     );
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  test('show prints a schema 0 release as read and says what promotion needs, instead of failing', () => {
+    const legacy = `${DEV}  mlops:release:\n    version: v2\n    modelPath: churn-training-dev/run-2/\n`;
+    const dir = promotionProject({ 'Pulumi.dev.yaml': legacy });
+    expect(formatShow(showRelease(dir, 'dev'))).toBe(
+      [
+        'stack dev: serving v2',
+        'version: v2',
+        'model:',
+        '  artifact:',
+        '    uri: churn-training-dev/run-2/',
+        '(read as schema 0; it still deploys, but promotion needs schema 1: model.artifact.uri "churn-training-dev/run-2/" is a relative path: only schema 0 releases may give one; model.artifact.sha256 is required)',
+      ].join('\n'),
+    );
   });
 });
