@@ -53,6 +53,7 @@ export function churnSystem() {
   const config = new pulumi.Config();
   const cloud = new pulumi.Config('mlops').get('cloud');
   const onDocker = cloud === 'docker';
+  refuseMovedKeys(config);
   const training = config.requireObject<TrainingConfig>('training');
   // The stage's account (aws) or project (gcp): every construct deploys through this provider, never the default.
   const providers = stageProviders(cloud, config);
@@ -179,4 +180,18 @@ function servingImage(pipeline: MlPipeline): pulumi.Output<string> {
     { repository: pulumi.interpolate`${server}/churn/serving`, server },
     { dependsOn: [pipeline.docker!.registry] },
   );
+}
+
+/**
+ * The release keys moved to `mlops:release` and `mlops:stableRelease`. A stack file still holding the old
+ * `churn:` keys would otherwise deploy as awaiting a release, and `pulumi up` would delete its serving resources.
+ */
+function refuseMovedKeys(config: pulumi.Config): void {
+  for (const key of ['release', 'stableRelease']) {
+    if (config.get(key) !== undefined)
+      throw new Error(
+        `churn:${key} moved to mlops:${key} (schema 1 of the release; the old shape is still read there): ` +
+          `move the block under that key in the stack file, or run \`npx mlops release set\``,
+      );
+  }
 }

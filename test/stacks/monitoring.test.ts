@@ -126,3 +126,12 @@ test('dev (docker) with a release: watched, nobody told; with capture on, drift 
   const job = drifting.one('docker:index/container:Container', 'churn-monitoring-drift');
   expect(JSON.stringify(job.inputs)).toContain('churn-training-dev/run1/baseline');
 });
+
+test.each(['release', 'stableRelease'])(
+  'a stack file still holding churn:%s is refused, so an upgrade never deletes serving',
+  async (key) => {
+    await expect(record('prod', { [`churn:${key}`]: { version: 'v3' } })).rejects.toThrow(
+      `churn:${key} moved to mlops:${key} (schema 1 of the release; the old shape is still read there): move the block under that key in the stack file, or run \`npx mlops release set\``,
+    );
+  },
+);
